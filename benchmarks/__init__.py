@@ -1,0 +1,1 @@
+"""Dossier benchmarks, run by ``nox -s bench`` (or ``python -m benchmarks``)."""

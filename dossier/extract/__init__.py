@@ -1,0 +1,1 @@
+"""Dossier extract layer."""

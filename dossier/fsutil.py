@@ -1,0 +1,80 @@
+"""Filesystem primitives every layer shares: atomic writes and confined paths.
+
+Atomic writes exist so a killed process never leaves a half-written concept,
+manifest or run record: the bytes go to a temp file in the *same* directory
+(same filesystem, so ``os.replace`` is atomic), are fsynced, then renamed over
+the target.  ``resolve_within`` is the one place relative paths are checked
+against a base directory with symlinks followed; the tenancy gates and the OKF
+bundle both build on it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from pathlib import Path
+
+from dossier.errors import DossierError
+
+
+class PathEscapeError(DossierError):
+    """A path would leave the directory it is confined to."""
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    """Replace ``path`` with ``data`` so readers see the old or the new file, never a mix."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp_name, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp_name)
+        raise
+
+
+def atomic_write_text(path: Path, text: str) -> None:
+    """UTF-8, ``\\n`` line endings, written atomically."""
+    atomic_write_bytes(path, text.encode("utf-8"))
+
+
+def is_within(base: Path, candidate: Path) -> bool:
+    """True when the fully resolved ``candidate`` is ``base`` or below it.
+
+    Compares path components, not string prefixes, so ``/t/acme-evil`` is not
+    inside ``/t/acme``.
+    """
+    base_resolved = base.resolve()
+    try:
+        candidate.resolve().relative_to(base_resolved)
+    except (ValueError, RuntimeError, OSError):
+        return False
+    return True
+
+
+def resolve_within(base: Path, relative: str | os.PathLike[str]) -> Path:
+    """Resolve ``relative`` under ``base`` (symlinks followed) or raise PathEscapeError.
+
+    Absolute paths are accepted only when they already point inside ``base``.
+    NUL bytes, and anything whose resolution (``..``, symlinks, a symlink loop)
+    lands outside, are refused with a message naming the offending path.
+    """
+    text = os.fspath(relative)
+    if "\x00" in text:
+        raise PathEscapeError(f"path {text!r} contains a NUL byte")
+    base_resolved = base.resolve()
+    target = Path(text) if os.path.isabs(text) else base_resolved / text
+    try:
+        resolved = target.resolve()
+    except (RuntimeError, OSError) as exc:  # symlink loop, permission, name too long
+        raise PathEscapeError(f"path {text!r} cannot be resolved: {exc}") from None
+    try:
+        resolved.relative_to(base_resolved)
+    except ValueError:
+        raise PathEscapeError(f"path {text!r} leaves {base_resolved}") from None
+    return resolved

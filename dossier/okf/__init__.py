@@ -1,0 +1,1 @@
+"""Dossier okf layer."""

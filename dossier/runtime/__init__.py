@@ -1,0 +1,1 @@
+"""Dossier runtime layer."""
