@@ -1,9 +1,303 @@
-"""CLI commands (placeholder: filled in by the owning layer)."""
+"""Loop commands: ingest, run-loop, history, quickstart.
+
+Thin adapters over :mod:`dossier.runtime`: they resolve tenants, start the
+iteration(s), show progress (a live rich display on a terminal, plain lines
+otherwise) and render a summary table or ``--json``.
+"""
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
 import typer
+
+from dossier.cli.output import console, err_console, handle_errors, print_json
+from dossier.cli.tenant_cmds import JsonOption, LockTimeoutOption, RootOption
+from dossier.errors import UsageError
+
+if TYPE_CHECKING:
+    from dossier.runtime.records import RunRecord
+
+OrchestratorOption = Annotated[
+    str | None,
+    typer.Option(
+        "--orchestrator",
+        help="Orchestrator to drive the loop (default: the tenant manifest's 'orchestrator').",
+        show_default=False,
+    ),
+]
+
+
+def _ok(record: RunRecord) -> bool:
+    return record.status in ("committed", "up-to-date")
+
+
+def _summary_row(record: RunRecord) -> dict[str, Any]:
+    counts = record.counts
+    return {
+        "tenant": record.client_id,
+        "run_id": record.run_id,
+        "status": record.status,
+        "message": record.message,
+        "added": counts.added,
+        "updated": counts.updated,
+        "removed": counts.removed,
+        "sources": counts.sources,
+        "skipped": [s.model_dump() for s in record.skipped],
+        "protected": [p.model_dump() for p in record.protected],
+        "missing_locations": record.missing_locations,
+        "commit": record.commit,
+        "stages": [s.model_dump() for s in record.stages],
+        "errors": record.errors,
+    }
+
+
+def _print_summary(records: list[RunRecord]) -> None:
+    from rich.table import Table
+
+    table = Table(title="run-loop", show_lines=False)
+    for column in ("tenant", "status", "+", "~", "-", "sources", "skipped", "commit", "seconds"):
+        table.add_column(column, justify="right" if column in "+~-" else "left")
+    for record in records:
+        seconds = sum(s.seconds for s in record.stages)
+        style = "green" if _ok(record) else "red"
+        table.add_row(
+            record.client_id,
+            f"[{style}]{record.status}[/]",
+            str(record.counts.added),
+            str(record.counts.updated),
+            str(record.counts.removed),
+            str(record.counts.sources),
+            str(len(record.skipped)),
+            (record.commit or "-")[:12],
+            f"{seconds:.2f}",
+        )
+    console.print(table)
+    for record in records:
+        for skip in record.skipped:
+            console.print(f"[yellow]skipped[/] {record.client_id}: {skip.path} — {skip.reason}")
+        for missing in record.missing_locations:
+            console.print(f"[yellow]missing source location[/] {record.client_id}: {missing}")
+        for change in record.protected:
+            console.print(
+                f"[cyan]kept human/foreign concept[/] {record.client_id}: "
+                f"{change.concept_id} — {change.reason}"
+            )
+        if not _ok(record):
+            console.print(f"[red]failed[/] {record.client_id}: {record.message}")
+
+
+def _run_with_display(
+    root: Path,
+    client_ids: list[str],
+    orchestrator: str | None,
+    jobs: int,
+    lock_timeout: float | None,
+    verify_hashes: bool,
+    quiet: bool,
+) -> list[RunRecord]:
+    from dossier.runtime.batch import run_tenants
+    from dossier.runtime.orchestrator import LoopOptions
+    from dossier.tenancy import default_lock_timeout
+
+    options = LoopOptions(
+        lock_timeout=default_lock_timeout() if lock_timeout is None else lock_timeout,
+        verify_hashes=verify_hashes,
+    )
+    if quiet:
+        return run_tenants(root, client_ids, orchestrator=orchestrator, options=options,
+                           jobs=jobs)
+    if err_console.is_terminal:
+        from rich.progress import Progress, SpinnerColumn, TextColumn
+
+        with Progress(
+            SpinnerColumn(), TextColumn("[bold]{task.fields[tenant]}"),
+            TextColumn("{task.description}"), console=err_console, transient=True,
+        ) as progress:
+            tasks = {cid: progress.add_task("waiting", tenant=cid) for cid in client_ids}
+
+            def on_event(client_id: str, stage: str, detail: str) -> None:
+                text = stage if not detail else f"{stage}: {detail}"
+                progress.update(tasks[client_id], description=text)
+
+            return run_tenants(root, client_ids, orchestrator=orchestrator, options=options,
+                               jobs=jobs, on_event=on_event)
+
+    def plain(client_id: str, stage: str, detail: str) -> None:
+        if detail:
+            err_console.print(f"{client_id}: {stage}: {detail}")
+
+    return run_tenants(root, client_ids, orchestrator=orchestrator, options=options, jobs=jobs,
+                       on_event=plain)
+
+
+@handle_errors
+def run_loop(
+    tenants: Annotated[
+        list[str] | None,
+        typer.Argument(help="Tenant ids to run (default: every tenant under the root).",
+                       show_default=False),
+    ] = None,
+    root: RootOption = None,
+    orchestrator: OrchestratorOption = None,
+    jobs: Annotated[
+        int, typer.Option("--jobs", "-j", min=1, help="Tenants to run in parallel processes.")
+    ] = 1,
+    verify_hashes: Annotated[
+        bool,
+        typer.Option("--verify-hashes",
+                     help="Hash every source even when its size and mtime are unchanged."),
+    ] = False,
+    lock_timeout: LockTimeoutOption = None,
+    json_out: JsonOption = False,
+) -> None:
+    """Run one iteration of the learning loop (ingest → extract → OKF → commit) per tenant.
+
+    Each iteration that changes anything is exactly one commit in the tenant's own
+    repository, with a run record in runs/<run_id>.json. Nothing changed: no commit,
+    and the run says "up to date". Exit 0 when every tenant succeeded, 1 otherwise.
+    """
+    from dossier.runtime.orchestrator import get_orchestrator
+    from dossier.tenancy import Registry
+
+    registry = Registry(root)
+    if orchestrator is not None:
+        get_orchestrator(orchestrator)  # unknown name: a clear error before any work
+    if tenants:
+        client_ids = [registry.get(t).client_id for t in tenants]
+    else:
+        client_ids = [row.client_id for row in registry.list() if row.problem is None]
+        if not client_ids:
+            raise UsageError(f"no tenants under {registry.root}; create one with "
+                             "'dossier provision <client_id> --source PATH'")
+    records = _run_with_display(registry.root, client_ids, orchestrator, jobs, lock_timeout,
+                                verify_hashes, quiet=json_out)
+    if json_out:
+        print_json({"ok": all(_ok(r) for r in records),
+                    "tenants": [_summary_row(r) for r in records]})
+    else:
+        _print_summary(records)
+    if not all(_ok(r) for r in records):
+        raise typer.Exit(1)
+
+
+@handle_errors
+def ingest(
+    tenant: Annotated[str, typer.Argument(help="Tenant id.")],
+    paths: Annotated[
+        list[Path], typer.Argument(help="Files or folders of the client's material.")
+    ],
+    root: RootOption = None,
+    lock_timeout: LockTimeoutOption = None,
+    json_out: JsonOption = False,
+) -> None:
+    """Register files or folders as sources of a tenant and snapshot them now.
+
+    The locations are recorded in the tenant manifest; every later run-loop rescans
+    them (new and changed files by sha256, removed files recorded). Unsupported,
+    binary, undecodable or oversized files are skipped with the reason shown.
+    """
+    from dossier.runtime.ingest_sources import ingest_paths
+    from dossier.tenancy import Registry
+
+    ctx = Registry(root).get(tenant)
+    result = ingest_paths(ctx, paths, lock_timeout=lock_timeout)
+    if json_out:
+        print_json(result.to_dict())
+        return
+    console.print(
+        f"{ctx.client_id}: {len(result.added_locations)} location(s) registered, "
+        f"{result.new} new, {result.changed} changed, {result.removed} removed, "
+        f"{result.unchanged} unchanged source(s)"
+        + (f"; commit {result.commit[:12]}" if result.commit else "; nothing to commit")
+    )
+    for path, reason in result.skipped:
+        console.print(f"[yellow]skipped[/] {path} — {reason}")
+    console.print("next: dossier run-loop " + ctx.client_id)
+
+
+@handle_errors
+def history(
+    tenant: Annotated[str, typer.Argument(help="Tenant id.")],
+    concept: Annotated[
+        str | None,
+        typer.Option("--concept", help="Show the iterations that changed this concept id."),
+    ] = None,
+    root: RootOption = None,
+    json_out: JsonOption = False,
+) -> None:
+    """List the tenant's loop iterations (from git trailers), or one concept's history."""
+    from dossier.okf import Bundle
+    from dossier.tenancy import Registry, TenantRepo
+
+    ctx = Registry(root).get(tenant)
+    repo = TenantRepo(ctx)
+    if concept is not None:
+        path = Bundle(ctx.bundle_dir).path_for(concept)
+        rows = repo.file_history(str(path.relative_to(ctx.path)))
+    else:
+        rows = repo.iterations()
+    data = [
+        {"run_id": it.run_id, "commit": it.sha, "date": it.date, "summary": it.summary,
+         "trailers": it.trailers}
+        for it in rows
+    ]
+    if json_out:
+        print_json({"tenant": ctx.client_id, "concept": concept, "iterations": data})
+        return
+    if not data:
+        console.print(f"{ctx.client_id}: no loop iterations yet" +
+                      (f" touched {concept}" if concept else ""))
+        return
+    from rich.table import Table
+
+    table = Table(title=f"{ctx.client_id} history" + (f" of {concept}" if concept else ""))
+    for column in ("date", "run id", "commit", "summary"):
+        table.add_column(column)
+    for row in data:
+        table.add_row(row["date"], row["run_id"] or "-", row["commit"][:12], row["summary"])
+    console.print(table)
+
+
+def default_fixture() -> Path:
+    """The demo corpus shipped in the source tree (fixtures/acme/corpus)."""
+    return Path(__file__).resolve().parents[2] / "fixtures" / "acme" / "corpus"
+
+
+@handle_errors
+def quickstart(
+    root: RootOption = None,
+    corpus: Annotated[
+        Path | None,
+        typer.Option("--corpus", help="Folder to learn from (default: the bundled Acme demo).",
+                     show_default=False),
+    ] = None,
+    json_out: JsonOption = False,
+) -> None:
+    """Provision the demo tenant 'acme' from fixtures/acme, run the loop, show what it learned."""
+    from dossier.runtime.quickstart import run_quickstart
+
+    source = corpus or default_fixture()
+    if not source.is_dir():
+        raise UsageError(
+            f"demo corpus not found at {source}; run from a Dossier source checkout "
+            "(pip install -e .) or pass --corpus DIR"
+        )
+    summary = run_quickstart(root, source)
+    if json_out:
+        print_json(summary.to_dict())
+    else:
+        summary.render(console)
+    if not summary.ok:
+        raise typer.Exit(1)
 
 
 def register(app: typer.Typer) -> None:
-    """Attach this module's commands to the root app."""
+    """Attach the loop commands to the root app."""
+    app.command("ingest")(ingest)
+    app.command("run-loop")(run_loop)
+    app.command("history")(history)
+    app.command("quickstart")(quickstart)
+
+

@@ -1,0 +1,240 @@
+"""DefaultOrchestrator: the staged, offline loop — ingest → extract → OKF → commit.
+
+One call runs one iteration for one tenant under the tenant's lock.  It is built
+to be re-run: every stage derives its output from the registered sources and the
+committed state, so a run killed at any point (SIGKILL included) leaves files the
+next run either rewrites or finds already right.  Three things make that true:
+
+* writes are atomic (temp file + rename), so no concept is ever half-written;
+* the loop-owned bookkeeping a killed run may have left uncommitted (``log.md``,
+  run records of runs that never committed) is reset to HEAD before starting;
+* the change counts are taken from git (working tree vs HEAD), not from what this
+  process wrote, so a re-run reports the iteration the crash interrupted.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+
+from dossier.errors import DossierError
+from dossier.ingest import apply_scan, iter_snapshots, scan_sources
+from dossier.okf import Bundle, append_log, generate_indexes
+from dossier.okf.validate import validate_bundle
+from dossier.runtime.bundle_sync import sync_bundle
+from dossier.runtime.extract_stage import ExtractionRunner
+from dossier.runtime.orchestrator import LoopOptions
+from dossier.runtime.records import (
+    Counts,
+    InputRecord,
+    RunRecord,
+    SkipRecord,
+    StageTiming,
+)
+from dossier.runtime.runid import new_run_id, utc_now_iso
+from dossier.runtime.state import LoopState, read_state, write_state
+from dossier.runtime.worktree import bundle_changes, reset_loop_bookkeeping
+from dossier.tenancy import TenantContext, TenantRepo, load_manifest, tenant_lock
+
+RUN_RECORD_TRAILER = "Dossier-Run-Id"
+
+
+class LoopAborted(DossierError):
+    """An iteration stopped before committing (e.g. the bundle failed validation)."""
+
+
+class DefaultOrchestrator:
+    """Runs the loop stages in-process; needs no network, no model and no key."""
+
+    name = "default"
+
+    def run_iteration(self, ctx: TenantContext, options: LoopOptions) -> RunRecord:
+        """One iteration; foreseeable failures end in a ``failed`` record, not an exception."""
+        started = datetime.now(UTC)
+        manifest = load_manifest(ctx)
+        runner = ExtractionRunner(ctx, options.extractor or manifest.extractor, manifest)
+        record = RunRecord(
+            run_id=new_run_id(started),
+            client_id=ctx.client_id,
+            orchestrator=self.name,
+            extractor=runner.label,
+            started_at=utc_now_iso(),
+        )
+        try:
+            with tenant_lock(ctx, timeout=options.lock_timeout):
+                self._run_locked(ctx, options, runner, record)
+        except DossierError as exc:
+            record.status = "failed"
+            record.errors.append(str(exc))
+            record.message = str(exc)
+        record.finished_at = utc_now_iso()
+        if record.status == "failed":
+            _keep_failed_record(ctx, record)
+        return record
+
+    def _run_locked(
+        self,
+        ctx: TenantContext,
+        options: LoopOptions,
+        runner: ExtractionRunner,
+        record: RunRecord,
+    ) -> None:
+        repo = TenantRepo(ctx)
+        repo.recover()
+        manifest = load_manifest(ctx)
+        reset_loop_bookkeeping(ctx, repo)
+
+        with _stage(record, options, "ingest") as note:
+            locations = [Path(p) for p in manifest.source_paths()]
+            scan = scan_sources(
+                locations,
+                ctx.sources_dir,
+                ctx.cache_dir,
+                max_bytes=manifest.max_source_bytes,
+                verify_hashes=options.verify_hashes,
+            )
+            apply_scan(scan, ctx.sources_dir, ctx.cache_dir)
+            record.skipped = [SkipRecord(path=s.path, reason=s.reason) for s in scan.skipped]
+            record.missing_locations = list(scan.missing_locations)
+            record.inputs = _inputs(scan)
+            note(
+                f"{len(scan.new)} new, {len(scan.changed)} changed, {len(scan.removed)} removed, "
+                f"{len(scan.unchanged)} unchanged, {len(scan.skipped)} skipped"
+            )
+
+        head = repo.head()
+        last = read_state(ctx)
+        if (
+            not scan.has_changes
+            and last == LoopState(head=head or "", extractor=runner.label)
+            and not repo.is_dirty()
+        ):
+            record.status = "up-to-date"
+            record.message = "up to date"
+            record.counts = Counts(sources=len(scan.unchanged))
+            return
+
+        with _stage(record, options, "extract") as note:
+            documents = list(iter_snapshots(ctx.sources_dir))
+            proposals = runner.propose(documents)
+            note(f"{len(proposals)} concepts proposed from {len(documents)} sources")
+
+        bundle = Bundle(ctx.bundle_dir)
+        with _stage(record, options, "okf") as note:
+            now = utc_now_iso()
+            sync = sync_bundle(
+                bundle, proposals, now=now, with_generated_at=runner.with_generated_at
+            )
+            record.protected = sync.protected
+            changes = bundle_changes(repo)
+            if changes.total:
+                generate_indexes(bundle)
+                append_log(
+                    ctx.bundle_dir,
+                    datetime.now(UTC).date(),
+                    [changes.log_entry(len(documents))],
+                )
+            note(f"+{changes.added} ~{changes.updated} -{changes.removed} concepts")
+
+        with _stage(record, options, "validate") as note:
+            report = validate_bundle(ctx.bundle_dir)
+            note(f"{len(report.errors)} errors, {len(report.warnings)} warnings")
+            if report.errors:
+                shown = "; ".join(f"{f.path}: {f.message}" for f in report.errors[:5])
+                raise LoopAborted(
+                    f"bundle failed OKF validation ({len(report.errors)} errors), "
+                    f"nothing committed: {shown}"
+                )
+
+        record.counts = Counts(
+            added=changes.added,
+            updated=changes.updated,
+            removed=changes.removed,
+            unchanged=max(0, len(proposals) - changes.added - changes.updated),
+            sources=len(documents),
+        )
+        with _stage(record, options, "commit") as note:
+            if not changes.total and not scan.has_changes and not repo.is_dirty():
+                record.status = "up-to-date"
+                record.message = "up to date"
+                note("nothing to commit")
+                write_state(ctx, LoopState(head=repo.head() or "", extractor=runner.label))
+                return
+            record.status = "committed"
+            record.message = (
+                f"+{changes.added} ~{changes.updated} -{changes.removed} concepts "
+                f"from {len(documents)} sources"
+            )
+            ctx.runs_dir.mkdir(exist_ok=True)
+            record.finished_at = utc_now_iso()
+            record.write(ctx.runs_dir / f"{record.run_id}.json")
+            sha = repo.commit_all(
+                f"dossier: loop {record.run_id} ({record.message})",
+                {
+                    RUN_RECORD_TRAILER: record.run_id,
+                    "Dossier-Orchestrator": self.name,
+                    "Dossier-Extractor": runner.label,
+                    "Dossier-Sources": str(len(documents)),
+                },
+            )
+            record.commit = sha
+            write_state(ctx, LoopState(head=sha or repo.head() or "", extractor=runner.label))
+            note(f"commit {sha[:12] if sha else '-'}")
+
+
+def _inputs(scan: object) -> list[InputRecord]:
+    from dossier.ingest import ScanResult
+
+    assert isinstance(scan, ScanResult)
+    rows: list[InputRecord] = []
+    for doc in scan.new:
+        rows.append(InputRecord(source_id=doc.source_id, original_path=doc.original_path,
+                                sha256=doc.sha256, change="new"))
+    for doc in scan.changed:
+        rows.append(InputRecord(source_id=doc.source_id, original_path=doc.original_path,
+                                sha256=doc.sha256, change="changed"))
+    catalogue = scan.catalogue
+    for source_id in scan.unchanged:
+        entry = catalogue.entries.get(source_id) if catalogue is not None else None
+        rows.append(InputRecord(
+            source_id=source_id,
+            original_path=entry.original_path if entry else "",
+            sha256=entry.sha256 if entry else "",
+            change="unchanged",
+        ))
+    for source_id in scan.removed:
+        rows.append(InputRecord(source_id=source_id, original_path="", sha256="",
+                                change="removed"))
+    return sorted(rows, key=lambda r: r.source_id)
+
+
+@contextmanager
+def _stage(
+    record: RunRecord, options: LoopOptions, name: str
+) -> Iterator[Callable[[str], None]]:
+    """Time a stage, tell the progress sink, and append it to the record."""
+    options.progress(name, "")
+    details: list[str] = []
+    start = time.perf_counter()
+    try:
+        yield details.append
+    finally:
+        detail = "; ".join(details)
+        record.stages.append(
+            StageTiming(name=name, seconds=round(time.perf_counter() - start, 4), detail=detail)
+        )
+        if detail:
+            options.progress(name, detail)
+
+
+def _keep_failed_record(ctx: TenantContext, record: RunRecord) -> None:
+    """A failed run commits nothing; keep its record in the gitignored cache for diagnosis."""
+    try:
+        target = ctx.cache_dir / "failed-runs" / f"{record.run_id}.json"
+        ctx.confine(target.parent.parent)
+        record.write(target)
+    except (OSError, DossierError):
+        pass

@@ -1,0 +1,101 @@
+"""The run record: what one loop iteration did, committed beside the knowledge.
+
+A run record is the per-iteration audit trail (stages with timings, inputs with
+hashes, counts, skips and why, concepts a human owns that the machine wanted to
+change).  It lives at ``runs/<run_id>.json`` in the tenant repository and lands in
+the same commit as the bundle changes it describes, so history and record can
+never disagree.  The shape is versioned by ``schema_version``.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from dossier.fsutil import atomic_write_text
+
+RunStatus = Literal["committed", "up-to-date", "failed"]
+
+RUN_RECORD_SCHEMA_VERSION = 1
+
+
+class StageTiming(BaseModel):
+    """How long one stage took and what it reported."""
+
+    name: str
+    seconds: float
+    detail: str = ""
+
+
+class InputRecord(BaseModel):
+    """One source the iteration saw, with the hash its knowledge was derived from."""
+
+    source_id: str
+    original_path: str
+    sha256: str
+    change: Literal["new", "changed", "unchanged", "removed"]
+
+
+class SkipRecord(BaseModel):
+    """A file that was not ingested, and why (never a silent drop)."""
+
+    path: str
+    reason: str
+
+
+class ProtectedChange(BaseModel):
+    """A machine-proposed change to a concept a person owns, reported instead of applied."""
+
+    concept_id: str
+    reason: str
+    proposed_title: str | None = None
+    proposed_description: str | None = None
+
+
+class Counts(BaseModel):
+    """Concept changes and source totals for the iteration."""
+
+    added: int = 0
+    updated: int = 0
+    removed: int = 0
+    unchanged: int = 0
+    sources: int = 0
+
+
+class RunRecord(BaseModel):
+    """Everything a person needs to audit one loop iteration."""
+
+    schema_version: int = RUN_RECORD_SCHEMA_VERSION
+    run_id: str
+    client_id: str
+    orchestrator: str
+    extractor: str
+    started_at: str
+    finished_at: str | None = None
+    status: RunStatus = "failed"
+    message: str = ""
+    stages: list[StageTiming] = Field(default_factory=list)
+    inputs: list[InputRecord] = Field(default_factory=list)
+    counts: Counts = Field(default_factory=Counts)
+    skipped: list[SkipRecord] = Field(default_factory=list)
+    protected: list[ProtectedChange] = Field(default_factory=list)
+    missing_locations: list[str] = Field(default_factory=list)
+    errors: list[str] = Field(default_factory=list)
+    commit: str | None = None
+
+    def to_json(self) -> str:
+        """Deterministic JSON (sorted keys, 2-space indent, trailing newline)."""
+        data = self.model_dump(mode="json", exclude={"commit"})
+        return json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+    def write(self, path: Path) -> None:
+        """Write atomically; the commit id is not stored (a commit cannot name itself)."""
+        atomic_write_text(path, self.to_json())
+
+
+def read_run_record(path: Path) -> RunRecord:
+    """Load a run record written by :meth:`RunRecord.write`."""
+    return RunRecord.model_validate_json(path.read_text(encoding="utf-8"))

@@ -1,0 +1,78 @@
+"""What the loop reads from, and resets in, the tenant's working tree.
+
+Change counts come from git (working tree against HEAD) rather than from what this
+process wrote: after a crash, the re-run finds some files already rewritten, and
+only git still knows they differ from the last commit.  For the same reason the
+loop's own bookkeeping (the bundle's ``log.md`` and run records that never made it
+into a commit) is reset before an iteration starts, so a crash never leaves a
+duplicate log entry or an orphan run record behind.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from dossier.tenancy import TenantContext, TenantRepo
+
+_RESERVED = ("index.md", "log.md")
+
+
+@dataclass(frozen=True)
+class BundleChanges:
+    """Concept files added, updated and removed relative to HEAD."""
+
+    added: int = 0
+    updated: int = 0
+    removed: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.added + self.updated + self.removed
+
+    def log_entry(self, sources: int) -> str:
+        """The log.md line for this iteration (no run id: a re-run after a crash matches)."""
+        return (
+            f"**Update**: loop iteration added {self.added}, updated {self.updated} and "
+            f"removed {self.removed} concepts from {sources} sources."
+        )
+
+
+def _status_entries(repo: TenantRepo, *paths: str) -> list[tuple[str, str]]:
+    """``(XY, path)`` pairs of ``git status --porcelain -z`` for ``paths``."""
+    output = repo.git(
+        "status", "--porcelain=v1", "-z", "--untracked-files=all", "--no-renames", "--", *paths
+    ).stdout
+    entries: list[tuple[str, str]] = []
+    for item in output.split("\x00"):
+        if len(item) > 3:
+            entries.append((item[:2], item[3:]))
+    return entries
+
+
+def bundle_changes(repo: TenantRepo) -> BundleChanges:
+    """Count concept files that differ from HEAD (index.md and log.md are not concepts)."""
+    added = updated = removed = 0
+    for code, path in _status_entries(repo, "bundle"):
+        name = path.rsplit("/", 1)[-1]
+        if not name.endswith(".md") or name in _RESERVED or name.startswith("."):
+            continue
+        if "D" in code:
+            removed += 1
+        elif code == "??" or "A" in code:
+            added += 1
+        else:
+            updated += 1
+    return BundleChanges(added=added, updated=updated, removed=removed)
+
+
+def reset_loop_bookkeeping(ctx: TenantContext, repo: TenantRepo) -> None:
+    """Undo what an interrupted iteration wrote that is the loop's own record-keeping."""
+    if repo.head() is None:
+        return
+    for code, path in _status_entries(repo, "bundle/log.md", "runs"):
+        if code == "??":
+            target = ctx.confine(path)
+            if target.is_file():
+                target.unlink()
+        elif path == "bundle/log.md":
+            repo.git("checkout", "-q", "HEAD", "--", "bundle/log.md")
