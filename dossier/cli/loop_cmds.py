@@ -238,7 +238,7 @@ def history(
         rows = repo.file_history(str(path.relative_to(ctx.path)))
     else:
         rows = repo.iterations()
-    data = [
+    data: list[dict[str, Any]] = [
         {"run_id": it.run_id, "commit": it.sha, "date": it.date, "summary": it.summary,
          "trailers": it.trailers}
         for it in rows
@@ -256,7 +256,8 @@ def history(
     for column in ("date", "run id", "commit", "summary"):
         table.add_column(column)
     for row in data:
-        table.add_row(row["date"], row["run_id"] or "-", row["commit"][:12], row["summary"])
+        table.add_row(str(row["date"]), str(row["run_id"] or "-"), str(row["commit"])[:12],
+                      str(row["summary"]))
     console.print(table)
 
 

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from dossier.errors import DossierError
-from dossier.runtime.orchestrator import LoopOptions, get_orchestrator
+from dossier.runtime.orchestrator import LoopOptions, ProgressCallback, get_orchestrator
 from dossier.runtime.records import RunRecord
 from dossier.runtime.runid import utc_now_iso
 from dossier.tenancy import Registry, load_manifest
@@ -85,11 +85,11 @@ def run_tenants(
     on_event: EventSink | None = None,
 ) -> list[RunRecord]:
     """Run each tenant once; records come back in ``client_ids`` order."""
-    sink = on_event or (lambda _c, _s, _d: None)
+    sink: EventSink = on_event or _no_event
     if jobs <= 1 or len(client_ids) <= 1:
         records = []
         for client_id in client_ids:
-            opts = replace(options, progress=lambda s, d, c=client_id: sink(c, s, d))
+            opts = replace(options, progress=_bind(sink, client_id))
             record = run_one(root, client_id, orchestrator, opts)
             sink(client_id, "done", record.status)
             records.append(record)
@@ -131,6 +131,19 @@ def _run_parallel(
                     sink(cid, "done", record.status)
             _drain(events, sink)
     return [results[cid] for cid in client_ids]
+
+
+def _no_event(client_id: str, stage: str, detail: str) -> None:
+    """Default sink: nobody is watching."""
+
+
+def _bind(sink: EventSink, client_id: str) -> ProgressCallback:
+    """A per-tenant progress callback that forwards to the shared sink."""
+
+    def progress(stage: str, detail: str) -> None:
+        sink(client_id, stage, detail)
+
+    return progress
 
 
 def _no_progress(stage: str, detail: str) -> None:

@@ -55,9 +55,7 @@ class ExtractionRunner:
         extractions = [self._extract(doc) for doc in sorted(documents, key=lambda d: d.source_id)]
         proposals = self.extractor.assemble(extractions, self.settings)
         return [
-            to_concept_document(p, generated_by=self.label.replace("/", "/", 1),
-                                generated_at=UNSTAMPED)
-            for p in proposals
+            to_concept_document(p, UNSTAMPED) for p in proposals
         ]
 
     def with_generated_at(self, doc: ConceptDocument, at: str) -> ConceptDocument:
