@@ -9,8 +9,8 @@ exceptions that protect people's work:
   reported in the run record instead;
 * a concept some other producer wrote (``generated.by`` that is not one of
   Dossier's extractors, or no ``generated`` at all) is left alone too;
-* ``generated.at`` keeps its old value when a concept's content did not change, so
-  an unchanged concept re-renders to the same bytes and git sees no diff.
+* a concept whose content (everything but ``generated.at``) did not change is not
+  rewritten at all, so it keeps its ``generated.at`` and git sees no diff.
 
 Concepts that Dossier's extractor wrote earlier and no longer proposes (their
 sources were removed) are deleted.
@@ -18,12 +18,11 @@ sources were removed) are deleted.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
 
-from dossier.okf import Bundle, ConceptDocument, OKFDocumentError, render_concept
+from dossier.extract import content_fingerprint
+from dossier.okf import Bundle, ConceptDocument, OKFDocumentError
 from dossier.runtime.records import ProtectedChange
 
 #: ``generated.by`` prefix of every Dossier extractor (``dossier-deterministic/0.1.0``).
@@ -48,20 +47,6 @@ class SyncResult:
             for depth in range(len(parts) + 1):
                 dirs.add("/".join(parts[:depth]))
         return dirs
-
-
-def content_fingerprint(doc: ConceptDocument) -> str:
-    """Hash of a concept's rendered bytes with ``generated.at`` blanked.
-
-    Two documents with the same fingerprint differ at most in when they were
-    generated, which is exactly the difference that must not cause a rewrite.
-    """
-    frontmatter: dict[str, Any] = dict(doc.frontmatter)
-    generated = frontmatter.get("generated")
-    if isinstance(generated, dict):
-        frontmatter["generated"] = {k: v for k, v in generated.items() if k != "at"}
-    blank = ConceptDocument(concept_id=doc.concept_id, frontmatter=frontmatter, body=doc.body)
-    return hashlib.sha256(render_concept(blank).encode("utf-8")).hexdigest()
 
 
 def _generated_by(doc: ConceptDocument) -> str:
@@ -136,11 +121,8 @@ def sync_bundle(
                 result.unchanged.append(concept_id)
             continue
         if content_fingerprint(current) == content_fingerprint(proposal):
-            stamped = with_generated_at(proposal, _generated_at(current) or now)
-            if bundle.write(stamped):
-                result.written.append(concept_id)
-            else:
-                result.unchanged.append(concept_id)
+            # Same content: the file keeps its bytes and its generated.at.
+            result.unchanged.append(concept_id)
             continue
         bundle.write(with_generated_at(proposal, now))
         result.written.append(concept_id)

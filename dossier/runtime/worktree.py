@@ -65,8 +65,26 @@ def bundle_changes(repo: TenantRepo) -> BundleChanges:
     return BundleChanges(added=added, updated=updated, removed=removed)
 
 
+def remove_stale_temp_files(ctx: TenantContext) -> list[str]:
+    """Delete temp files a killed atomic write left behind (``.<name>.<random>.tmp``).
+
+    Safe only under the tenant lock: then no Dossier process is mid-write here.
+    """
+    removed: list[str] = []
+    for folder in (ctx.path, ctx.bundle_dir, ctx.sources_dir, ctx.runs_dir):
+        if not folder.is_dir():
+            continue
+        candidates = folder.glob(".*.tmp") if folder == ctx.path else folder.rglob(".*.tmp")
+        for path in candidates:
+            if path.is_file() and not path.is_symlink():
+                path.unlink()
+                removed.append(str(path.relative_to(ctx.path)))
+    return removed
+
+
 def reset_loop_bookkeeping(ctx: TenantContext, repo: TenantRepo) -> None:
     """Undo what an interrupted iteration wrote that is the loop's own record-keeping."""
+    remove_stale_temp_files(ctx)
     if repo.head() is None:
         return
     for code, path in _status_entries(repo, "bundle/log.md", "runs"):
