@@ -18,6 +18,13 @@ from pathlib import Path
 from dossier.errors import DossierError
 
 
+#: The process umask, read once at import (reading it means setting it, which is not
+#: thread-safe later).  Atomic writes apply it so files get the usual 0644, not
+#: mkstemp's private 0600.
+_UMASK = os.umask(0o022)
+os.umask(_UMASK)
+
+
 class PathEscapeError(DossierError):
     """A path would leave the directory it is confined to."""
 
@@ -27,6 +34,7 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
+        os.fchmod(fd, 0o666 & ~_UMASK)
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()

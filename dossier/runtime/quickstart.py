@@ -18,7 +18,7 @@ from dossier.okf import Bundle
 from dossier.runtime.batch import run_one
 from dossier.runtime.orchestrator import LoopOptions
 from dossier.runtime.records import RunRecord
-from dossier.tenancy import Registry
+from dossier.tenancy import Provisioned, Registry
 
 DEMO_TENANT = "acme"
 DEMO_NAME = "Acme Logistics (demo)"
@@ -85,7 +85,11 @@ class QuickstartSummary:
 def run_quickstart(root: Path | None, corpus: Path) -> QuickstartSummary:
     """Provision the demo tenant from ``corpus`` (idempotent) and run one iteration."""
     registry = Registry(root)
-    provisioned = registry.ensure(DEMO_TENANT, name=DEMO_NAME, sources=[corpus])
+    if registry.context(DEMO_TENANT).manifest_path.exists():
+        # Already there (perhaps with more sources ingested since): just run the loop.
+        provisioned = Provisioned(registry.get(DEMO_TENANT), created=False)
+    else:
+        provisioned = registry.ensure(DEMO_TENANT, name=DEMO_NAME, sources=[corpus])
     record = run_one(registry.root, DEMO_TENANT, None, LoopOptions())
     summary = QuickstartSummary(
         root=registry.root,

@@ -1,0 +1,233 @@
+"""The tenant manifest ``dossier.tenant.yaml``: a versioned, validated settings file.
+
+Written deterministically (fixed field order, a fixed header, block style) so that
+re-saving an unchanged manifest is a no-op in git.  Read with safe YAML, checked
+for a ``schema_version`` this Dossier knows, then validated by pydantic; anything
+else (not YAML, not a mapping, an unknown or newer schema, a bad field) is a
+:class:`ManifestError` naming the file.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Final, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from dossier.fsutil import atomic_write_text
+from dossier.tenancy.context import MANIFEST_NAME, TenantContext
+from dossier.tenancy.errors import InvalidClientIdError, ManifestError
+from dossier.tenancy.ids import validate_client_id
+
+CURRENT_SCHEMA_VERSION: Final = 1
+DEFAULT_MAX_SOURCE_BYTES = 5 * 1024 * 1024
+HEADER = "# Dossier tenant manifest (docs/tenancy.md). Written by dossier; keep it valid YAML.\n"
+
+_SafeLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def utc_now() -> str:
+    """Current UTC time as ISO 8601 with a ``Z`` suffix, second precision."""
+    return datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+def default_email(client_id: str) -> str:
+    """A non-routable address (RFC 2606 ``.invalid``) that still names the tenant in git log."""
+    return f"dossier@{client_id}.invalid"
+
+
+def _iso_text(value: object) -> object:
+    """Accept an unquoted YAML timestamp (loaded as datetime) and keep it as ISO text."""
+    if isinstance(value, datetime):
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        return value.isoformat().replace("+00:00", "Z")
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
+def _check_iso(value: str) -> str:
+    try:
+        datetime.fromisoformat(value)
+    except ValueError:
+        raise ValueError(f"{value!r} is not an ISO 8601 timestamp") from None
+    return value
+
+
+class SourceLocation(BaseModel):
+    """A registered source: an absolute, resolved path and when it was added."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    path: str
+    added_at: str
+
+    @field_validator("path")
+    @classmethod
+    def _absolute(cls, value: str) -> str:
+        if not Path(value).is_absolute():
+            raise ValueError(f"source path {value!r} must be absolute")
+        return value
+
+    @field_validator("added_at", mode="before")
+    @classmethod
+    def _added_at_text(cls, value: object) -> object:
+        return _iso_text(value)
+
+    @field_validator("added_at")
+    @classmethod
+    def _added_at_iso(cls, value: str) -> str:
+        return _check_iso(value)
+
+
+class CommitIdentity(BaseModel):
+    """Who the loop's commits are by; written into the tenant repo's own git config."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str = "Dossier"
+    email: str
+
+    @field_validator("name", "email")
+    @classmethod
+    def _one_line(cls, value: str) -> str:
+        if not value.strip() or any(c in value for c in "\n\r\x00<>"):
+            raise ValueError("must be a non-empty single line without '<' or '>'")
+        return value
+
+
+class Manifest(BaseModel):
+    """Schema 1 of ``dossier.tenant.yaml``; field order here is the order on disk."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    schema_version: Literal[1] = CURRENT_SCHEMA_VERSION
+    client_id: str
+    display_name: str
+    created_at: str
+    orchestrator: str = "default"
+    extractor: str = "deterministic"
+    sources: list[SourceLocation] = Field(default_factory=list)
+    commit_identity: CommitIdentity
+    entity_patterns: list[str] = Field(default_factory=list)
+    max_source_bytes: int = Field(default=DEFAULT_MAX_SOURCE_BYTES, gt=0)
+
+    @field_validator("client_id")
+    @classmethod
+    def _valid_id(cls, value: str) -> str:
+        try:
+            return validate_client_id(value)
+        except InvalidClientIdError as exc:
+            raise ValueError(str(exc)) from None
+
+    @field_validator("display_name")
+    @classmethod
+    def _display_name(cls, value: str) -> str:
+        if not value.strip() or any(c in value for c in "\n\r\x00"):
+            raise ValueError("must be a non-empty single line")
+        return value
+
+    @field_validator("created_at", mode="before")
+    @classmethod
+    def _created_at_text(cls, value: object) -> object:
+        return _iso_text(value)
+
+    @field_validator("created_at")
+    @classmethod
+    def _created_at_iso(cls, value: str) -> str:
+        return _check_iso(value)
+
+    @field_validator("entity_patterns")
+    @classmethod
+    def _patterns_compile(cls, value: list[str]) -> list[str]:
+        for pattern in value:
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                raise ValueError(f"entity pattern {pattern!r} is not a regex: {exc}") from None
+        return value
+
+    def source_paths(self) -> list[str]:
+        return [s.path for s in self.sources]
+
+
+def render_manifest(manifest: Manifest) -> str:
+    """The manifest as YAML text: fixed field order, block style, stable across runs."""
+    body = yaml.safe_dump(
+        manifest.model_dump(mode="json"),
+        sort_keys=False,
+        allow_unicode=True,
+        default_flow_style=False,
+        width=4096,
+    )
+    return HEADER + body
+
+
+def _describe_validation(exc: ValidationError) -> str:
+    parts = []
+    for err in exc.errors():
+        where = ".".join(str(p) for p in err["loc"]) or "(top level)"
+        parts.append(f"{where}: {err['msg']}")
+    return "; ".join(parts)
+
+
+def parse_manifest(text: str, origin: Path) -> Manifest:
+    """Parse and validate manifest text; ``origin`` names the file in error messages."""
+    try:
+        data = yaml.load(text, Loader=_SafeLoader)  # a safe loader (C or Python)
+    except yaml.YAMLError as exc:
+        raise ManifestError(f"manifest {origin} is not valid YAML: {exc}") from None
+    if not isinstance(data, dict):
+        raise ManifestError(f"manifest {origin} is not a mapping of fields")
+    version = data.get("schema_version")
+    if not isinstance(version, int) or isinstance(version, bool):
+        raise ManifestError(f"manifest {origin} has no integer schema_version")
+    if version > CURRENT_SCHEMA_VERSION:
+        raise ManifestError(
+            f"manifest {origin} has schema_version {version}; this Dossier reads up to "
+            f"{CURRENT_SCHEMA_VERSION} — upgrade Dossier"
+        )
+    if version < 1:
+        raise ManifestError(f"manifest {origin} has unknown schema_version {version}")
+    # Schema 1 is the only one so far.  Schema 2 will add a step here that rewrites
+    # a schema-1 mapping into schema 2 before validation (docs/tenancy.md).
+    try:
+        return Manifest.model_validate(data)
+    except ValidationError as exc:
+        raise ManifestError(f"manifest {origin} is invalid: {_describe_validation(exc)}") from None
+
+
+def read_manifest_file(path: Path, expected_id: str | None = None) -> Manifest:
+    """Read a manifest file; with ``expected_id``, its client_id must match."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ManifestError(f"{path} is missing: not a Dossier tenant") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ManifestError(f"manifest {path} cannot be read: {exc}") from None
+    manifest = parse_manifest(text, path)
+    if expected_id is not None and manifest.client_id != expected_id:
+        raise ManifestError(
+            f"manifest {path} names client {manifest.client_id!r}, but it lives in the "
+            f"directory of tenant {expected_id!r}"
+        )
+    return manifest
+
+
+def load_manifest(ctx: TenantContext) -> Manifest:
+    """The validated manifest of ``ctx`` (path confined: a symlinked manifest is refused)."""
+    return read_manifest_file(ctx.confine(MANIFEST_NAME), ctx.client_id)
+
+
+def save_manifest(ctx: TenantContext, manifest: Manifest) -> None:
+    """Write the manifest atomically; it must belong to ``ctx``.  Does not commit."""
+    if manifest.client_id != ctx.client_id:
+        raise ManifestError(
+            f"refusing to write the manifest of {manifest.client_id!r} into tenant "
+            f"{ctx.client_id!r}"
+        )
+    atomic_write_text(ctx.confine(MANIFEST_NAME), render_manifest(manifest))
