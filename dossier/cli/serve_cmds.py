@@ -1,9 +1,217 @@
-"""CLI commands (placeholder: filled in by the owning layer)."""
+"""Serve commands: ``serve-mcp``, ``search``, ``index``.
+
+Thin adapters over :mod:`dossier.serve`.  ``search`` calls the same function as
+the MCP tool ``search_concepts``, so both give the same hits.  In stdio mode
+``serve-mcp`` writes nothing but MCP messages to stdout; every human line goes to
+stderr.  The serve layer (LanceDB, the mcp SDK) is imported inside each command.
+"""
 
 from __future__ import annotations
 
+import ipaddress
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Literal
+
 import typer
+from rich.markup import escape
+
+from dossier.cli.output import console, err_console, handle_errors, print_json
+
+if TYPE_CHECKING:
+    from dossier.tenancy import TenantContext
+
+RootOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--root",
+        help="Workspace folder holding the tenants (default: $DOSSIER_ROOT, else ./tenants).",
+        show_default=False,
+    ),
+]
+TenantArgument = Annotated[str, typer.Argument(help="Tenant (client) id.")]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
+SEMANTIC_NOTE = "needs pip install 'dossier\\[semantic]'"
+
+SERVE_HELP = (
+    "Serve one tenant's knowledge bundle over MCP."
+    "\n\n"
+    "The server is bound to this tenant for its whole life: no tool takes a tenant argument, "
+    "so an agent can only ever read this client's bundle. Tools: search_concepts, get_concept, "
+    "get_related, list_concepts, get_concept_history; resources okf://index and "
+    "okf://<concept_id>. In stdio mode stdout carries only MCP messages; logs go to stderr."
+)
+SEARCH_HELP = (
+    "Search a tenant's concepts, with the same ranking as the MCP tool search_concepts."
+    "\n\n"
+    "Keyword (BM25) search over titles, descriptions, tags and bodies; reviewed, current "
+    "concepts win ties, deprecated and stale ones are demoted. The index is brought up to "
+    "date first, so results reflect the latest commit."
+)
+INDEX_HELP = (
+    "Bring a tenant's search index up to date with its bundle; report counts and time."
+    "\n\n"
+    "The index lives in the tenant's gitignored .dossier/index folder: a cache that search "
+    "and the MCP server keep current on their own. Without --rebuild every concept file is "
+    "compared with the index and only changed ones are re-read."
+)
+
+
+def _tenant(client_id: str, root: Path | None) -> TenantContext:
+    from dossier.tenancy import Registry
+
+    return Registry(root).get(client_id)
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+@handle_errors
+def serve_mcp(
+    client_id: TenantArgument,
+    root: RootOption = None,
+    transport: Annotated[
+        str,
+        typer.Option(
+            "--transport",
+            help="stdio (default; for Claude Desktop/Code and the inspector) or "
+            "streamable-http (a long-running HTTP server at http://HOST:PORT/mcp).",
+        ),
+    ] = "stdio",
+    host: Annotated[
+        str, typer.Option("--host", help="Address to bind for streamable-http.")
+    ] = "127.0.0.1",
+    port: Annotated[
+        int, typer.Option("--port", min=1, max=65535, help="Port for streamable-http.")
+    ] = 8000,
+) -> None:
+    """Serve one tenant over MCP (see SERVE_HELP)."""
+    from dossier.errors import UsageError
+
+    if transport not in ("stdio", "streamable-http"):
+        raise UsageError(f"--transport must be 'stdio' or 'streamable-http', not {transport!r}")
+    ctx = _tenant(client_id, root)
+    from dossier.serve import run_server
+
+    chosen: Literal["stdio", "streamable-http"] = (
+        "stdio" if transport == "stdio" else "streamable-http"
+    )
+    if chosen == "stdio":
+        err_console.print(f"dossier: serving tenant {ctx.client_id} over stdio")
+    else:
+        if not _is_loopback(host):
+            err_console.print(
+                f"[yellow]warning:[/] binding {escape(host)} exposes tenant {ctx.client_id} "
+                "to the network with no authentication"
+            )
+        err_console.print(
+            f"dossier: serving tenant {ctx.client_id} at http://{escape(host)}:{port}/mcp"
+        )
+    run_server(ctx, chosen, host=host, port=port)
+
+
+@handle_errors
+def search_cmd(
+    client_id: TenantArgument,
+    query: Annotated[str, typer.Argument(help="Words to search for.")],
+    root: RootOption = None,
+    limit: Annotated[int, typer.Option("--limit", "-n", help="Hits to show (1-100).")] = 10,
+    type_: Annotated[
+        str | None,
+        typer.Option("--type", help="Only concepts of this OKF type.", show_default=False),
+    ] = None,
+    tag: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--tag", help="Only concepts with this tag (repeatable: all must match).",
+            show_default=False,
+        ),
+    ] = None,
+    semantic: Annotated[
+        bool,
+        typer.Option(
+            "--semantic",
+            help=f"Hybrid search: BM25 fused with sentence embeddings ({SEMANTIC_NOTE}).",
+        ),
+    ] = False,
+    json_out: JsonOption = False,
+) -> None:
+    """Search one tenant (see SEARCH_HELP)."""
+    from dossier.serve import search
+
+    ctx = _tenant(client_id, root)
+    hits = search(
+        ctx, query, limit=limit, type=type_, tags=tag or None,
+        mode="hybrid" if semantic else "keyword",
+    )
+    if json_out:
+        print_json([hit.model_dump() for hit in hits])
+        return
+    if not hits:
+        console.print(f"No concepts match {query!r} in tenant {ctx.client_id}.")
+        return
+    for rank, hit in enumerate(hits, start=1):
+        flags = [hit.trust_tier, hit.status] + (["stale"] if hit.stale else [])
+        console.print(
+            f"[bold]{rank}. {escape(hit.title)}[/]  [cyan]{escape(hit.id)}[/]  "
+            f"({escape(hit.type)}; {', '.join(flags)}; score {hit.score:.3f})"
+        )
+        if hit.snippet:
+            console.print(f"   {escape(hit.snippet)}")
+
+
+@handle_errors
+def index_cmd(
+    client_id: TenantArgument,
+    root: RootOption = None,
+    rebuild: Annotated[
+        bool, typer.Option("--rebuild", help="Discard the index and build it from the bundle.")
+    ] = False,
+    semantic: Annotated[
+        bool,
+        typer.Option(
+            "--semantic",
+            help=f"Also compute sentence embeddings for hybrid search ({SEMANTIC_NOTE}).",
+        ),
+    ] = False,
+    json_out: JsonOption = False,
+) -> None:
+    """Sync or rebuild one tenant's index (see INDEX_HELP)."""
+    import time
+
+    from dossier.serve import SearchIndex, get_embedder
+
+    ctx = _tenant(client_id, root)
+    index = SearchIndex(ctx)
+    report = index.rebuild() if rebuild else index.sync(full=True)
+    embedded: int | None = None
+    if semantic:
+        started = time.perf_counter()
+        embedded = index.sync_vectors(get_embedder())
+        report.seconds = round(report.seconds + time.perf_counter() - started, 4)
+    if json_out:
+        data = report.model_dump()
+        if embedded is not None:
+            data["embedded"] = embedded
+        print_json(data)
+        return
+    verb = "Rebuilt" if report.rebuilt else "Synced"
+    console.print(
+        f"{verb} the index of {ctx.client_id}: {report.concepts} concepts "
+        f"({report.upserted} indexed, {report.removed} removed) in {report.seconds:.2f}s"
+        + (f"; {embedded} embedded" if embedded is not None else "")
+    )
+    for problem in report.skipped:
+        err_console.print(f"[yellow]skipped[/] {escape(problem)}")
 
 
 def register(app: typer.Typer) -> None:
-    """Attach this module's commands to the root app."""
+    """Attach ``serve-mcp``, ``search`` and ``index`` to the root app."""
+    app.command("serve-mcp", help=SERVE_HELP)(serve_mcp)
+    app.command("search", help=SEARCH_HELP)(search_cmd)
+    app.command("index", help=INDEX_HELP)(index_cmd)

@@ -1,1 +1,102 @@
-"""Dossier serve layer."""
+"""Dossier's serve layer: a tenant's bundle behind a search index and an MCP server.
+
+Import cost matters (the CLI imports this at command time, and ``dossier --help``
+must stay fast), so LanceDB and the mcp SDK are imported only when an index is
+opened or a server is built.  Public API:
+
+* :func:`search` / :class:`SearchIndex` - BM25 (and optional hybrid) search
+* :func:`sync_index`, :func:`refresh_index`, :func:`rebuild_index` - keep the index current
+* :class:`KnowledgeBase` - concepts, links, listings, history of one tenant
+* :func:`build_server` / :func:`run_server` - the tenant-bound MCP server
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+from dossier.serve.embed import Embedder, get_embedder, semantic_available
+from dossier.serve.errors import (
+    IndexUnavailableError,
+    InvalidArgumentError,
+    SemanticUnavailableError,
+    ServeError,
+)
+from dossier.serve.index import SearchIndex
+from dossier.serve.knowledge import KnowledgeBase
+from dossier.serve.models import (
+    ConceptHistory,
+    ConceptPage,
+    ConceptView,
+    IndexReport,
+    RelatedResult,
+    SearchHit,
+    SearchResults,
+)
+from dossier.serve.search import search, search_index
+
+if TYPE_CHECKING:
+    from mcp.server.mcpserver import MCPServer
+
+    from dossier.serve.server import Transport
+    from dossier.tenancy import TenantContext
+
+
+def sync_index(ctx: TenantContext, *, full: bool = False) -> IndexReport:
+    """Bring ``ctx``'s index up to date with its bundle (rebuilding it if unusable)."""
+    return SearchIndex(ctx).sync(full=full)
+
+
+def refresh_index(
+    ctx: TenantContext, changed_ids: Iterable[str], removed_ids: Iterable[str]
+) -> IndexReport:
+    """Re-index the given concepts now; the loop calls this after writing the bundle."""
+    return SearchIndex(ctx).refresh(changed_ids, removed_ids)
+
+
+def rebuild_index(ctx: TenantContext) -> IndexReport:
+    """Throw the index away and build it again from the bundle."""
+    return SearchIndex(ctx).rebuild()
+
+
+def build_server(ctx: TenantContext, **kwargs: Any) -> MCPServer:
+    """The MCP server bound to ``ctx`` (imports the mcp SDK on first call)."""
+    from dossier.serve.server import build_server as _build
+
+    return _build(ctx, **kwargs)
+
+
+def run_server(
+    ctx: TenantContext, transport: Transport = "stdio", *, host: str = "127.0.0.1", port: int = 8000
+) -> None:
+    """Serve ``ctx`` over stdio or streamable HTTP until stopped."""
+    from dossier.serve.server import run_server as _run
+
+    _run(ctx, transport, host=host, port=port)
+
+
+__all__ = [
+    "ConceptHistory",
+    "ConceptPage",
+    "ConceptView",
+    "Embedder",
+    "IndexReport",
+    "IndexUnavailableError",
+    "InvalidArgumentError",
+    "KnowledgeBase",
+    "RelatedResult",
+    "SearchHit",
+    "SearchIndex",
+    "SearchResults",
+    "SemanticUnavailableError",
+    "ServeError",
+    "build_server",
+    "get_embedder",
+    "rebuild_index",
+    "refresh_index",
+    "run_server",
+    "search",
+    "search_index",
+    "semantic_available",
+    "sync_index",
+]

@@ -1,0 +1,198 @@
+"""Scoring an extraction against a gold set: concept recall, link recall, outside-gold ratio.
+
+A gold concept is *found* when an extracted concept's title or any alias equals one of
+its names (case/punctuation-insensitive, a trailing plural tolerated), or when an
+extracted title starts with a gold identifier alias ("DEC-003: Adopt …").  A gold link
+is found when the matched concepts link to each other in either direction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from dossier.evals.gold import GoldConcept, GoldSet, match_key, singular_key
+from dossier.extract.model import ProposedConcept
+from dossier.extract.text import is_identifier
+
+
+@dataclass(frozen=True)
+class Extracted:
+    """The parts of an extracted concept the scorer needs (from a proposal or a file)."""
+
+    concept_id: str
+    title: str
+    aliases: tuple[str, ...]
+    type: str
+    targets: frozenset[str]  # concept ids this concept's body links to
+
+
+@dataclass
+class ExtractionScore:
+    concept_recall: float
+    link_recall: float
+    outside_gold_ratio: float
+    type_accuracy: float
+    gold_concepts: int
+    found_concepts: int
+    gold_links: int
+    found_links: int
+    extracted: int
+    outside_gold: int
+    misses: list[str] = field(default_factory=list)
+    extras: list[str] = field(default_factory=list)
+    missed_links: list[str] = field(default_factory=list)
+    type_mismatches: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "concept_recall": round(self.concept_recall, 4),
+            "link_recall": round(self.link_recall, 4),
+            "outside_gold_ratio": round(self.outside_gold_ratio, 4),
+            "type_accuracy": round(self.type_accuracy, 4),
+            "gold_concepts": self.gold_concepts,
+            "found_concepts": self.found_concepts,
+            "gold_links": self.gold_links,
+            "found_links": self.found_links,
+            "extracted": self.extracted,
+            "outside_gold": self.outside_gold,
+            "misses": self.misses,
+            "extras": self.extras,
+            "missed_links": self.missed_links,
+            "type_mismatches": self.type_mismatches,
+        }
+
+    def summary(self) -> str:
+        return (
+            f"concept recall {self.concept_recall:.3f}"
+            f" ({self.found_concepts}/{self.gold_concepts}),"
+            f" link recall {self.link_recall:.3f} ({self.found_links}/{self.gold_links}),"
+            f" outside gold {self.outside_gold_ratio:.3f} ({self.outside_gold}/{self.extracted}),"
+            f" type accuracy {self.type_accuracy:.3f}"
+        )
+
+
+def _from_proposals(proposed: Sequence[ProposedConcept]) -> list[Extracted]:
+    from dossier.okf import parse_links
+
+    out: list[Extracted] = []
+    for concept in proposed:
+        targets = frozenset(
+            link.target_id for link in parse_links(concept.body, concept.concept_id)
+            if link.target_id
+        )
+        out.append(Extracted(concept.concept_id, concept.title, tuple(concept.aliases),
+                             concept.type, targets))
+    return out
+
+
+def _from_bundle(root: Path) -> list[Extracted]:
+    from dossier.okf import Bundle, parse_links
+
+    out: list[Extracted] = []
+    for doc in Bundle(root).iter_documents(skip_invalid=True):
+        front = doc.frontmatter
+        aliases = front.get("aliases") or []
+        targets = frozenset(
+            link.target_id for link in parse_links(doc.body, doc.concept_id) if link.target_id
+        )
+        out.append(Extracted(
+            doc.concept_id,
+            str(front.get("title") or doc.concept_id.rsplit("/", 1)[-1]),
+            tuple(str(a) for a in aliases) if isinstance(aliases, list) else (),
+            str(front.get("type") or ""),
+            targets,
+        ))
+    return out
+
+
+def _matches(concept: Extracted, gold: GoldConcept) -> bool:
+    names = {match_key(n) for n in (concept.title, *concept.aliases)}
+    names |= {singular_key(n) for n in (concept.title, *concept.aliases)}
+    for name in gold.names:
+        if match_key(name) in names or singular_key(name) in names:
+            return True
+    title = match_key(concept.title)
+    return any(
+        is_identifier(alias) and title.startswith(match_key(alias) + " ")
+        for alias in gold.names
+    )
+
+
+def score_extraction(
+    proposed: Sequence[ProposedConcept] | Path | str, gold: GoldSet
+) -> ExtractionScore:
+    """Score proposals (or a bundle directory) against ``gold``."""
+    if isinstance(proposed, (str, Path)):
+        extracted = _from_bundle(Path(proposed))
+    else:
+        extracted = _from_proposals(proposed)
+    matched: dict[int, list[Extracted]] = {}
+    used: set[str] = set()
+    for index, concept in enumerate(gold.concepts):
+        hits = [e for e in extracted if _matches(e, concept)]
+        matched[index] = hits
+        used.update(e.concept_id for e in hits)
+    found = sum(1 for hits in matched.values() if hits)
+    misses = [f"{c.title} ({c.type})" for i, c in enumerate(gold.concepts) if not matched[i]]
+    type_ok = 0
+    mismatches: list[str] = []
+    for index, concept in enumerate(gold.concepts):
+        hits = matched[index]
+        if not hits:
+            continue
+        if any(h.type == concept.type for h in hits):
+            type_ok += 1
+        else:
+            mismatches.append(f"{concept.title}: gold {concept.type}, got {hits[0].type}")
+    by_id = {e.concept_id: e for e in extracted}
+    found_links = 0
+    missed_links: list[str] = []
+    for link in gold.links:
+        source_gold = gold.concept_named(link.source)
+        target_gold = gold.concept_named(link.target)
+        ends = [
+            _hits_for(gold, matched, g) if g is not None else []
+            for g in (source_gold, target_gold)
+        ]
+        if _linked(ends[0], ends[1], by_id):
+            found_links += 1
+        else:
+            missed_links.append(f"{link.source} <-> {link.target}")
+    extras = sorted(f"{e.title} [{e.concept_id}]" for e in extracted if e.concept_id not in used)
+    total = len(extracted)
+    return ExtractionScore(
+        concept_recall=found / len(gold.concepts) if gold.concepts else 1.0,
+        link_recall=found_links / len(gold.links) if gold.links else 1.0,
+        outside_gold_ratio=len(extras) / total if total else 0.0,
+        type_accuracy=type_ok / found if found else 0.0,
+        gold_concepts=len(gold.concepts),
+        found_concepts=found,
+        gold_links=len(gold.links),
+        found_links=found_links,
+        extracted=total,
+        outside_gold=len(extras),
+        misses=misses,
+        extras=extras,
+        missed_links=missed_links,
+        type_mismatches=mismatches,
+    )
+
+
+def _hits_for(gold: GoldSet, matched: dict[int, list[Extracted]], concept: GoldConcept
+              ) -> list[Extracted]:
+    return matched[gold.concepts.index(concept)]
+
+
+def _linked(left: Iterable[Extracted], right: Iterable[Extracted],
+            by_id: dict[str, Extracted]) -> bool:
+    right_ids = {e.concept_id for e in right}
+    for a in left:
+        if a.targets & right_ids:
+            return True
+        for b_id in right_ids:
+            if a.concept_id in by_id[b_id].targets:
+                return True
+    return False

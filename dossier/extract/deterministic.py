@@ -1,0 +1,33 @@
+"""The default extractor: headings, tables, identifiers, recurring names, definitions, links.
+
+No network, no model, no key: the same sources always give the same concepts.  See
+docs/extraction.md for what it finds and its limits.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from dossier.extract.assemble import assemble
+from dossier.extract.model import (
+    ExtractSettings,
+    ProposedConcept,
+    SourceExtraction,
+)
+from dossier.extract.scan import extract
+
+
+class DeterministicExtractor:
+    """Heuristic, offline extraction (registered as entry point ``deterministic``)."""
+
+    name = "deterministic"
+    version = "0.1.0"
+
+    def extract_source(self, doc: Any) -> SourceExtraction:
+        return extract(doc)
+
+    def assemble(
+        self, extractions: Sequence[SourceExtraction], settings: ExtractSettings | None = None
+    ) -> list[ProposedConcept]:
+        return assemble(extractions, settings or ExtractSettings())

@@ -1,0 +1,89 @@
+"""Provenance: source entry ids, snapshot paths with line ranges, and per-claim footnotes.
+
+The bundle lives at ``<tenant>/bundle/`` and normalized snapshots at
+``<tenant>/sources/<source_id>.md``, so a concept ``decisions/dec-003`` (file
+``bundle/decisions/dec-003.md``) cites ``../../sources/<source_id>.md#L12-L30``: a path
+relative to the concept file, which any markdown viewer of the tenant repo can follow.
+"""
+
+from __future__ import annotations
+
+import re
+
+from dossier.extract.text import slugify
+
+_TABLE_ROW = re.compile(r"^\s*\|.*\|\s*$")
+_FENCE = re.compile(r"^\s{0,3}(```|~~~)")
+_LIST_ITEM = re.compile(r"^\s*(?:[-*+]|\d{1,3}[.)])\s+")
+
+
+def source_label(source_id: str) -> str:
+    """The footnote label / ``sources[].id`` for a source: ``src-<slug>``."""
+    return "src-" + slugify(source_id, max_len=48)
+
+
+def snapshot_resource(concept_id: str, source_id: str, start: int, end: int) -> str:
+    depth = concept_id.count("/") + 1  # the concept's folder depth inside bundle/, + bundle/
+    fragment = f"#L{start}" if start == end else f"#L{start}-L{end}"
+    return "../" * depth + f"sources/{source_id}.md{fragment}"
+
+
+def footnote_text(title: str, start: int, end: int) -> str:
+    lines = f"line {start}" if start == end else f"lines {start}–{end}"
+    return f"{title}, {lines}"
+
+
+def cite(body: str, label: str) -> str:
+    """Attach ``[^label]`` to the end of every paragraph and every list in ``body``.
+
+    A table or code block cannot carry a footnote marker cleanly, so a block that ends
+    with one gets a short ``Source: …`` line after it instead.
+    """
+    marker = f"[^{label}]"
+    lines = body.split("\n")
+    out: list[str] = []
+    fence: str | None = None
+    count = len(lines)
+    for index, line in enumerate(lines):
+        stripped = line.strip()
+        fence_match = _FENCE.match(line)
+        if fence is not None:
+            out.append(line)
+            if fence_match and fence_match.group(1) == fence:
+                fence = None
+                if _block_ends(lines, index):
+                    out.extend(["", f"Source.{marker}"])
+            continue
+        if fence_match:
+            fence = fence_match.group(1)
+            out.append(line)
+            continue
+        if not stripped or stripped.startswith("#"):
+            out.append(line)
+            continue
+        if not _block_ends(lines, index):
+            out.append(line)
+            continue
+        if _TABLE_ROW.match(line):
+            out.extend([line, "", f"Source.{marker}"])
+            continue
+        if (
+            index + 1 < count
+            and lines[index + 1].strip()
+            and _LIST_ITEM.match(line)
+            and _LIST_ITEM.match(lines[index + 1])
+        ):
+            out.append(line)
+            continue
+        out.append(line.rstrip() + marker)
+    return "\n".join(out)
+
+
+def _block_ends(lines: list[str], index: int) -> bool:
+    if index + 1 >= len(lines):
+        return True
+    following = lines[index + 1]
+    if not following.strip() or following.lstrip().startswith("#"):
+        return True
+    # a table row followed by prose, or prose followed by a table, ends a block
+    return bool(_TABLE_ROW.match(lines[index])) != bool(_TABLE_ROW.match(following))

@@ -1,0 +1,176 @@
+"""``index.md`` generation (§8): one listing per directory, for progressive disclosure.
+
+Layout, per directory: one ``# <type>`` section per concept type (types sorted),
+entries ``* [Title](file.md) - description`` sorted by title, then a
+``# Subdirectories`` section with ``* [name](name/index.md) - summary``.  The
+summary is derived from the subdirectory's concepts (few: their titles by type;
+many: counts by type), so it is deterministic and changes only when they do.
+The root index carries exactly the frontmatter ``okf_version: "0.2"`` (§12).
+Only files whose bytes change are written.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from dossier.fsutil import atomic_write_bytes, resolve_within
+from dossier.okf.bundle import Bundle
+from dossier.okf.document import check_mapping, load_raw, read_text
+from dossier.okf.errors import OKFDocumentError
+from dossier.okf.parallel import map_slices
+from dossier.okf.walk import BundleTree
+
+OKF_VERSION = "0.2"
+ROOT_FRONTMATTER = f'---\nokf_version: "{OKF_VERSION}"\n---\n'
+SUBDIRECTORIES = "Subdirectories"
+_TITLES_IN_SUMMARY = 3
+
+
+@dataclass(frozen=True)
+class Entry:
+    """What an index needs to know about one concept."""
+
+    concept_id: str
+    type: str
+    title: str
+    description: str
+
+
+def _one_line(value: object) -> str:
+    return " ".join(str(value).split()) if value is not None else ""
+
+
+def _link_text(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("[", "\\[").replace("]", "\\]")
+
+
+def _entries(chunk: Sequence[tuple[str, Path]]) -> list[Entry]:
+    entries: list[Entry] = []
+    for concept_id, path in chunk:
+        try:
+            raw = load_raw(read_text(path, concept_id), concept_id)
+            fm = check_mapping(raw, concept_id)
+        except OKFDocumentError:
+            continue
+        type_ = _one_line(fm.get("type"))
+        if not type_:
+            continue
+        name = concept_id.rsplit("/", 1)[-1]
+        entries.append(
+            Entry(
+                concept_id=concept_id,
+                type=type_,
+                title=_one_line(fm.get("title")) or name,
+                description=_one_line(fm.get("description")),
+            )
+        )
+    return entries
+
+
+def read_entries(tree: BundleTree, workers: int | None = None) -> dict[str, Entry]:
+    """Index metadata for every concept whose frontmatter loads (others are left out)."""
+    entries = map_slices(list(tree.concepts.items()), _entries, workers)
+    return {entry.concept_id: entry for entry in entries}
+
+
+def _parent(rel: str) -> str:
+    return rel.rsplit("/", 1)[0] if "/" in rel else ""
+
+
+def _summary(entries: list[Entry]) -> str:
+    if len(entries) <= _TITLES_IN_SUMMARY:
+        by_type: dict[str, list[str]] = {}
+        for entry in sorted(entries, key=lambda e: (e.title.casefold(), e.concept_id)):
+            by_type.setdefault(entry.type, []).append(entry.title)
+        return "; ".join(f"{t}: {', '.join(by_type[t])}" for t in sorted(by_type, key=str.casefold))
+    counts = Counter(e.type for e in entries)
+    ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0].casefold()))
+    shown = ", ".join(f"{n} {t}" for t, n in ranked[:4])
+    more = f", and {len(ranked) - 4} more types" if len(ranked) > 4 else ""
+    return f"{len(entries)} concepts: {shown}{more}"
+
+
+def render_index(
+    directory: str, direct: list[Entry], subdirs: list[tuple[str, list[Entry]]]
+) -> str:
+    """The text of ``directory``'s index.md (``""`` is the bundle root)."""
+    sections: list[str] = []
+    by_type: dict[str, list[Entry]] = {}
+    for entry in direct:
+        by_type.setdefault(entry.type, []).append(entry)
+    for type_ in sorted(by_type, key=lambda t: (t.casefold(), t)):
+        lines = [f"# {type_}", ""]
+        for entry in sorted(by_type[type_], key=lambda e: (e.title.casefold(), e.concept_id)):
+            name = entry.concept_id.rsplit("/", 1)[-1]
+            line = f"* [{_link_text(entry.title)}]({name}.md)"
+            if entry.description:
+                line += f" - {entry.description}"
+            lines.append(line)
+        sections.append("\n".join(lines) + "\n")
+    if subdirs:
+        lines = [f"# {SUBDIRECTORIES}", ""]
+        for name, subtree in subdirs:
+            lines.append(f"* [{_link_text(name)}]({name}/index.md) - {_summary(subtree)}")
+        sections.append("\n".join(lines) + "\n")
+    body = "\n".join(sections)
+    if directory == "":
+        return ROOT_FRONTMATTER + ("\n" + body if body else "")
+    return body
+
+
+def generate_indexes(bundle: Bundle, directories: Iterable[str] | None = None) -> list[Path]:
+    """Write ``index.md`` for every directory holding concepts (or just ``directories``).
+
+    ``directories`` are bundle-relative (``""`` for the root); their ancestors are
+    regenerated too, because a parent's subdirectory summary depends on them.
+    The root index is always produced.  Returns the paths actually written.
+    """
+    tree = bundle.tree()
+    entries = read_entries(tree)
+    direct: dict[str, list[Entry]] = {}
+    subtree: dict[str, list[Entry]] = {}
+    for entry in entries.values():
+        folder = _parent(entry.concept_id)
+        direct.setdefault(folder, []).append(entry)
+        cursor: str | None = folder
+        while cursor is not None:
+            subtree.setdefault(cursor, []).append(entry)
+            cursor = None if cursor == "" else _parent(cursor)
+    children: dict[str, list[str]] = {}
+    for folder in subtree:
+        if folder:
+            children.setdefault(_parent(folder), []).append(folder)
+
+    wanted: set[str] = {""}
+    if directories is None:
+        wanted.update(subtree)
+    else:
+        for folder in directories:
+            cursor = folder.strip("/")
+            while True:
+                wanted.add(cursor)
+                if cursor == "":
+                    break
+                cursor = _parent(cursor)
+
+    written: list[Path] = []
+    for folder in sorted(wanted):
+        if folder and folder not in subtree:
+            continue  # nothing to list (yet, or any more)
+        subdirs = [
+            (child.rsplit("/", 1)[-1], subtree[child]) for child in sorted(children.get(folder, []))
+        ]
+        text = render_index(folder, direct.get(folder, []), subdirs)
+        path = resolve_within(bundle.root, f"{folder}/index.md" if folder else "index.md")
+        data = text.encode("utf-8")
+        try:
+            if path.read_bytes() == data:
+                continue
+        except OSError:
+            pass
+        atomic_write_bytes(path, data)
+        written.append(path)
+    return written

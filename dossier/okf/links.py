@@ -1,0 +1,294 @@
+"""Markdown links between concepts (§6.1): parsing, resolution to ids, context.
+
+Only inline links ``[text](href)`` in the body count.  Links inside fenced code
+blocks or inline code spans are text, not links.  An href resolves to a concept id
+when it names a ``.md`` file that is not reserved: absolute hrefs (``/x.md``) from
+the bundle root, everything else from the linking concept's directory.  A
+``..`` that would climb above the root is a broken link, never an escape.
+``target_id`` is None for anything that is not a concept link (URLs, other files,
+directory indexes).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import NamedTuple
+from urllib.parse import unquote
+
+SUFFIX = ".md"
+_RESERVED = frozenset({"index.md", "log.md"})
+MAX_CONTEXT = 300
+
+_ANY_BUT_NEWLINE = re.compile(r"[^\n]")
+_CODE_SPAN = re.compile(r"``(?:[^`\n]|`(?!`))+``|`[^`\n]+`")
+# Possessive quantifiers: a long line with many '[' must not backtrack.
+_LINK = re.compile(
+    r"\[((?:[^\[\]\\\n]++|\\.|\[[^\[\]\n]*+\])*+)\]"
+    r"\([ \t]*+(<[^<>\n]*+>|(?:[^\s()\\]++|\\.|\([^\s()]*+\))*+)"
+    r"(?:[ \t]++(?:\"[^\"\n]*+\"|'[^'\n]*+'|\([^)\n]*+\)))?[ \t]*+\)"
+)
+_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=\S)")
+_LEADER = re.compile(r"^\s*(?:#{1,6}\s+|>\s*|[*+-]\s+|\d+[.)]\s+|\|\s*)*")
+_ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|<>])")
+_EMPHASIS = re.compile(r"\*\*|__|`")
+
+
+@dataclass(frozen=True)
+class Link:
+    """One link found in a concept body."""
+
+    source_id: str
+    href: str
+    text: str
+    target_id: str | None
+    line: int
+    context: str
+    broken: bool = False
+
+
+def concept_href(concept_id: str) -> str:
+    """The recommended bundle-absolute href for a concept (``/`` + id + ``.md``).
+
+    Characters that would end or break a markdown link destination (space,
+    parentheses, angle brackets, ``%``, ``#``, ``?``) are percent-encoded;
+    resolution decodes them again.
+    """
+    encoded = "".join(f"%{ord(ch):02X}" if ch in " ()<>%#?" else ch for ch in concept_id)
+    return f"/{encoded}{SUFFIX}"
+
+
+class Resolution(NamedTuple):
+    """Where an href points: a concept id, or why it is not one (a tuple: built per link)."""
+
+    target_id: str | None
+    broken: bool
+
+
+_RESOLVED: dict[tuple[str, str], Resolution] = {}
+_SEGMENT = r"[^/.#?%\\\s\x00][^/#?%\\\s\x00]*"
+_PLAIN_ABSOLUTE = re.compile(rf"/(?:{_SEGMENT}/)*{_SEGMENT}\.md")
+
+
+def resolve_href(href: str, source_id: str) -> Resolution:
+    """Resolve ``href`` written in concept ``source_id`` to a concept id (existence unchecked)."""
+    if _PLAIN_ABSOLUTE.fullmatch(href):  # the recommended form, by far the most common
+        name = href.rsplit("/", 1)[-1]
+        if name not in _RESERVED and name != SUFFIX and "/../" not in href and "/./" not in href:
+            return Resolution(href[1 : -len(SUFFIX)], False)
+    folder = source_id.rsplit("/", 1)[0] if "/" in source_id else ""
+    key = (folder, href)
+    cached = _RESOLVED.get(key)
+    if cached is None:
+        cached = _resolve(href, folder)
+        if len(_RESOLVED) < 8192:
+            _RESOLVED[key] = cached
+    return cached
+
+
+def _resolve(href: str, folder: str) -> Resolution:
+    target = href.strip()
+    if target.startswith("<") and target.endswith(">"):
+        target = target[1:-1].strip()
+    if not target or target.startswith("#") or target.startswith("//") or _SCHEME.match(target):
+        return Resolution(None, False)
+    target = target.split("#", 1)[0].split("?", 1)[0]
+    target = unquote(target).replace("\\", "/")
+    if not target:
+        return Resolution(None, False)
+    if target.endswith("/"):
+        return Resolution(None, False)  # a directory, i.e. its index: not a concept
+    if target.startswith("/"):
+        parts: list[str] = []
+        rest = target
+    else:
+        parts = folder.split("/") if folder else []
+        rest = target
+    for segment in rest.split("/"):
+        if segment in ("", "."):
+            continue
+        if segment == "..":
+            if not parts:
+                return Resolution(None, True)  # climbs above the bundle root
+            parts.pop()
+            continue
+        parts.append(segment)
+    if not parts:
+        return Resolution(None, False)
+    name = parts[-1]
+    if not name.endswith(SUFFIX) or name in _RESERVED or name == SUFFIX:
+        return Resolution(None, False)
+    if any(part.startswith(".") or "\x00" in part for part in parts):
+        return Resolution(None, True)  # hidden paths are not part of the bundle
+    return Resolution("/".join(parts)[: -len(SUFFIX)], False)
+
+
+def _blank_span(match: re.Match[str]) -> str:
+    text = match.group(0)
+    ticks = 2 if text.startswith("``") else 1
+    return text[:ticks] + "\x01" * (len(text) - 2 * ticks) + text[-ticks:]
+
+
+def _fence_lines(body: str) -> list[tuple[int, int, str, str]]:
+    """(line start, line end, marker, info) of lines opening or closing a fence, in order.
+
+    ``str.find`` scans at C speed; a MULTILINE ``^`` regex would be tried at every
+    character, which dominated link scanning.
+    """
+    found: list[tuple[int, int, str, str]] = []
+    size = len(body)
+    for token in ("```", "~~~"):
+        position = body.find(token)
+        while position != -1:
+            line_start = body.rfind("\n", 0, position) + 1
+            end = position + 3
+            while end < size and body[end] == token[0]:
+                end += 1
+            line_end = body.find("\n", end)
+            if line_end == -1:
+                line_end = size
+            if position - line_start <= 3 and not body[line_start:position].strip(" "):
+                found.append((line_start, line_end, body[position:end], body[end:line_end]))
+            position = body.find(token, end)
+    found.sort()
+    return found
+
+
+def masked_body(body: str) -> str:
+    """``body`` with fenced code blocks and inline code spans blanked out.
+
+    The result has the same length and line breaks as ``body``, so a match
+    position in it is a position in the body.  An unclosed fence runs to the end.
+    """
+    masked = body
+    if "```" in body or "~~~" in body:
+        pieces: list[str] = []
+        last = 0
+        fence: str | None = None
+        fence_start = 0
+        for line_start, line_end, marker, info in _fence_lines(body):
+            if fence is None:
+                if marker[0] == "`" and "`" in info:
+                    continue  # not a fence: backtick fences take no backticks after them
+                fence, fence_start = marker, line_start
+            elif marker[0] == fence[0] and len(marker) >= len(fence) and not info.strip():
+                pieces.append(body[last:fence_start])
+                pieces.append(_ANY_BUT_NEWLINE.sub("\x01", body[fence_start:line_end]))
+                last, fence = line_end, None
+        if fence is not None:
+            pieces.append(body[last:fence_start])
+            pieces.append(_ANY_BUT_NEWLINE.sub("\x01", body[fence_start:]))
+            last = len(body)
+        pieces.append(body[last:])
+        masked = "".join(pieces)
+    if "`" in masked:
+        masked = _CODE_SPAN.sub(_blank_span, masked)
+    return masked
+
+
+class RawLink(NamedTuple):
+    """A link as found: position in the body, 1-based body line, resolution."""
+
+    start: int
+    text: str
+    href: str
+    line: int
+    resolution: Resolution
+
+
+def scan_links(body: str, source_id: str, masked: str | None = None) -> list[RawLink]:
+    """Links of ``body`` without context (the cheap core of :func:`parse_links`).
+
+    ``masked`` is ``masked_body(body)`` when the caller already has it.
+    """
+    if "](" not in body:
+        return []
+    if masked is None:
+        masked = masked_body(body)
+    found: list[RawLink] = []
+    line = 1
+    position = 0
+    for match in _LINK.finditer(masked):
+        start = match.start()
+        if start and masked[start - 1] in "!\\":
+            continue  # an image, or an escaped bracket
+        href = body[match.start(2) : match.end(2)]
+        resolution = resolve_href(href, source_id)
+        if resolution.target_id is None and not resolution.broken:
+            stripped = href.strip().strip("<>").strip()
+            if not stripped or stripped.startswith("#"):
+                continue  # in-page anchors are not links between concepts
+        line += masked.count("\n", position, match.start())
+        position = match.start()
+        found.append(
+            RawLink(
+                match.start(), body[match.start(1) : match.end(1)], href.strip(), line, resolution
+            )
+        )
+    return found
+
+
+def _plain(text: str) -> str:
+    text = _LINK.sub(lambda m: m.group(1), text.replace("![", "["))
+    text = _ESCAPE.sub(r"\1", text)
+    text = _LEADER.sub("", text)
+    text = _EMPHASIS.sub("", text)
+    return " ".join(text.replace("|", " ").split())
+
+
+def link_context(line: str, start: int) -> str:
+    """The sentence of ``line`` holding the character at ``start``, as plain text."""
+    begin = 0
+    end = len(line)
+    for match in _SENTENCE_END.finditer(line):
+        if match.end() <= start:
+            begin = match.end()
+        elif match.start() >= start:
+            end = match.start()
+            break
+    plain = _plain(line[begin:end])
+    if len(plain) > MAX_CONTEXT:
+        plain = plain[: MAX_CONTEXT - 1].rstrip() + "…"
+    return plain
+
+
+def iter_body_lines(body: str) -> list[tuple[int, str]]:
+    """(1-based line, text) for body lines, with fenced and inline code blanked out."""
+    return list(enumerate(masked_body(body).splitlines(), start=1))
+
+
+def parse_links(
+    body: str,
+    source_id: str,
+    *,
+    exists: Callable[[str], bool] | None = None,
+    line_offset: int = 0,
+) -> list[Link]:
+    """Every inline link of ``body`` in order.
+
+    ``exists`` (concept id → bool), when given, marks links to missing concepts
+    ``broken``; without it only links that climb out of the bundle are broken.
+    ``line_offset`` shifts line numbers (pass ``body_line - 1`` for file lines).
+    """
+    links: list[Link] = []
+    for raw in scan_links(body, source_id):
+        broken = raw.resolution.broken
+        if raw.resolution.target_id is not None and exists is not None:
+            broken = not exists(raw.resolution.target_id)
+        line_start = body.rfind("\n", 0, raw.start) + 1
+        line_end = body.find("\n", raw.start)
+        text_line = body[line_start : line_end if line_end >= 0 else len(body)]
+        links.append(
+            Link(
+                source_id=source_id,
+                href=raw.href,
+                text=raw.text,
+                target_id=raw.resolution.target_id,
+                line=raw.line + line_offset,
+                context=link_context(text_line, raw.start - line_start),
+                broken=broken,
+            )
+        )
+    return links

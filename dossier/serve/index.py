@@ -1,0 +1,821 @@
+"""A tenant's search index: a LanceDB table in ``.dossier/index``, kept in step with the bundle.
+
+The index is a replaceable cache of the bundle (the bundle and its git history are
+the system of record), so every failure to read it ends in a rebuild, never in an
+error for the user.  Keeping it current is cheap by design:
+
+* Before each query :meth:`SearchIndex.ensure_current` reads the tenant's git HEAD
+  (two small file reads, no ``git`` process).  Unchanged HEAD: nothing else happens.
+* When HEAD moved, ``git diff --name-status old new -- bundle/`` names the concept
+  files to look at; each is hashed and only changed ones are re-parsed and upserted
+  (``merge_insert`` on ``id``), deleted ones removed.
+* The first sync of a process, ``dossier index``, and a git history that cannot be
+  diffed compare every file's stat stamp instead (hashing only files whose stamp
+  moved), which also catches edits not yet committed.
+* :meth:`SearchIndex.refresh` lets the loop push the ids it just wrote.
+
+Writers (sync, refresh, rebuild) serialise on a lock file so a server and a loop
+in two processes never interleave writes; readers never wait.  A rebuild writes a
+new table generation and switches ``meta.json`` to it atomically, so a reader in
+another process keeps a consistent view until it reopens.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import logging
+import os
+import shutil
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from datetime import timedelta
+from pathlib import Path
+from typing import Any, TypeVar
+
+from dossier.okf import Bundle, InvalidConceptIdError, OKFDocumentError, validate_concept_id
+from dossier.okf.document import MAX_DOCUMENT_BYTES
+from dossier.okf.walk import walk_bundle
+from dossier.serve.errors import IndexUnavailableError
+from dossier.serve.gitstate import bundle_changes, read_head
+from dossier.serve.index_meta import (
+    META_NAME,
+    FileStamp,
+    IndexMeta,
+    VectorState,
+    load_meta,
+    save_meta,
+)
+from dossier.serve.models import IndexReport
+from dossier.serve.records import ConceptRow, content_hash, row_from_bytes
+from dossier.tenancy import TenantContext
+
+log = logging.getLogger("dossier.serve.index")
+
+# Before any lancedb import (lancedb.index is imported in several places): its Rust
+# core reads this once and otherwise logs a warning per query to stderr.
+os.environ.setdefault("LANCEDB_LOG", "error")
+
+T = TypeVar("T")
+
+#: Rows written per LanceDB batch during a rebuild (bounds peak memory).
+BUILD_BATCH = 2000
+#: Compact and fold new rows into the FTS index after this many write operations.
+OPTIMIZE_AFTER_WRITES = 20
+#: Versions older than this are pruned by optimize; a reader pinned to an older one
+#: fails once, reopens at the latest version and retries.
+PRUNE_OLDER_THAN = timedelta(minutes=10)
+LOCK_NAME = "index.lock"
+#: A rebuild parses files in worker processes from this many concepts on.
+PARALLEL_PARSE_MIN = 3000
+#: Columns returned to callers (``text`` is fetched only for snippets).
+SUMMARY_COLUMNS = [
+    "id",
+    "type",
+    "title",
+    "description",
+    "tags",
+    "status",
+    "trust_tier",
+    "stale_after",
+]
+
+
+def _lancedb() -> Any:
+    """Import lancedb on first use (~1.5 s)."""
+    import lancedb
+
+    return lancedb
+
+
+def _schema() -> Any:
+    import pyarrow as pa
+
+    return pa.schema(
+        [
+            pa.field("id", pa.string(), nullable=False),
+            pa.field("type", pa.string()),
+            pa.field("title", pa.string()),
+            pa.field("description", pa.string()),
+            pa.field("tags", pa.list_(pa.string())),
+            pa.field("status", pa.string()),
+            pa.field("trust_tier", pa.string()),
+            pa.field("stale_after", pa.float64()),
+            pa.field("links", pa.list_(pa.string())),
+            pa.field("text", pa.string()),
+            pa.field("body_offset", pa.int32()),
+            pa.field("content_hash", pa.string()),
+        ]
+    )
+
+
+def _vector_schema(dim: int) -> Any:
+    import pyarrow as pa
+
+    return pa.schema(
+        [
+            pa.field("id", pa.string(), nullable=False),
+            pa.field("content_hash", pa.string()),
+            pa.field("type", pa.string()),
+            pa.field("tags", pa.list_(pa.string())),
+            pa.field("vector", pa.list_(pa.float32(), dim)),
+        ]
+    )
+
+
+def sql_str(value: str) -> str:
+    """A SQL string literal for a LanceDB filter (quotes doubled, control chars refused)."""
+    if any(ord(ch) < 32 for ch in value):
+        raise ValueError(f"{value!r} contains a control character")
+    return "'" + value.replace("'", "''") + "'"
+
+
+def filter_clause(type_: str | None = None, tags: Sequence[str] = ()) -> str | None:
+    """WHERE clause for a type and tags (a concept must carry every tag given)."""
+    clauses = []
+    if type_ is not None:
+        clauses.append(f"type = {sql_str(type_)}")
+    clauses.extend(f"array_has(tags, {sql_str(tag)})" for tag in tags)
+    return " AND ".join(clauses) if clauses else None
+
+
+def _in_clause(ids: Iterable[str]) -> str:
+    return "id IN (" + ", ".join(sql_str(i) for i in ids) + ")"
+
+
+def _chunks(items: Sequence[T], size: int) -> Iterator[Sequence[T]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def read_row(
+    concept_id: str, path: Path, stat: os.stat_result | None = None, known: FileStamp | None = None
+) -> tuple[ConceptRow | None, FileStamp | None]:
+    """(row, stamp) for one concept file.
+
+    Row None with an error stamp: unparseable (the error says why).  Row None with
+    a clean stamp: same bytes as ``known``.  Both None: unreadable right now.
+    """
+    try:
+        stat = stat or path.stat()
+    except OSError:
+        return None, None
+    if stat.st_size > MAX_DOCUMENT_BYTES:
+        return None, FileStamp(
+            "", stat.st_mtime_ns, stat.st_size, f"over the {MAX_DOCUMENT_BYTES}-byte limit"
+        )
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return None, None
+    digest = content_hash(data)
+    if known is not None and known.digest == digest:
+        return None, FileStamp(digest, stat.st_mtime_ns, stat.st_size, known.error)
+    try:
+        row = row_from_bytes(concept_id, data, f"bundle/{concept_id}.md")
+    except OKFDocumentError as exc:
+        return None, FileStamp(digest, stat.st_mtime_ns, stat.st_size, str(exc))
+    return row, FileStamp(digest, stat.st_mtime_ns, stat.st_size, None)
+
+
+def read_rows(
+    items: list[tuple[str, Path]],
+) -> Iterator[tuple[str, ConceptRow | None, FileStamp | None]]:
+    """Parse many concept files, in order; with several cores, in worker processes.
+
+    Parsing dominates a rebuild; one worker per core (see parse_worker) roughly
+    halves it on this project's 2-core machines.  Any worker failure falls back to
+    parsing the rest in this process.
+    """
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1
+    if cores < 2 or len(items) < PARALLEL_PARSE_MIN:
+        for concept_id, path in items:
+            yield (concept_id, *read_row(concept_id, path))
+        return
+    yield from _parse_in_workers(items, min(cores, 4))
+
+
+def _parse_in_workers(
+    items: list[tuple[str, Path]], workers: int
+) -> Iterator[tuple[str, ConceptRow | None, FileStamp | None]]:
+    import pickle
+    import queue
+    import subprocess
+    import sys
+
+    share = -(-len(items) // workers)
+    slices = [items[i : i + share] for i in range(0, len(items), share)]
+    procs: list[subprocess.Popen[bytes]] = []
+    queues: list[queue.Queue[Any]] = []
+    done = 0
+    try:
+        for part in slices:
+            proc = subprocess.Popen(
+                [sys.executable, "-m", "dossier.serve.parse_worker"],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+            )
+            assert proc.stdin is not None and proc.stdout is not None
+            results: queue.Queue[Any] = queue.Queue(maxsize=4)
+            threading.Thread(
+                target=_pump, args=(proc.stdout, results), daemon=True
+            ).start()
+            proc.stdin.write(pickle.dumps([(cid, str(path)) for cid, path in part]))
+            proc.stdin.close()
+            procs.append(proc)
+            queues.append(results)
+        for part, results in zip(slices, queues, strict=True):
+            received = 0
+            while received < len(part):
+                chunk = results.get()
+                if chunk is None:
+                    raise OSError("a parse worker stopped early")
+                for item in chunk:
+                    yield item
+                    received += 1
+                    done += 1
+    except (OSError, pickle.PickleError, EOFError) as exc:
+        log.warning("parallel parsing failed (%s); continuing in this process", exc)
+        for concept_id, path in items[done:]:
+            yield (concept_id, *read_row(concept_id, path))
+    finally:
+        for proc in procs:
+            if proc.poll() is None:
+                proc.kill()
+            proc.wait()
+        for results in queues:  # unblock pump threads still holding a chunk
+            while True:
+                try:
+                    results.get_nowait()
+                except queue.Empty:
+                    break
+
+
+def _pump(stream: Any, results: Any) -> None:
+    """Move pickled chunks from a worker's stdout to a queue; None at the end."""
+    import pickle
+
+    try:
+        while True:
+            results.put(pickle.load(stream))
+    except (EOFError, OSError, pickle.UnpicklingError):
+        pass
+    finally:
+        results.put(None)
+
+
+@contextlib.contextmanager
+def _write_lock(path: Path) -> Iterator[None]:
+    """Exclusive cross-process lock for index writers (released when the process dies)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a+b") as handle:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+
+
+class SearchIndex:
+    """The search index of one tenant; safe to share between threads of one process."""
+
+    def __init__(self, ctx: TenantContext) -> None:
+        self.ctx = ctx
+        self.dir = ctx.cache_dir / "index"
+        self.bundle = Bundle(ctx.bundle_dir)
+        self._lock = threading.RLock()
+        self._db: Any = None
+        self._table: Any = None
+        self._table_name: str | None = None
+        self._meta: IndexMeta | None = None
+        self._seen_head: str | None = None
+        #: True once this process compared every file with the index.
+        self._checked_files = False
+        #: (inode, mtime, size) of meta.json when this handle last read or wrote it.
+        self._seen_meta: tuple[int, int, int] | None = None
+
+    # -- opening ----------------------------------------------------------------------
+
+    def _connect(self) -> Any:
+        if self._db is None:
+            self.dir.mkdir(parents=True, exist_ok=True)
+            self._db = _lancedb().connect(str(self.dir))
+        return self._db
+
+    def _open(self, meta: IndexMeta) -> Any:
+        """The table named by ``meta`` at its latest version (raises when unreadable)."""
+        if self._table is not None and self._table_name == meta.table:
+            self._table.checkout_latest()
+        else:
+            self._table = self._connect().open_table(meta.table)
+            self._table_name = meta.table
+        self._meta = meta
+        return self._table
+
+    def close(self) -> None:
+        """Drop the LanceDB handles (a later call reopens them)."""
+        with self._lock:
+            self._db = self._table = self._table_name = self._meta = None
+
+    # -- keeping current --------------------------------------------------------------
+
+    def _meta_stamp(self) -> tuple[int, int, int] | None:
+        try:
+            stat = (self.dir / META_NAME).stat()
+        except OSError:
+            return None
+        return (stat.st_ino, stat.st_mtime_ns, stat.st_size)
+
+    def _is_current(self, head: str | None) -> bool:
+        return (
+            self._table is not None
+            and self._checked_files
+            and head == self._seen_head
+            and self._meta_stamp() == self._seen_meta
+        )
+
+    def ensure_current(self) -> None:
+        """Bring the index up to date with the bundle; cheap when nothing changed.
+
+        The no-change path reads ``.git/HEAD`` and its ref file and stats
+        ``meta.json`` (which moves when another process refreshed the index); it
+        spawns no process and opens nothing in LanceDB.
+        """
+        head = read_head(self.ctx)
+        if self._is_current(head):
+            return
+        with self._lock:
+            if self._is_current(head):
+                return
+            self.sync(full=not self._checked_files)
+
+    def sync(self, *, full: bool = False) -> IndexReport:
+        """Apply bundle changes since the last sync; ``full`` compares every file.
+
+        Opens (or rebuilds) the index as needed, so it is also how a missing or
+        corrupt index gets repaired.
+        """
+        started = time.perf_counter()
+        with self._lock, _write_lock(self.ctx.cache_dir / LOCK_NAME):
+            head = read_head(self.ctx)
+            meta = load_meta(self.dir)
+            if meta is None:
+                return self._rebuild_locked(started, reason="no usable index metadata")
+            try:
+                self._open(meta)
+            except Exception as exc:  # any LanceDB failure means the cache is unusable
+                return self._rebuild_locked(started, reason=f"index unreadable ({exc})")
+            candidates: set[str] | None = None
+            if not full and meta.head != head and meta.head is not None and head is not None:
+                changes = bundle_changes(self.ctx, meta.head, head)
+                if changes is not None:
+                    candidates = changes.changed | changes.removed
+            if not full and meta.head == head:
+                candidates = set()
+            try:
+                upserted, removed, skipped, changed = self._apply_locked(meta, candidates)
+            except Exception as exc:
+                return self._rebuild_locked(started, reason=f"index update failed ({exc})")
+            if changed or meta.head != head:
+                meta.head = head
+                save_meta(self.dir, meta)
+            self._seen_meta = self._meta_stamp()
+            self._seen_head = head
+            self._checked_files = True
+            return IndexReport(
+                concepts=meta.indexed_count(),
+                upserted=upserted,
+                removed=removed,
+                skipped=skipped,
+                rebuilt=False,
+                head=head,
+                seconds=round(time.perf_counter() - started, 4),
+            )
+
+    def refresh(self, changed_ids: Iterable[str], removed_ids: Iterable[str]) -> IndexReport:
+        """Re-read the named concepts now (the loop calls this after writing the bundle).
+
+        HEAD is not advanced here: the next sync still diffs from the last synced
+        commit, finds these files unchanged by hash, and skips them.
+        """
+        started = time.perf_counter()
+        ids = set(changed_ids) | set(removed_ids)
+        with self._lock, _write_lock(self.ctx.cache_dir / LOCK_NAME):
+            meta = load_meta(self.dir)
+            if meta is None:
+                return self._rebuild_locked(started, reason="no usable index metadata")
+            try:
+                self._open(meta)
+                upserted, removed, skipped, changed = self._apply_locked(meta, ids)
+            except Exception as exc:
+                return self._rebuild_locked(started, reason=f"index update failed ({exc})")
+            if changed:
+                save_meta(self.dir, meta)
+                if self._seen_meta is not None:
+                    self._seen_meta = self._meta_stamp()
+            return IndexReport(
+                concepts=meta.indexed_count(),
+                upserted=upserted,
+                removed=removed,
+                skipped=skipped,
+                rebuilt=False,
+                head=meta.head,
+                seconds=round(time.perf_counter() - started, 4),
+            )
+
+    def rebuild(self) -> IndexReport:
+        """Build the index from scratch from the bundle."""
+        started = time.perf_counter()
+        with self._lock, _write_lock(self.ctx.cache_dir / LOCK_NAME):
+            return self._rebuild_locked(started, reason=None)
+
+    # -- internals: change detection --------------------------------------------------
+
+    def _disk_state(self, concept_id: str) -> tuple[Path, os.stat_result] | None:
+        """Path and stat of a concept file that may be indexed, or None.
+
+        Uses the bundle's own id rules (no hidden segments, symlinks only within the
+        bundle), so nothing outside the bundle is ever read into the index.
+        """
+        try:
+            validate_concept_id(concept_id)
+            path = self.bundle.path_for(concept_id)
+            # The bundle walk never enters hidden or symlinked directories; match it.
+            parent = self.ctx.bundle_dir
+            for part in concept_id.split("/")[:-1]:
+                parent = parent / part
+                if parent.is_symlink():
+                    return None
+            stat = path.stat()
+        except (InvalidConceptIdError, OSError):
+            return None
+        if not path.is_file():
+            return None
+        return path, stat
+
+    def _apply_locked(
+        self, meta: IndexMeta, candidates: set[str] | None
+    ) -> tuple[int, int, list[str], bool]:
+        """Upsert changed and delete removed concepts; ``None`` candidates = compare all.
+
+        Returns (upserted, removed, skipped, whether ``meta`` changed).
+        """
+        if candidates is None:
+            tree = walk_bundle(self.ctx.bundle_dir)
+            on_disk: dict[str, tuple[Path, os.stat_result]] = {}
+            for concept_id, path in tree.concepts.items():
+                try:
+                    on_disk[concept_id] = (path, path.stat())
+                except OSError:
+                    continue
+            gone = set(meta.files) - set(on_disk)
+        else:
+            on_disk = {}
+            gone = set()
+            for concept_id in candidates:
+                state = self._disk_state(concept_id)
+                if state is None:
+                    if concept_id in meta.files:
+                        gone.add(concept_id)
+                else:
+                    on_disk[concept_id] = state
+        rows: list[ConceptRow] = []
+        skipped: list[str] = []
+        drop: set[str] = set()
+        changed = bool(gone)
+        for concept_id, (path, stat) in sorted(on_disk.items()):
+            known = meta.files.get(concept_id)
+            stamp_now = (stat.st_mtime_ns, stat.st_size)
+            if known is not None and (known.mtime_ns, known.size) == stamp_now:
+                continue
+            row, stamp = self._read_row(concept_id, path, stat, known)
+            if stamp is None:
+                continue  # unreadable right now: leave the entry as it was
+            changed = True
+            if row is None and stamp.error is None:
+                meta.files[concept_id] = stamp  # same bytes, new stamp
+                continue
+            meta.files[concept_id] = stamp
+            if row is None:
+                skipped.append(f"{concept_id}: {stamp.error}")
+                if known is not None and known.error is None:
+                    drop.add(concept_id)
+            else:
+                rows.append(row)
+        for concept_id in gone:
+            stamp = meta.files.pop(concept_id, None)
+            if stamp is not None and stamp.error is None:
+                drop.add(concept_id)
+        self._write_rows(meta, rows, drop)
+        return len(rows), len(drop - {r.id for r in rows}), skipped, changed
+
+    def _read_row(
+        self, concept_id: str, path: Path, stat: os.stat_result, known: FileStamp | None
+    ) -> tuple[ConceptRow | None, FileStamp | None]:
+        return read_row(concept_id, path, stat, known)
+
+    def _write_rows(self, meta: IndexMeta, rows: list[ConceptRow], drop: set[str]) -> None:
+        import pyarrow as pa
+
+        table = self._table
+        drop = drop - {row.id for row in rows}
+        writes = 0
+        for ids in _chunks(sorted(drop), 500):
+            table.delete(_in_clause(ids))
+            writes += 1
+        for batch in _chunks(rows, BUILD_BATCH):
+            data = pa.Table.from_pylist([r.as_dict() for r in batch], schema=_schema())
+            (
+                table.merge_insert("id")
+                .when_matched_update_all()
+                .when_not_matched_insert_all()
+                .execute(data)
+            )
+            writes += 1
+        if writes:
+            meta.writes_since_optimize += writes
+            if meta.writes_since_optimize >= OPTIMIZE_AFTER_WRITES:
+                table.optimize(cleanup_older_than=PRUNE_OLDER_THAN)
+                meta.writes_since_optimize = 0
+
+    # -- internals: rebuild -----------------------------------------------------------
+
+    def _rebuild_locked(self, started: float, reason: str | None) -> IndexReport:
+        """Write a fresh table generation from every concept file, then switch to it."""
+        import pyarrow as pa
+        from lancedb.index import FTS
+
+        if reason is not None:
+            if (self.dir / META_NAME).exists() or any(self.dir.glob("*.lance")):
+                log.warning("rebuilding the search index of %s: %s", self.ctx.client_id, reason)
+            else:
+                log.info("building the search index of %s", self.ctx.client_id)
+        head = read_head(self.ctx)  # before the walk: later commits get diffed next sync
+        old = load_meta(self.dir)
+        self._db = self._table = self._table_name = self._meta = None
+        if reason is not None and old is None:
+            # Nothing trustworthy is left: start from an empty directory.
+            shutil.rmtree(self.dir, ignore_errors=True)
+        name = f"concepts_{uuid.uuid4().hex[:12]}"
+        meta = IndexMeta(table=name, head=head)
+        keep = {name}
+        if old is not None and old.vectors is not None:
+            # Vectors are keyed by content hash, so they stay valid across a rebuild
+            # (re-embedding a large bundle takes minutes).
+            meta.vectors = old.vectors
+            keep.add(old.vectors.table)
+        skipped: list[str] = []
+        try:
+            db = self._connect()
+            table = db.create_table(name, schema=_schema(), mode="overwrite")
+            batch: list[ConceptRow] = []
+            count = 0
+            items = list(walk_bundle(self.ctx.bundle_dir).concepts.items())
+            for concept_id, row, stamp in read_rows(items):
+                if stamp is None:
+                    continue
+                meta.files[concept_id] = stamp
+                if row is None:
+                    skipped.append(f"{concept_id}: {stamp.error}")
+                    continue
+                batch.append(row)
+                if len(batch) >= BUILD_BATCH:
+                    table.add(pa.Table.from_pylist([r.as_dict() for r in batch], schema=_schema()))
+                    count += len(batch)
+                    batch = []
+            if batch:
+                table.add(pa.Table.from_pylist([r.as_dict() for r in batch], schema=_schema()))
+                count += len(batch)
+            table.create_index(
+                "text", config=FTS(with_position=False, num_workers=os.cpu_count() or 1)
+            )
+        except Exception as exc:  # disk full, permissions, a LanceDB failure
+            raise IndexUnavailableError(
+                f"cannot build the search index of {self.ctx.client_id} in {self.dir}: {exc}"
+            ) from exc
+        save_meta(self.dir, meta)
+        self._table, self._table_name, self._meta = table, name, meta
+        self._seen_meta = self._meta_stamp()
+        self._seen_head = head
+        self._checked_files = True
+        self._drop_other_tables(keep=keep)
+        return IndexReport(
+            concepts=count,
+            upserted=count,
+            removed=0,
+            skipped=skipped,
+            rebuilt=True,
+            head=head,
+            seconds=round(time.perf_counter() - started, 4),
+        )
+
+    def _drop_other_tables(self, keep: set[str]) -> None:
+        """Delete table directories of earlier generations (no reader can switch back)."""
+        for entry in self.dir.glob("*.lance"):
+            if entry.name[: -len(".lance")] not in keep:
+                shutil.rmtree(entry, ignore_errors=True)
+
+    # -- reading ----------------------------------------------------------------------
+
+    def read(self, fn: Callable[[Any], T]) -> T:
+        """Run ``fn(table)`` on a current index; a LanceDB failure reopens, then rebuilds.
+
+        A reader can fail when another process pruned the version it had open
+        (reopen fixes it) or when the files are damaged (rebuild fixes it).
+        """
+        self.ensure_current()
+        try:
+            return fn(self._table)
+        except Exception as first:
+            log.warning("search index read failed (%s); reopening", first)
+        with self._lock:
+            meta = load_meta(self.dir)
+            try:
+                if meta is None:
+                    raise IndexUnavailableError("index metadata missing")
+                self._table = None
+                self._open(meta)
+                return fn(self._table)
+            except Exception as second:
+                log.warning("search index still unreadable (%s); rebuilding", second)
+            self.rebuild()
+            return fn(self._table)
+
+    def meta(self) -> IndexMeta:
+        """The index state after :meth:`ensure_current`."""
+        self.ensure_current()
+        assert self._meta is not None
+        return self._meta
+
+    def rows_by_id(self, ids: Sequence[str], columns: Sequence[str]) -> dict[str, dict[str, Any]]:
+        """Selected columns of the given concepts (absent ids are left out)."""
+        if not ids:
+            return {}
+        cols = list(dict.fromkeys(["id", *columns]))
+
+        def run(table: Any) -> dict[str, dict[str, Any]]:
+            found: dict[str, dict[str, Any]] = {}
+            for batch in _chunks(list(ids), 500):
+                rows = table.search().where(_in_clause(batch)).select(cols).limit(len(batch))
+                for row in rows.to_list():
+                    found[row["id"]] = row
+            return found
+
+        return self.read(run)
+
+    def backlink_sources(self, concept_id: str) -> list[str]:
+        """Ids of concepts whose body links to ``concept_id``, sorted."""
+
+        def run(table: Any) -> list[str]:
+            rows = (
+                table.search()
+                .where(f"array_has(links, {sql_str(concept_id)})")
+                .select(["id"])
+                .limit(None)
+                .to_list()
+            )
+            return sorted(str(row["id"]) for row in rows)
+
+        return self.read(run)
+
+    def ids(self, where: str | None) -> list[str]:
+        """Ids of the concepts matching ``where`` (all when None), sorted."""
+
+        def run(table: Any) -> list[str]:
+            query = table.search().select(["id"]).limit(None)
+            if where:
+                query = query.where(where)
+            return sorted(str(v) for v in query.to_arrow().column("id").to_pylist())
+
+        return self.read(run)
+
+    def fts(self, query: str, limit: int, where: str | None) -> list[dict[str, Any]]:
+        """BM25 candidates (summary columns, body text and ``_score``), best first."""
+        columns = [*SUMMARY_COLUMNS, "text", "body_offset", "_score"]
+
+        def run(table: Any) -> list[dict[str, Any]]:
+            inner = getattr(table, "_table", None)  # the AsyncTable the sync table wraps
+            if inner is not None and hasattr(inner, "query"):
+                # The sync builder makes ~6 round trips to LanceDB's background event
+                # loop per query (schema lookups); one async query makes one: ~2 ms
+                # of a ~9 ms search at 10,000 concepts.
+                from lancedb import background_loop
+
+                loop: Any = background_loop.LOOP
+
+                async def fetch() -> list[dict[str, Any]]:
+                    builder = inner.query().nearest_to_text(query, columns="text")
+                    builder = builder.select(columns).limit(limit)
+                    if where:
+                        builder = builder.where(where)
+                    rows: list[dict[str, Any]] = await builder.to_list()
+                    return rows
+
+                result: list[dict[str, Any]] = loop.run(fetch())
+                return result
+            builder = table.search(query, query_type="fts").select(columns).limit(limit)
+            if where:
+                builder = builder.where(where, prefilter=True)
+            return list(builder.to_list())
+
+        return self.read(run)
+
+    # -- vectors (semantic extra) ------------------------------------------------------
+
+    def vector_search(
+        self, embedder: Any, query: str, limit: int, where: str | None
+    ) -> list[tuple[str, float]]:
+        """(id, cosine similarity) nearest to the query's embedding, best first."""
+        self.ensure_current()
+        vector = embedder.embed([query])[0]
+        for attempt in (1, 2):
+            try:
+                with self._lock:
+                    vtable, _ = self._sync_vectors(embedder, reset=attempt == 2)
+                builder = vtable.search(vector).distance_type("cosine").select(["id"])
+                if where:
+                    builder = builder.where(where, prefilter=True)
+                rows = builder.limit(limit).to_list()
+            except Exception as exc:  # damaged vector table: embed again from scratch
+                if attempt == 2:
+                    raise IndexUnavailableError(f"vector index unreadable: {exc}") from exc
+                log.warning("vector table unreadable (%s); re-embedding", exc)
+                continue
+            return [(str(row["id"]), 1.0 - float(row["_distance"])) for row in rows]
+        return []
+
+    def sync_vectors(self, embedder: Any) -> int:
+        """Embed every concept whose content changed since its vector was made; the count."""
+        self.ensure_current()
+        with self._lock:
+            _, embedded = self._sync_vectors(embedder)
+        return embedded
+
+    def _sync_vectors(self, embedder: Any, reset: bool = False) -> tuple[Any, int]:
+        """(vector table, concepts embedded now) after embedding changed concepts.
+
+        ``reset`` discards the current vector table and embeds everything again.
+        """
+        import pyarrow as pa
+
+        from dossier.serve.embed import embedding_text
+
+        with _write_lock(self.ctx.cache_dir / LOCK_NAME):
+            meta = load_meta(self.dir) or self._meta
+            assert meta is not None
+            state = meta.vectors
+            db = self._connect()
+            created = False
+            wanted = (embedder.name, embedder.dim)
+            if reset or state is None or (state.embedder, state.dim) != wanted:
+                name = f"vectors_{embedder.name}_{uuid.uuid4().hex[:8]}"
+                db.create_table(name, schema=_vector_schema(embedder.dim), mode="overwrite")
+                old_table = state.table if state is not None else None
+                state = VectorState(embedder=embedder.name, dim=embedder.dim, table=name)
+                meta.vectors = state
+                created = True
+                if old_table:
+                    shutil.rmtree(self.dir / f"{old_table}.lance", ignore_errors=True)
+            vtable = db.open_table(state.table)
+            current = {cid: s.digest for cid, s in meta.files.items() if s.error is None}
+            stale = sorted(cid for cid, dig in current.items() if state.hashes.get(cid) != dig)
+            gone = sorted(set(state.hashes) - set(current))
+            for batch in _chunks(gone, 500):
+                vtable.delete(_in_clause(batch))
+                for cid in batch:
+                    state.hashes.pop(cid, None)
+            for batch in _chunks(stale, 256):
+                rows = self._table.search().where(_in_clause(batch)).select(
+                    ["id", "type", "tags", "title", "description", "text", "body_offset",
+                     "content_hash"]
+                ).limit(len(batch)).to_list()
+                if not rows:
+                    continue
+                texts = [
+                    embedding_text(r["title"], r["description"], r["text"][r["body_offset"] :])
+                    for r in rows
+                ]
+                vectors = embedder.embed(texts)
+                data = pa.Table.from_pylist(
+                    [
+                        {
+                            "id": r["id"],
+                            "content_hash": r["content_hash"],
+                            "type": r["type"],
+                            "tags": r["tags"],
+                            "vector": v,
+                        }
+                        for r, v in zip(rows, vectors, strict=True)
+                    ],
+                    schema=_vector_schema(embedder.dim),
+                )
+                vtable.merge_insert("id").when_matched_update_all().when_not_matched_insert_all().execute(data)
+                for r in rows:
+                    state.hashes[r["id"]] = r["content_hash"]
+            if stale or gone or created:
+                save_meta(self.dir, meta)
+                self._seen_meta = self._meta_stamp()
+            self._meta = meta
+            return vtable, len(stale)

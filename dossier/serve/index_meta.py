@@ -1,0 +1,122 @@
+"""The small JSON file that says what the search index reflects.
+
+LanceDB holds the rows; this file holds what sync needs to stay cheap: the tenant
+git HEAD the index was last brought up to, each concept file's content hash and
+stat stamp (so unchanged files are never re-read), which table generation is
+current, and the state of the optional vector table.  It is a cache like the
+index itself: unreadable or from another schema version means "rebuild".
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from dossier.fsutil import atomic_write_text
+
+META_SCHEMA_VERSION = 1
+META_NAME = "meta.json"
+
+
+@dataclass
+class FileStamp:
+    """What the index knows about one concept file."""
+
+    digest: str
+    mtime_ns: int
+    size: int
+    #: Why the file is not in the index (unparseable), or None when it is.
+    error: str | None = None
+
+    def to_json(self) -> list[Any]:
+        return [self.digest, self.mtime_ns, self.size, self.error]
+
+    @classmethod
+    def from_json(cls, value: list[Any]) -> FileStamp:
+        digest, mtime_ns, size, error = value
+        return cls(str(digest), int(mtime_ns), int(size), None if error is None else str(error))
+
+
+@dataclass
+class VectorState:
+    """The vector table of one embedder and the content hash each vector was made from."""
+
+    embedder: str
+    dim: int
+    table: str
+    hashes: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class IndexMeta:
+    """Persisted state of one tenant's search index."""
+
+    table: str
+    head: str | None = None
+    files: dict[str, FileStamp] = field(default_factory=dict)
+    writes_since_optimize: int = 0
+    vectors: VectorState | None = None
+
+    def indexed_count(self) -> int:
+        return sum(1 for stamp in self.files.values() if stamp.error is None)
+
+    def to_json(self) -> str:
+        data: dict[str, Any] = {
+            "schema_version": META_SCHEMA_VERSION,
+            "table": self.table,
+            "head": self.head,
+            "writes_since_optimize": self.writes_since_optimize,
+            "files": {cid: stamp.to_json() for cid, stamp in sorted(self.files.items())},
+            "vectors": None
+            if self.vectors is None
+            else {
+                "embedder": self.vectors.embedder,
+                "dim": self.vectors.dim,
+                "table": self.vectors.table,
+                "hashes": dict(sorted(self.vectors.hashes.items())),
+            },
+        }
+        return json.dumps(data, separators=(",", ":"))
+
+    @classmethod
+    def from_json(cls, text: str) -> IndexMeta | None:
+        """Parse the file; None when it is not a meta file of this schema version."""
+        try:
+            data = json.loads(text)
+            if not isinstance(data, dict) or data.get("schema_version") != META_SCHEMA_VERSION:
+                return None
+            vectors = data.get("vectors")
+            return cls(
+                table=str(data["table"]),
+                head=None if data.get("head") is None else str(data["head"]),
+                files={
+                    str(cid): FileStamp.from_json(value) for cid, value in data["files"].items()
+                },
+                writes_since_optimize=int(data.get("writes_since_optimize", 0)),
+                vectors=None
+                if vectors is None
+                else VectorState(
+                    embedder=str(vectors["embedder"]),
+                    dim=int(vectors["dim"]),
+                    table=str(vectors["table"]),
+                    hashes={str(k): str(v) for k, v in vectors["hashes"].items()},
+                ),
+            )
+        except (ValueError, KeyError, TypeError, AttributeError):
+            return None
+
+
+def load_meta(index_dir: Path) -> IndexMeta | None:
+    """The meta file of ``index_dir``, or None when missing or unreadable."""
+    try:
+        text = (index_dir / META_NAME).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
+    return IndexMeta.from_json(text)
+
+
+def save_meta(index_dir: Path, meta: IndexMeta) -> None:
+    """Write the meta file atomically (readers see the old or the new state)."""
+    atomic_write_text(index_dir / META_NAME, meta.to_json())

@@ -1,0 +1,138 @@
+"""The shapes the serve layer returns: MCP structured output and ``--json`` alike.
+
+One set of pydantic models serves both edges so a CLI user and an agent see the
+same fields with the same meaning; the JSON schema MCP advertises for each tool is
+derived from these classes, so field descriptions here are what the model reads.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+TrustTier = Literal["unverified", "machine-confirmed", "human-reviewed"]
+Direction = Literal["outgoing", "incoming"]
+
+
+class SearchHit(BaseModel):
+    """One search result."""
+
+    id: str = Field(description="Concept id (its path in the bundle without .md).")
+    uri: str = Field(description="MCP resource URI of the concept (okf://<id>).")
+    title: str
+    type: str
+    description: str
+    tags: list[str] = Field(default_factory=list)
+    snippet: str = Field(description="A passage of the body around the first matching term.")
+    score: float = Field(description="Relevance after trust/status/staleness tie-breakers.")
+    trust_tier: TrustTier
+    status: str = Field(description="draft | stable | deprecated (absent means stable).")
+    stale: bool = Field(description="True when now >= stale_after.")
+
+
+class SearchResults(BaseModel):
+    """Ranked hits for one query."""
+
+    query: str
+    mode: Literal["keyword", "hybrid"]
+    hits: list[SearchHit]
+
+
+class LinkView(BaseModel):
+    """A link between two concepts, with the sentence that makes it."""
+
+    source_id: str
+    target_id: str | None = Field(description="None for links to URLs or non-concept files.")
+    href: str
+    text: str
+    context: str = Field(description="The sentence of the body holding the link.")
+    line: int
+    broken: bool
+
+
+class ConceptView(BaseModel):
+    """A whole concept: frontmatter, body and its place in the link graph."""
+
+    id: str
+    uri: str
+    frontmatter: dict[str, Any]
+    body: str
+    trust_tier: TrustTier
+    status: str
+    stale: bool
+    links: list[LinkView] = Field(description="Links in this concept's body.")
+    backlinks: list[LinkView] = Field(description="Links from other concepts to this one.")
+
+
+class RelatedConcept(BaseModel):
+    """A neighbour reached through the link graph."""
+
+    id: str
+    title: str
+    type: str
+    direction: Direction = Field(
+        description="outgoing: `via` links to this concept; incoming: this concept links to `via`."
+    )
+    distance: int = Field(description="Hops from the starting concept (1 = direct neighbour).")
+    via: str = Field(description="The concept on the path one hop closer to the start.")
+    context: str = Field(description="The sentence that holds the link.")
+
+
+class RelatedResult(BaseModel):
+    """Neighbours of a concept, nearest first."""
+
+    concept_id: str
+    depth: int
+    related: list[RelatedConcept]
+    truncated: bool = Field(description="True when more neighbours exist than `limit`.")
+
+
+class ConceptSummary(BaseModel):
+    """One row of a concept listing."""
+
+    id: str
+    title: str
+    type: str
+    description: str
+    tags: list[str] = Field(default_factory=list)
+    status: str
+    trust_tier: TrustTier
+
+
+class ConceptPage(BaseModel):
+    """One page of a listing; pass `next_cursor` back as `cursor` for the next."""
+
+    concepts: list[ConceptSummary]
+    next_cursor: str | None = Field(description="Opaque; None on the last page.")
+    total: int = Field(description="Concepts matching the filters, over all pages.")
+
+
+class HistoryEntry(BaseModel):
+    """One loop iteration (commit with a Dossier-Run-Id trailer) that touched a concept."""
+
+    run_id: str
+    date: str
+    commit: str
+    summary: str
+
+
+class ConceptHistory(BaseModel):
+    """Loop iterations that touched a concept, newest first."""
+
+    concept_id: str
+    iterations: list[HistoryEntry]
+
+
+class IndexReport(BaseModel):
+    """What an index sync or rebuild did."""
+
+    concepts: int = Field(description="Concepts in the index after the operation.")
+    upserted: int
+    removed: int
+    skipped: list[str] = Field(
+        default_factory=list, description="Concept files that could not be read (id: reason)."
+    )
+    rebuilt: bool
+    head: str | None = Field(description="The tenant git HEAD the index reflects.")
+    seconds: float

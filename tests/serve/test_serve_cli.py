@@ -1,0 +1,83 @@
+"""``dossier search`` and ``dossier index``: same results as the MCP tool, clean errors."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Callable
+from typing import Any
+
+from mcp import Client
+from typer.testing import CliRunner
+
+from dossier.cli import app
+from dossier.serve import build_server
+from dossier.tenancy import TenantContext
+
+Run = Callable[..., Any]
+runner = CliRunner()
+
+
+def invoke(*args: str) -> Any:
+    return runner.invoke(app, list(args))
+
+
+def test_search_json_matches_the_mcp_tool(alpha: TenantContext, run: Run) -> None:
+    root = str(alpha.root)
+    result = invoke("search", "alpha", "revenue orders", "--root", root, "--limit", "4", "--json")
+    assert result.exit_code == 0, result.output
+    cli_hits = json.loads(result.stdout)
+
+    async def body() -> Any:
+        async with Client(build_server(alpha)) as client:
+            return await client.call_tool(
+                "search_concepts", {"query": "revenue orders", "limit": 4}
+            )
+
+    mcp_hits = run(body).structured_content["hits"]
+    assert cli_hits == mcp_hits
+    assert [hit["id"] for hit in cli_hits][:2] == ["tables/orders", "metrics/revenue"]
+
+
+def test_search_filters_and_human_output(alpha: TenantContext) -> None:
+    root = str(alpha.root)
+    result = invoke("search", "alpha", "revenue", "--root", root, "--type", "person")
+    assert result.exit_code == 0, result.output
+    assert "1. Jane Doe" in result.stdout and "people/jane" in result.stdout
+    result = invoke("search", "alpha", "zzzqqq", "--root", root)
+    assert result.exit_code == 0 and "No concepts match" in result.stdout
+    result = invoke("search", "alpha", "orders", "--root", root, "--tag", "sales", "--json")
+    assert [h["id"] for h in json.loads(result.stdout)] == ["tables/orders"]
+
+
+def test_search_usage_errors_exit_2_without_traceback(alpha: TenantContext) -> None:
+    root = str(alpha.root)
+    result = invoke("search", "alpha", "x", "--root", root, "--limit", "0")
+    assert result.exit_code == 2
+    assert "limit must be from 1 to 100, got 0" in result.output
+    assert "Traceback" not in result.output
+    result = invoke("search", "nobody", "x", "--root", root)
+    assert result.exit_code != 0 and "no tenant 'nobody'" in result.output
+
+
+def test_index_reports_counts_and_rebuilds(
+    fresh_tenant: Callable[[str], TenantContext],
+) -> None:
+    ctx = fresh_tenant("acme")
+    root = str(ctx.root)
+    result = invoke("index", "acme", "--root", root, "--json")
+    assert result.exit_code == 0, result.output
+    first = json.loads(result.stdout)
+    assert first["concepts"] == 4 and first["head"] and first["seconds"] >= 0
+    again = json.loads(invoke("index", "acme", "--root", root, "--json").stdout)
+    assert (again["concepts"], again["upserted"], again["rebuilt"]) == (4, 0, False)
+    shutil.rmtree(ctx.cache_dir / "index")
+    result = invoke("index", "acme", "--root", root, "--rebuild")
+    assert result.exit_code == 0
+    assert "Rebuilt the index of acme: 4 concepts" in result.stdout
+
+
+def test_serve_mcp_rejects_an_unknown_transport(alpha: TenantContext) -> None:
+    result = invoke("serve-mcp", "alpha", "--root", str(alpha.root), "--transport", "carrier")
+    assert result.exit_code == 2
+    assert "--transport must be 'stdio' or 'streamable-http'" in result.output
