@@ -17,7 +17,6 @@ from pathlib import Path
 
 from dossier.errors import DossierError
 
-
 #: The process umask, read once at import (reading it means setting it, which is not
 #: thread-safe later).  Atomic writes apply it so files get the usual 0644, not
 #: mkstemp's private 0600.

@@ -17,6 +17,7 @@ from dossier.extract.model import (
     ProposedConcept,
     ProposedSource,
     SourceExtraction,
+    SourceLike,
     Unit,
 )
 from dossier.extract.seam import ENTRY_POINT_GROUP, Extractor, available_extractors, get_extractor
@@ -33,6 +34,7 @@ __all__ = [
     "ProposedConcept",
     "ProposedSource",
     "SourceExtraction",
+    "SourceLike",
     "Unit",
     "available_extractors",
     "content_fingerprint",

@@ -7,13 +7,13 @@ docs/extraction.md for what it finds and its limits.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 from dossier.extract.assemble import assemble
 from dossier.extract.model import (
     ExtractSettings,
     ProposedConcept,
     SourceExtraction,
+    SourceLike,
 )
 from dossier.extract.scan import extract
 
@@ -24,7 +24,7 @@ class DeterministicExtractor:
     name = "deterministic"
     version = "0.1.0"
 
-    def extract_source(self, doc: Any) -> SourceExtraction:
+    def extract_source(self, doc: SourceLike) -> SourceExtraction:
         return extract(doc)
 
     def assemble(

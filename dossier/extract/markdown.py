@@ -18,6 +18,7 @@ _TABLE_SEP = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$")
 LIST_ITEM = re.compile(r"^(\s*)(?:[-*+]|\d{1,3}[.)])\s+(.*)$")
 _HR = re.compile(r"^ {0,3}([-*_])( *\1){2,}\s*$")
 # A SHOUTED line standing alone between blank lines is a heading in plain-text notes.
+_INDENTED_OR_LIST = re.compile(r"^(?:[ \t]+\S|(?:[-*+]|\d{1,3}[.)])\s)")
 _CAPS_LINE = re.compile(r"^[A-Z0-9][A-Z0-9 ,.:;&/'’()—–-]{2,100}$")
 
 
@@ -144,7 +145,7 @@ def parse(text: str) -> ParsedDoc:
             and _CAPS_LINE.match(stripped)
             and sum(c.isalpha() for c in stripped) >= 4
             and (i == 0 or not lines[i - 1].strip())
-            and (i + 1 >= n or not lines[i + 1].strip())
+            and (i + 1 >= n or not lines[i + 1].strip() or _INDENTED_OR_LIST.match(lines[i + 1]))
         ):
             first = not any(lines[j].strip() for j in range(i))
             heading_at[i + 1] = (1 if first else 2, stripped)

@@ -16,13 +16,29 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from dossier.errors import UsageError
 
 #: Bumped whenever the shape or the meaning of a SourceExtraction changes, so a runtime
 #: cache written by an older extractor is treated as a miss instead of being misread.
 EXTRACTION_SCHEMA = 1
+
+
+class SourceLike(Protocol):
+    """The fields of ``dossier.ingest.SourceDocument`` an extractor relies on.
+
+    ``original_path``, ``title`` and ``last_modified`` are read when present.
+    """
+
+    @property
+    def source_id(self) -> str: ...
+
+    @property
+    def sha256(self) -> str: ...
+
+    @property
+    def text(self) -> str: ...
 
 
 class ExtractionCacheError(ValueError):

@@ -29,7 +29,7 @@ PHRASE_RE = re.compile(
     rf"(?<![\w@/.-])({_CAP}(?:[ \t]+(?:{_CONNECT}[ \t]+)?{_CAP})*)"
     rf"(?:[ \t]+(\d{{1,3}})(?![\w.,:/-]))?"
 )
-_CAMEL = re.compile(r"^[A-Z][a-z0-9]+[A-Z][A-Za-z0-9]*$")
+CAMEL = re.compile(r"^[A-Z][a-z0-9]+[A-Z][A-Za-z0-9]*$")
 _ACRONYM_PLURAL = re.compile(r"[A-Z][A-Za-z]{0,2}[A-Z]{1,5}s?")
 _ACRONYM = re.compile(r"^[A-Z][A-Za-z]{0,2}[A-Z]{1,5}$")
 _BOLD = re.compile(r"\*\*([^*\n]{2,80}?)\*\*")
@@ -98,7 +98,7 @@ def identifiers(text: str) -> Iterator[Found]:
 def _accept_single(token: str) -> bool:
     if re.fullmatch(r"[A-Z][a-z]?[A-Z]+s", token):
         return False  # "PoDs": an acronym's plural, found by acronyms()
-    return bool(_CAMEL.match(token)) and token.lower() not in STOPWORDS
+    return bool(CAMEL.match(token)) and token.lower() not in STOPWORDS
 
 
 def phrases(text: str, lowercase_vocab: frozenset[str]) -> Iterator[Found]:
@@ -120,8 +120,8 @@ def phrases(text: str, lowercase_vocab: frozenset[str]) -> Iterator[Found]:
             if not drop and start == match.start(1) and at_sentence_start(text, start):
                 rest = [t for t in tokens[1:] if not re.fullmatch(_CONNECT, t)]
                 drop = (
-                    low in lowercase_vocab and not _CAMEL.match(head)
-                    and (len(rest) >= 2 or (len(rest) == 1 and bool(_CAMEL.match(rest[0]))))
+                    low in lowercase_vocab and not CAMEL.match(head)
+                    and (len(rest) >= 2 or (len(rest) == 1 and bool(CAMEL.match(rest[0]))))
                 )
             if not drop:
                 break
@@ -145,7 +145,7 @@ def phrases(text: str, lowercase_vocab: frozenset[str]) -> Iterator[Found]:
         end = start + len(" ".join(tokens)) if tokens else start
         # recompute end exactly from the text (tokens may be separated by tabs)
         end = _span_end(text, start, tokens)
-        if number and end == match.end(1) and (len(tokens) >= 2 or _CAMEL.match(tokens[-1])):
+        if number and end == match.end(1) and (len(tokens) >= 2 or CAMEL.match(tokens[-1])):
             tokens = [*tokens, number]  # "StockMaster 7": a version number is part of a name
             end = match.end(2)
         if any(t.lower() in MONTHS_AND_DAYS for t in tokens):
@@ -156,7 +156,7 @@ def phrases(text: str, lowercase_vocab: frozenset[str]) -> Iterator[Found]:
         elif all(t.isupper() for t in tokens):
             continue  # SHOUTED headings in plain text, not names
         name = " ".join(tokens)
-        if is_role_phrase(name) and len(tokens) <= 4 and not _CAMEL.match(tokens[0]):
+        if is_role_phrase(name) and len(tokens) <= 4 and not CAMEL.match(tokens[0]):
             continue
         role = None
         if 2 <= len(tokens) <= 3 and all(t[:1].isupper() and t[1:].islower() for t in tokens):
@@ -287,5 +287,5 @@ def _looks_like_name(term: str) -> bool:
     if words[0].lower() in STOPWORDS:
         return False
     capitals = sum(1 for w in words if w[:1].isupper())
-    return capitals >= max(1, len(words) - 1) and (len(words) >= 2 or bool(_CAMEL.match(term))
+    return capitals >= max(1, len(words) - 1) and (len(words) >= 2 or bool(CAMEL.match(term))
                                                    or bool(_ACRONYM.match(term)))

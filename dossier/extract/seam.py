@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from importlib.metadata import entry_points
-from typing import Any, Protocol, runtime_checkable
+from typing import Protocol, runtime_checkable
 
 from dossier.errors import UsageError
-from dossier.extract.model import ExtractSettings, ProposedConcept, SourceExtraction
+from dossier.extract.model import ExtractSettings, ProposedConcept, SourceExtraction, SourceLike
 
 ENTRY_POINT_GROUP = "dossier.extractors"
 
@@ -27,7 +27,7 @@ class Extractor(Protocol):
     name: str
     version: str
 
-    def extract_source(self, doc: Any) -> SourceExtraction: ...
+    def extract_source(self, doc: SourceLike) -> SourceExtraction: ...
 
     def assemble(
         self, extractions: Sequence[SourceExtraction], settings: ExtractSettings

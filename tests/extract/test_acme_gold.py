@@ -8,6 +8,7 @@ most 30 % of extracted concepts outside the gold set.
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -112,3 +113,32 @@ def test_matching_is_by_title_alias_or_identifier_prefix() -> None:
     assert score.found_concepts == 2 and score.misses == ["Never extracted (Topic)"]
     assert score.link_recall == 1.0
     assert score.outside_gold == 1 and score.extras == ["Something else [topics/extra]"]
+
+
+_DIGEST = """
+import hashlib, json, sys
+from pathlib import Path
+from dossier.evals.pipeline import extract_folder
+extractions, proposed = extract_folder(Path(sys.argv[1]))
+digest = hashlib.sha256()
+for item in proposed:
+    digest.update(json.dumps(item.to_dict(), sort_keys=True).encode())
+for extraction in extractions:
+    digest.update(extraction.to_json().encode())
+print(len(proposed), digest.hexdigest())
+"""
+
+
+def test_output_does_not_depend_on_hash_seeds() -> None:
+    if not (FIXTURE / "gold.yaml").is_file():
+        pytest.skip("fixtures/acme/gold.yaml is absent")
+    outputs = []
+    for seed in ("1", "4242"):
+        result = subprocess.run(
+            [sys.executable, "-c", _DIGEST, str(corpus_dir(FIXTURE))],
+            capture_output=True, text=True, cwd=REPO, timeout=120, check=False,
+            env={**os.environ, "PYTHONHASHSEED": seed},
+        )
+        assert result.returncode == 0, result.stderr
+        outputs.append(result.stdout)
+    assert outputs[0] == outputs[1]

@@ -1,0 +1,211 @@
+"""Bodies and provenance of assembled concepts: unit text, definitions, cited mentions.
+
+Each source a concept draws on becomes one ``sources[]`` entry with a line range, and each
+block of text it contributes ends with that entry's footnote.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from dossier.extract.consolidate import CAMEL, Component, TermStats
+from dossier.extract.model import (
+    Definition,
+    ExtractSettings,
+    Occurrence,
+    ProposedSource,
+    SourceExtraction,
+)
+from dossier.extract.names import COMMON_ACRONYMS, STOPWORDS
+from dossier.extract.provenance import cite, snapshot_resource, source_label
+from dossier.extract.text import (
+    entity_key,
+    first_sentence,
+    is_identifier,
+    truncate,
+)
+
+
+@dataclass
+class _Mention:
+    source_id: str
+    line: int
+    snippet: str
+
+
+def dedupe_aliases(aliases: list[str]) -> list[str]:
+    seen: set[str] = set()
+    out: list[str] = []
+    for alias in aliases:
+        key = entity_key(alias)
+        if key in seen:
+            continue
+        seen.add(key)
+        out.append(alias)
+    return out
+
+
+def escape_link_text(text: str) -> str:
+    return text.replace("[", "\\[").replace("]", "\\]")
+
+
+def names_for_linking(comp: Component) -> Iterable[str]:
+    names = {comp.title, *comp.forms}
+    for name in sorted(names):
+        words = name.split()
+        if not words:
+            continue
+        if len(words) == 1:
+            token = words[0]
+            if token.lower() in STOPWORDS or len(token) < 2:
+                continue
+            if not (is_identifier(token) or token.isupper() or CAMEL.match(token)
+                    or token[:1].isupper()):
+                continue
+            if token in COMMON_ACRONYMS:
+                continue
+        if len(words) > 12:
+            continue
+        yield name
+
+
+def sources_and_blocks(
+    comp: Component,
+    by_source: dict[str, SourceExtraction],
+    order: dict[str, int],
+    ident_occ: dict[str, dict[str, Occurrence]],
+    term_occ: dict[str, dict[str, Occurrence]],
+    definition: tuple[Definition, str] | None,
+    settings: ExtractSettings,
+) -> tuple[list[ProposedSource], list[str]]:
+    ranges: dict[str, list[int]] = {}
+    source_order: list[str] = []
+    blocks: list[str] = []
+    primary_source = comp.units[0][0].source_id if comp.units else None
+    labels: dict[str, str] = {}
+
+    def label_for(source_id: str) -> str:
+        if source_id not in labels:
+            base = source_label(source_id)
+            label = base
+            taken = set(labels.values())
+            suffix = 2
+            while label in taken:
+                label = f"{base}-{suffix}"
+                suffix += 1
+            labels[source_id] = label
+        return labels[source_id]
+
+    # units: the primary body first, then the others under a heading naming their source
+    seen_bodies: set[str] = set()
+    for index, (ext, unit) in enumerate(comp.units):
+        span = ranges.setdefault(ext.source_id, [unit.start, unit.end])
+        span[0], span[1] = min(span[0], unit.start), max(span[1], unit.end)
+        if ext.source_id not in source_order:
+            source_order.append(ext.source_id)
+        body = unit.body.strip()
+        if not body or body in seen_bodies:
+            continue
+        seen_bodies.add(body)
+        cited = cite(body, label_for(ext.source_id))
+        if index == 0:
+            blocks.append(cited)
+        else:
+            heading = ext.title if ext.source_id != primary_source else comp.title
+            blocks.append(f"## From {heading}\n\n{cited}" if ext.source_id != primary_source
+                          else cited)
+
+    # an entity without a section of its own opens with its definition, cited
+    if not comp.units and definition is not None:
+        text, source_id = definition[0].text, definition[1]
+        ranges[source_id] = [definition[0].line, definition[0].line]
+        source_order.append(source_id)
+        blocks.append(cite(text, label_for(source_id)))
+
+    # mentions in sources that carry no unit of this concept
+    mentions: dict[str, _Mention] = {}
+    pools = [ident_occ.get(ident, {}) for ident in comp.identifiers]
+    pools += [term_occ[key] for key in comp.keys if key in term_occ]
+    for pool in pools:
+        for source_id, occ in pool.items():
+            if source_id in ranges:
+                continue
+            current = mentions.get(source_id)
+            if current is None or occ.line < current.line:
+                mentions[source_id] = _Mention(source_id, occ.line, occ.snippet)
+    mention_ids = sorted(mentions, key=lambda s: order[s])
+    if mention_ids:
+        lines = []
+        for source_id in mention_ids[: settings.max_list_entries]:
+            mention = mentions[source_id]
+            ranges[source_id] = [mention.line, mention.line]
+            source_order.append(source_id)
+            title = by_source[source_id].title
+            snippet = mention.snippet or title
+            lines.append(f"- *{title}*: {snippet}[^{label_for(source_id)}]")
+        if comp.units:
+            blocks.append("## Mentioned in\n\n" + "\n".join(lines))
+        else:
+            blocks.append("## Mentions\n\n" + "\n".join(lines))
+
+    sources: list[ProposedSource] = []
+    for source_id in source_order:
+        start, end = ranges[source_id]
+        ext = by_source[source_id]
+        sources.append(ProposedSource(
+            id=label_for(source_id),
+            resource=snapshot_resource(comp.concept_id, source_id, start, end),
+            title=ext.title,
+            source_id=source_id,
+            start=start,
+            end=end,
+            last_modified=ext.last_modified,
+        ))
+    return sources, blocks
+
+
+def first_mention(blocks: list[str]) -> str | None:
+    """The first "Mentions" snippet, as a last-resort description for a bare entity."""
+    for block in blocks:
+        if block.startswith("## Mention"):
+            first = block.split("\n- ", 1)[1] if "\n- " in block else ""
+            text = re.sub(r"\[\^[^\]]+\]$", "", first.split("\n", 1)[0])
+            text = re.sub(r"^\*[^*\n]+\*: ", "", text)
+            return first_sentence(text) or None
+    return None
+
+
+def definition_for(
+    comp: Component, definitions: dict[str, Definition], def_source: dict[str, str]
+) -> tuple[Definition, str] | None:
+    candidates = [k for k in comp.keys if k in definitions]
+    if not candidates:
+        return None
+    key = min(candidates, key=lambda k: (-definitions[k].strength, def_source[k],
+                                         definitions[k].line, k))
+    return definitions[key], def_source[key]
+
+
+def describe(
+    comp: Component,
+    definitions: dict[str, Definition],
+    stats: dict[str, TermStats],
+    settings: ExtractSettings,
+    fallback: str | None = None,
+) -> str | None:
+    limit = settings.max_description_chars
+    described = [u.description for _, u in comp.units if u.description]
+    informative = [d for d in described if len(d.split()) >= 6]
+    if informative or described:
+        return truncate((informative or described)[0], limit)
+    for key in sorted(comp.keys, key=lambda k: (-(definitions[k].strength
+                                                  if k in definitions else 0), k)):
+        if key in definitions:
+            return truncate(definitions[key].text, limit)
+    for key in comp.keys:
+        entry = stats.get(key)
+        if entry is not None and entry.role:
+            return truncate(f"{comp.title}, {entry.role}.", limit)
+    return truncate(fallback, limit) if fallback else None
