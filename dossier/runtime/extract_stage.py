@@ -31,10 +31,13 @@ class ExtractionRunner:
     def __init__(self, ctx: TenantContext, extractor_name: str, manifest: Manifest) -> None:
         self.ctx = ctx
         self.extractor: Any = get_extractor(extractor_name)
-        self.settings = ExtractSettings(entity_patterns=tuple(manifest.entity_patterns))
         self.label = f"{self.extractor.name}/{self.extractor.version}"
         safe_label = self.label.replace("/", "-")
-        self.cache_dir = ctx.cache_dir / "extract" / safe_label
+        self.cache_dir = ctx.confine(ctx.cache_dir / "extract" / safe_label)
+        self.settings = ExtractSettings(
+            entity_patterns=tuple(manifest.entity_patterns),
+            cache_dir=str(self.cache_dir / "links"),
+        )
 
     def _cache_path(self, doc: SourceDocument) -> Path:
         key = hashlib.sha256(f"{doc.source_id}\x00{doc.text_sha256}".encode()).hexdigest()
