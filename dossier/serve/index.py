@@ -22,21 +22,18 @@ another process keeps a consistent view until it reopens.
 
 from __future__ import annotations
 
-import contextlib
-import fcntl
 import logging
 import os
 import shutil
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
-from dossier.okf import Bundle, InvalidConceptIdError, OKFDocumentError, validate_concept_id
-from dossier.okf.document import MAX_DOCUMENT_BYTES
+from dossier.okf import Bundle, InvalidConceptIdError, validate_concept_id
 from dossier.okf.walk import walk_bundle
 from dossier.serve.errors import IndexUnavailableError
 from dossier.serve.gitstate import bundle_changes, read_head
@@ -44,19 +41,23 @@ from dossier.serve.index_meta import (
     META_NAME,
     FileStamp,
     IndexMeta,
-    VectorState,
     load_meta,
     save_meta,
 )
+from dossier.serve.lance import (
+    chunks,
+    concept_schema,
+    in_clause,
+    lancedb_module,
+    sql_str,
+    write_lock,
+)
 from dossier.serve.models import IndexReport
-from dossier.serve.records import ConceptRow, content_hash, row_from_bytes
+from dossier.serve.reading import read_row, read_rows
+from dossier.serve.records import ConceptRow
 from dossier.tenancy import TenantContext
 
 log = logging.getLogger("dossier.serve.index")
-
-# Before any lancedb import (lancedb.index is imported in several places): its Rust
-# core reads this once and otherwise logs a warning per query to stderr.
-os.environ.setdefault("LANCEDB_LOG", "error")
 
 T = TypeVar("T")
 
@@ -68,8 +69,6 @@ OPTIMIZE_AFTER_WRITES = 20
 #: fails once, reopens at the latest version and retries.
 PRUNE_OLDER_THAN = timedelta(minutes=10)
 LOCK_NAME = "index.lock"
-#: A rebuild parses files in worker processes from this many concepts on.
-PARALLEL_PARSE_MIN = 3000
 #: Columns returned to callers (``text`` is fetched only for snippets).
 SUMMARY_COLUMNS = [
     "id",
@@ -83,199 +82,12 @@ SUMMARY_COLUMNS = [
 ]
 
 
-def _lancedb() -> Any:
-    """Import lancedb on first use (~1.5 s)."""
-    import lancedb
-
-    return lancedb
-
-
-def _schema() -> Any:
+def _arrow(rows: Sequence[ConceptRow]) -> Any:
+    """Rows as an Arrow table, built column by column (twice as fast as from_pylist)."""
     import pyarrow as pa
 
-    return pa.schema(
-        [
-            pa.field("id", pa.string(), nullable=False),
-            pa.field("type", pa.string()),
-            pa.field("title", pa.string()),
-            pa.field("description", pa.string()),
-            pa.field("tags", pa.list_(pa.string())),
-            pa.field("status", pa.string()),
-            pa.field("trust_tier", pa.string()),
-            pa.field("stale_after", pa.float64()),
-            pa.field("links", pa.list_(pa.string())),
-            pa.field("text", pa.string()),
-            pa.field("body_offset", pa.int32()),
-            pa.field("content_hash", pa.string()),
-        ]
-    )
-
-
-def _vector_schema(dim: int) -> Any:
-    import pyarrow as pa
-
-    return pa.schema(
-        [
-            pa.field("id", pa.string(), nullable=False),
-            pa.field("content_hash", pa.string()),
-            pa.field("type", pa.string()),
-            pa.field("tags", pa.list_(pa.string())),
-            pa.field("vector", pa.list_(pa.float32(), dim)),
-        ]
-    )
-
-
-def sql_str(value: str) -> str:
-    """A SQL string literal for a LanceDB filter (quotes doubled, control chars refused)."""
-    if any(ord(ch) < 32 for ch in value):
-        raise ValueError(f"{value!r} contains a control character")
-    return "'" + value.replace("'", "''") + "'"
-
-
-def filter_clause(type_: str | None = None, tags: Sequence[str] = ()) -> str | None:
-    """WHERE clause for a type and tags (a concept must carry every tag given)."""
-    clauses = []
-    if type_ is not None:
-        clauses.append(f"type = {sql_str(type_)}")
-    clauses.extend(f"array_has(tags, {sql_str(tag)})" for tag in tags)
-    return " AND ".join(clauses) if clauses else None
-
-
-def _in_clause(ids: Iterable[str]) -> str:
-    return "id IN (" + ", ".join(sql_str(i) for i in ids) + ")"
-
-
-def _chunks(items: Sequence[T], size: int) -> Iterator[Sequence[T]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
-
-
-def read_row(
-    concept_id: str, path: Path, stat: os.stat_result | None = None, known: FileStamp | None = None
-) -> tuple[ConceptRow | None, FileStamp | None]:
-    """(row, stamp) for one concept file.
-
-    Row None with an error stamp: unparseable (the error says why).  Row None with
-    a clean stamp: same bytes as ``known``.  Both None: unreadable right now.
-    """
-    try:
-        stat = stat or path.stat()
-    except OSError:
-        return None, None
-    if stat.st_size > MAX_DOCUMENT_BYTES:
-        return None, FileStamp(
-            "", stat.st_mtime_ns, stat.st_size, f"over the {MAX_DOCUMENT_BYTES}-byte limit"
-        )
-    try:
-        data = path.read_bytes()
-    except OSError:
-        return None, None
-    digest = content_hash(data)
-    if known is not None and known.digest == digest:
-        return None, FileStamp(digest, stat.st_mtime_ns, stat.st_size, known.error)
-    try:
-        row = row_from_bytes(concept_id, data, f"bundle/{concept_id}.md")
-    except OKFDocumentError as exc:
-        return None, FileStamp(digest, stat.st_mtime_ns, stat.st_size, str(exc))
-    return row, FileStamp(digest, stat.st_mtime_ns, stat.st_size, None)
-
-
-def read_rows(
-    items: list[tuple[str, Path]],
-) -> Iterator[tuple[str, ConceptRow | None, FileStamp | None]]:
-    """Parse many concept files, in order; with several cores, in worker processes.
-
-    Parsing dominates a rebuild; one worker per core (see parse_worker) roughly
-    halves it on this project's 2-core machines.  Any worker failure falls back to
-    parsing the rest in this process.
-    """
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1
-    if cores < 2 or len(items) < PARALLEL_PARSE_MIN:
-        for concept_id, path in items:
-            yield (concept_id, *read_row(concept_id, path))
-        return
-    yield from _parse_in_workers(items, min(cores, 4))
-
-
-def _parse_in_workers(
-    items: list[tuple[str, Path]], workers: int
-) -> Iterator[tuple[str, ConceptRow | None, FileStamp | None]]:
-    import pickle
-    import queue
-    import subprocess
-    import sys
-
-    share = -(-len(items) // workers)
-    slices = [items[i : i + share] for i in range(0, len(items), share)]
-    procs: list[subprocess.Popen[bytes]] = []
-    queues: list[queue.Queue[Any]] = []
-    done = 0
-    try:
-        for part in slices:
-            proc = subprocess.Popen(
-                [sys.executable, "-m", "dossier.serve.parse_worker"],
-                stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE,
-            )
-            assert proc.stdin is not None and proc.stdout is not None
-            results: queue.Queue[Any] = queue.Queue(maxsize=4)
-            threading.Thread(
-                target=_pump, args=(proc.stdout, results), daemon=True
-            ).start()
-            proc.stdin.write(pickle.dumps([(cid, str(path)) for cid, path in part]))
-            proc.stdin.close()
-            procs.append(proc)
-            queues.append(results)
-        for part, results in zip(slices, queues, strict=True):
-            received = 0
-            while received < len(part):
-                chunk = results.get()
-                if chunk is None:
-                    raise OSError("a parse worker stopped early")
-                for item in chunk:
-                    yield item
-                    received += 1
-                    done += 1
-    except (OSError, pickle.PickleError, EOFError) as exc:
-        log.warning("parallel parsing failed (%s); continuing in this process", exc)
-        for concept_id, path in items[done:]:
-            yield (concept_id, *read_row(concept_id, path))
-    finally:
-        for proc in procs:
-            if proc.poll() is None:
-                proc.kill()
-            proc.wait()
-        for results in queues:  # unblock pump threads still holding a chunk
-            while True:
-                try:
-                    results.get_nowait()
-                except queue.Empty:
-                    break
-
-
-def _pump(stream: Any, results: Any) -> None:
-    """Move pickled chunks from a worker's stdout to a queue; None at the end."""
-    import pickle
-
-    try:
-        while True:
-            results.put(pickle.load(stream))
-    except (EOFError, OSError, pickle.UnpicklingError):
-        pass
-    finally:
-        results.put(None)
-
-
-@contextlib.contextmanager
-def _write_lock(path: Path) -> Iterator[None]:
-    """Exclusive cross-process lock for index writers (released when the process dies)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "a+b") as handle:
-        fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+    schema = concept_schema()
+    return pa.table({f.name: [getattr(r, f.name) for r in rows] for f in schema}, schema=schema)
 
 
 class SearchIndex:
@@ -301,7 +113,7 @@ class SearchIndex:
     def _connect(self) -> Any:
         if self._db is None:
             self.dir.mkdir(parents=True, exist_ok=True)
-            self._db = _lancedb().connect(str(self.dir))
+            self._db = lancedb_module().connect(str(self.dir))
         return self._db
 
     def _open(self, meta: IndexMeta) -> Any:
@@ -358,7 +170,7 @@ class SearchIndex:
         corrupt index gets repaired.
         """
         started = time.perf_counter()
-        with self._lock, _write_lock(self.ctx.cache_dir / LOCK_NAME):
+        with self._lock, write_lock(self.ctx.cache_dir / LOCK_NAME):
             head = read_head(self.ctx)
             meta = load_meta(self.dir)
             if meta is None:
@@ -402,7 +214,7 @@ class SearchIndex:
         """
         started = time.perf_counter()
         ids = set(changed_ids) | set(removed_ids)
-        with self._lock, _write_lock(self.ctx.cache_dir / LOCK_NAME):
+        with self._lock, write_lock(self.ctx.cache_dir / LOCK_NAME):
             meta = load_meta(self.dir)
             if meta is None:
                 return self._rebuild_locked(started, reason="no usable index metadata")
@@ -428,7 +240,7 @@ class SearchIndex:
     def rebuild(self) -> IndexReport:
         """Build the index from scratch from the bundle."""
         started = time.perf_counter()
-        with self._lock, _write_lock(self.ctx.cache_dir / LOCK_NAME):
+        with self._lock, write_lock(self.ctx.cache_dir / LOCK_NAME):
             return self._rebuild_locked(started, reason=None)
 
     # -- internals: change detection --------------------------------------------------
@@ -517,16 +329,15 @@ class SearchIndex:
         return read_row(concept_id, path, stat, known)
 
     def _write_rows(self, meta: IndexMeta, rows: list[ConceptRow], drop: set[str]) -> None:
-        import pyarrow as pa
 
         table = self._table
         drop = drop - {row.id for row in rows}
         writes = 0
-        for ids in _chunks(sorted(drop), 500):
-            table.delete(_in_clause(ids))
+        for ids in chunks(sorted(drop), 500):
+            table.delete(in_clause(ids))
             writes += 1
-        for batch in _chunks(rows, BUILD_BATCH):
-            data = pa.Table.from_pylist([r.as_dict() for r in batch], schema=_schema())
+        for batch in chunks(rows, BUILD_BATCH):
+            data = _arrow(batch)
             (
                 table.merge_insert("id")
                 .when_matched_update_all()
@@ -544,7 +355,6 @@ class SearchIndex:
 
     def _rebuild_locked(self, started: float, reason: str | None) -> IndexReport:
         """Write a fresh table generation from every concept file, then switch to it."""
-        import pyarrow as pa
         from lancedb.index import FTS
 
         if reason is not None:
@@ -569,7 +379,7 @@ class SearchIndex:
         skipped: list[str] = []
         try:
             db = self._connect()
-            table = db.create_table(name, schema=_schema(), mode="overwrite")
+            table = db.create_table(name, schema=concept_schema(), mode="overwrite")
             batch: list[ConceptRow] = []
             count = 0
             items = list(walk_bundle(self.ctx.bundle_dir).concepts.items())
@@ -582,11 +392,11 @@ class SearchIndex:
                     continue
                 batch.append(row)
                 if len(batch) >= BUILD_BATCH:
-                    table.add(pa.Table.from_pylist([r.as_dict() for r in batch], schema=_schema()))
+                    table.add(_arrow(batch))
                     count += len(batch)
                     batch = []
             if batch:
-                table.add(pa.Table.from_pylist([r.as_dict() for r in batch], schema=_schema()))
+                table.add(_arrow(batch))
                 count += len(batch)
             table.create_index(
                 "text", config=FTS(with_position=False, num_workers=os.cpu_count() or 1)
@@ -657,8 +467,8 @@ class SearchIndex:
 
         def run(table: Any) -> dict[str, dict[str, Any]]:
             found: dict[str, dict[str, Any]] = {}
-            for batch in _chunks(list(ids), 500):
-                rows = table.search().where(_in_clause(batch)).select(cols).limit(len(batch))
+            for batch in chunks(list(ids), 500):
+                rows = table.search().where(in_clause(batch)).select(cols).limit(len(batch))
                 for row in rows.to_list():
                     found[row["id"]] = row
             return found
@@ -754,68 +564,17 @@ class SearchIndex:
         return embedded
 
     def _sync_vectors(self, embedder: Any, reset: bool = False) -> tuple[Any, int]:
-        """(vector table, concepts embedded now) after embedding changed concepts.
+        """(vector table, concepts embedded now) after embedding changed concepts."""
+        from dossier.serve.vectors import sync_vectors
 
-        ``reset`` discards the current vector table and embeds everything again.
-        """
-        import pyarrow as pa
-
-        from dossier.serve.embed import embedding_text
-
-        with _write_lock(self.ctx.cache_dir / LOCK_NAME):
+        with write_lock(self.ctx.cache_dir / LOCK_NAME):
             meta = load_meta(self.dir) or self._meta
             assert meta is not None
-            state = meta.vectors
-            db = self._connect()
-            created = False
-            wanted = (embedder.name, embedder.dim)
-            if reset or state is None or (state.embedder, state.dim) != wanted:
-                name = f"vectors_{embedder.name}_{uuid.uuid4().hex[:8]}"
-                db.create_table(name, schema=_vector_schema(embedder.dim), mode="overwrite")
-                old_table = state.table if state is not None else None
-                state = VectorState(embedder=embedder.name, dim=embedder.dim, table=name)
-                meta.vectors = state
-                created = True
-                if old_table:
-                    shutil.rmtree(self.dir / f"{old_table}.lance", ignore_errors=True)
-            vtable = db.open_table(state.table)
-            current = {cid: s.digest for cid, s in meta.files.items() if s.error is None}
-            stale = sorted(cid for cid, dig in current.items() if state.hashes.get(cid) != dig)
-            gone = sorted(set(state.hashes) - set(current))
-            for batch in _chunks(gone, 500):
-                vtable.delete(_in_clause(batch))
-                for cid in batch:
-                    state.hashes.pop(cid, None)
-            for batch in _chunks(stale, 256):
-                rows = self._table.search().where(_in_clause(batch)).select(
-                    ["id", "type", "tags", "title", "description", "text", "body_offset",
-                     "content_hash"]
-                ).limit(len(batch)).to_list()
-                if not rows:
-                    continue
-                texts = [
-                    embedding_text(r["title"], r["description"], r["text"][r["body_offset"] :])
-                    for r in rows
-                ]
-                vectors = embedder.embed(texts)
-                data = pa.Table.from_pylist(
-                    [
-                        {
-                            "id": r["id"],
-                            "content_hash": r["content_hash"],
-                            "type": r["type"],
-                            "tags": r["tags"],
-                            "vector": v,
-                        }
-                        for r, v in zip(rows, vectors, strict=True)
-                    ],
-                    schema=_vector_schema(embedder.dim),
-                )
-                vtable.merge_insert("id").when_matched_update_all().when_not_matched_insert_all().execute(data)
-                for r in rows:
-                    state.hashes[r["id"]] = r["content_hash"]
-            if stale or gone or created:
+            vtable, embedded, changed = sync_vectors(
+                self._connect(), self._table, meta, self.dir, embedder, reset
+            )
+            if changed:
                 save_meta(self.dir, meta)
                 self._seen_meta = self._meta_stamp()
             self._meta = meta
-            return vtable, len(stale)
+            return vtable, embedded

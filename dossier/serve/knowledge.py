@@ -20,7 +20,8 @@ from typing import Any
 
 from dossier.okf import Bundle, ConceptDocument, ConceptNotFoundError, Link
 from dossier.serve.errors import InvalidArgumentError
-from dossier.serve.index import SearchIndex, filter_clause
+from dossier.serve.index import SearchIndex
+from dossier.serve.lance import filter_clause
 from dossier.serve.models import (
     ConceptHistory,
     ConceptPage,

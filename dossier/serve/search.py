@@ -15,7 +15,8 @@ from typing import Any, Literal
 
 from dossier.serve.embed import get_embedder
 from dossier.serve.errors import InvalidArgumentError
-from dossier.serve.index import SUMMARY_COLUMNS, SearchIndex, filter_clause
+from dossier.serve.index import SUMMARY_COLUMNS, SearchIndex
+from dossier.serve.lance import filter_clause
 from dossier.serve.models import SearchHit, SearchResults
 from dossier.serve.ranking import reciprocal_rank_fusion, tie_breaker
 from dossier.serve.snippet import make_snippet, term_pattern

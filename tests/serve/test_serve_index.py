@@ -317,25 +317,6 @@ def test_hybrid_search_finds_a_concept_with_no_shared_words(
     assert hits[0].id == "metrics/churn"
 
 
-def test_parallel_parsing_gives_the_same_rows_as_serial(
-    fresh_tenant: Fresh, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    from dossier.okf.walk import walk_bundle
-    from dossier.serve import index as index_module
-
-    ctx = fresh_tenant("acme")
-    (ctx.bundle_dir / "broken.md").write_text("no frontmatter\n", "utf-8")
-    items = list(walk_bundle(ctx.bundle_dir).concepts.items())
-    serial = list(index_module.read_rows(items))
-    monkeypatch.setattr(index_module, "PARALLEL_PARSE_MIN", 1)  # force worker processes
-    parallel = list(index_module.read_rows(items))
-    assert [(cid, row, stamp) for cid, row, stamp in parallel] == serial
-    assert sum(1 for _, row, _ in parallel if row is None) == 1
-    report = rebuild_index(ctx)
-    assert report.concepts == 4 and len(report.skipped) == 1
-    assert ids(search(ctx, "orders", limit=1)) == ["tables/orders"]
-
-
 @pytest.mark.skipif(
     not semantic_available(),
     reason="needs the optional extra: pip install 'dossier[semantic]' (torch, "

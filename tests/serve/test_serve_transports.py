@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import subprocess
@@ -105,3 +106,29 @@ def test_streamable_http_server_answers_on_loopback(http_server: str, run: Run) 
     result = run(body)
     assert not result.is_error
     assert result.structured_content["frontmatter"]["title"] == "Jane Doe"
+
+
+def test_stdio_mode_writes_only_protocol_messages_to_stdout(alpha: TenantContext) -> None:
+    request = {
+        "jsonrpc": "2.0",
+        "id": 1,
+        "method": "initialize",
+        "params": {
+            "protocolVersion": "2025-06-18",
+            "capabilities": {},
+            "clientInfo": {"name": "raw-test", "version": "0"},
+        },
+    }
+    proc = subprocess.run(
+        [str(DOSSIER), "serve-mcp", "alpha", "--root", str(alpha.root)],
+        input=(json.dumps(request) + "\n").encode(),
+        env=child_env(),
+        capture_output=True,
+        timeout=60,
+    )
+    lines = [line for line in proc.stdout.decode().splitlines() if line.strip()]
+    assert lines, proc.stderr.decode()[-2000:]
+    messages = [json.loads(line) for line in lines]  # every stdout line is JSON-RPC
+    assert all(m.get("jsonrpc") == "2.0" for m in messages)
+    assert messages[0]["id"] == 1 and "serverInfo" in messages[0]["result"]
+    assert "serving tenant alpha over stdio" in proc.stderr.decode()

@@ -1,0 +1,98 @@
+"""LanceDB plumbing shared by the index modules: lazy import, schemas, filters, a lock.
+
+lancedb costs ~1.5 s to import, so nothing imports it at module level; and its Rust
+core reads ``LANCEDB_LOG`` once, so that is set here, before any import of it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+from collections.abc import Iterable, Iterator, Sequence
+from pathlib import Path
+from typing import Any, TypeVar
+
+# Otherwise LanceDB logs a warning per query to stderr.
+os.environ.setdefault("LANCEDB_LOG", "error")
+
+T = TypeVar("T")
+
+
+def lancedb_module() -> Any:
+    """Import lancedb on first use (~1.5 s)."""
+    import lancedb
+
+    return lancedb
+
+
+def concept_schema() -> Any:
+    import pyarrow as pa
+
+    return pa.schema(
+        [
+            pa.field("id", pa.string(), nullable=False),
+            pa.field("type", pa.string()),
+            pa.field("title", pa.string()),
+            pa.field("description", pa.string()),
+            pa.field("tags", pa.list_(pa.string())),
+            pa.field("status", pa.string()),
+            pa.field("trust_tier", pa.string()),
+            pa.field("stale_after", pa.float64()),
+            pa.field("links", pa.list_(pa.string())),
+            pa.field("text", pa.string()),
+            pa.field("body_offset", pa.int32()),
+            pa.field("content_hash", pa.string()),
+        ]
+    )
+
+
+def vector_schema(dim: int) -> Any:
+    import pyarrow as pa
+
+    return pa.schema(
+        [
+            pa.field("id", pa.string(), nullable=False),
+            pa.field("content_hash", pa.string()),
+            pa.field("type", pa.string()),
+            pa.field("tags", pa.list_(pa.string())),
+            pa.field("vector", pa.list_(pa.float32(), dim)),
+        ]
+    )
+
+
+def sql_str(value: str) -> str:
+    """A SQL string literal for a LanceDB filter (quotes doubled, control chars refused)."""
+    if any(ord(ch) < 32 for ch in value):
+        raise ValueError(f"{value!r} contains a control character")
+    return "'" + value.replace("'", "''") + "'"
+
+
+def filter_clause(type_: str | None = None, tags: Sequence[str] = ()) -> str | None:
+    """WHERE clause for a type and tags (a concept must carry every tag given)."""
+    clauses = []
+    if type_ is not None:
+        clauses.append(f"type = {sql_str(type_)}")
+    clauses.extend(f"array_has(tags, {sql_str(tag)})" for tag in tags)
+    return " AND ".join(clauses) if clauses else None
+
+
+def in_clause(ids: Iterable[str]) -> str:
+    return "id IN (" + ", ".join(sql_str(i) for i in ids) + ")"
+
+
+def chunks(items: Sequence[T], size: int) -> Iterator[Sequence[T]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+@contextlib.contextmanager
+def write_lock(path: Path) -> Iterator[None]:
+    """Exclusive cross-process lock for index writers (released when the process dies)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a+b") as handle:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
