@@ -22,6 +22,9 @@ STATUS_FACTORS: dict[str, float] = {
     "deprecated": 0.50,
 }
 STALE_FACTOR = 0.80
+#: A concept whose title *is* the query is what the user named: it outranks concepts
+#: that merely mention those words more often (BM25 favours long, repetitive bodies).
+EXACT_TITLE_FACTOR = 1.5
 
 #: Reciprocal-rank-fusion constant (the customary 60 of Cormack et al.).
 RRF_K = 60
@@ -31,6 +34,16 @@ def tie_breaker(trust_tier: str, status: str, stale: bool) -> float:
     """The factor a relevance score is multiplied by."""
     factor = TRUST_FACTORS.get(trust_tier, 1.0) * STATUS_FACTORS.get(status, 1.0)
     return factor * (STALE_FACTOR if stale else 1.0)
+
+
+def _normalized(text: str) -> str:
+    return " ".join("".join(ch if ch.isalnum() else " " for ch in text.casefold()).split())
+
+
+def title_factor(query: str, title: str) -> float:
+    """``EXACT_TITLE_FACTOR`` when the query equals the title (case and punctuation aside)."""
+    wanted = _normalized(query)
+    return EXACT_TITLE_FACTOR if wanted and wanted == _normalized(title) else 1.0
 
 
 def reciprocal_rank_fusion(rankings: Iterable[Sequence[str]], k: int = RRF_K) -> dict[str, float]:

@@ -18,7 +18,7 @@ from dossier.serve.errors import InvalidArgumentError
 from dossier.serve.index import SUMMARY_COLUMNS, SearchIndex
 from dossier.serve.lance import filter_clause
 from dossier.serve.models import SearchHit, SearchResults
-from dossier.serve.ranking import reciprocal_rank_fusion, tie_breaker
+from dossier.serve.ranking import reciprocal_rank_fusion, tie_breaker, title_factor
 from dossier.serve.snippet import make_snippet, term_pattern
 from dossier.tenancy import TenantContext
 
@@ -70,12 +70,13 @@ def _hit(
     )
 
 
-def _adjusted(row: dict[str, Any], base: float, now: float) -> float:
+def _adjusted(row: dict[str, Any], base: float, now: float, query: str = "") -> float:
     stale_after = row.get("stale_after")
     stale = stale_after is not None and now >= float(stale_after)
-    return base * tie_breaker(
+    factor = tie_breaker(
         row.get("trust_tier") or "unverified", row.get("status") or "stable", stale
     )
+    return base * factor * title_factor(query, row.get("title") or "")
 
 
 def _ranked(scored: list[tuple[float, dict[str, Any]]]) -> list[tuple[float, dict[str, Any]]]:
@@ -116,7 +117,9 @@ def search_index(
     now = time.time()
     candidates = index.fts(query, pool, where)
     rows = {row["id"]: row for row in candidates}
-    keyword = _ranked([(_adjusted(row, float(row["_score"]), now), row) for row in candidates])
+    keyword = _ranked(
+        [(_adjusted(row, float(row["_score"]), now, query), row) for row in candidates]
+    )
     if embedder is None:
         scored = keyword
     else:

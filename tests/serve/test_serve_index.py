@@ -231,6 +231,26 @@ def test_trust_status_and_staleness_break_ties(tmp_path: Path, put_concept: Put)
     assert by_id["c/machine"].trust_tier == "machine-confirmed"
 
 
+def test_a_concept_titled_like_the_query_outranks_mere_mentions(
+    tmp_path: Path, put_concept: Put
+) -> None:
+    from dossier.tenancy import Registry
+
+    ctx = Registry(tmp_path / "t").provision("titles")
+    long_definition = "Evidence that a consignment was handed over to the consignee. " + (
+        "It records the signature, the name, the time and a photo of the goods. " * 12
+    )
+    put_concept(ctx, "glossary/proof-of-delivery", long_definition,
+                type="Glossary Term", title="Proof of Delivery")
+    for n in range(3):
+        put_concept(
+            ctx, f"decisions/d{n}",
+            "Proof of delivery drives billing. " * 3 + "Delivery proof is checked daily.",
+            type="Decision", title=f"Invoice on proof of delivery, option {n}",
+        )
+    assert ids(search(ctx, "proof of delivery", limit=4))[0] == "glossary/proof-of-delivery"
+
+
 def test_type_and_tag_filters(fresh_tenant: Fresh) -> None:
     ctx = fresh_tenant("acme")
     assert set(ids(search(ctx, "revenue", type="metric"))) == {
