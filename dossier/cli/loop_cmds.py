@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from dossier.cli.options import JsonOption, LockTimeoutOption, RootOption
 from dossier.cli.output import console, err_console, handle_errors, print_json
-from dossier.cli.tenant_cmds import JsonOption, LockTimeoutOption, RootOption
 from dossier.errors import UsageError
 
 if TYPE_CHECKING:

@@ -15,21 +15,13 @@ from typing import TYPE_CHECKING, Annotated, Literal
 import typer
 from rich.markup import escape
 
+from dossier.cli.options import JsonOption, RootOption
 from dossier.cli.output import console, err_console, handle_errors, print_json
 
 if TYPE_CHECKING:
     from dossier.tenancy import TenantContext
 
-RootOption = Annotated[
-    Path | None,
-    typer.Option(
-        "--root",
-        help="Workspace folder holding the tenants (default: $DOSSIER_ROOT, else ./tenants).",
-        show_default=False,
-    ),
-]
 TenantArgument = Annotated[str, typer.Argument(help="Tenant (client) id.")]
-JsonOption = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
 SEMANTIC_NOTE = "needs pip install 'dossier\\[semantic]'"
 
 SERVE_HELP = (

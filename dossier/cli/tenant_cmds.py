@@ -13,30 +13,12 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from dossier.cli.options import JsonOption, LockTimeoutOption, RootOption
 from dossier.cli.output import console, handle_errors, print_error, print_json
 
 if TYPE_CHECKING:
     from dossier.tenancy import Registry
 
-RootOption = Annotated[
-    Path | None,
-    typer.Option(
-        "--root",
-        help="Workspace folder holding the tenants (default: $DOSSIER_ROOT, else ./tenants).",
-        show_default=False,
-    ),
-]
-JsonOption = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
-LockTimeoutOption = Annotated[
-    float | None,
-    typer.Option(
-        "--lock-timeout",
-        min=0,
-        help="Seconds to wait for a tenant busy with another command "
-        "(default: $DOSSIER_LOCK_TIMEOUT, else 30).",
-        show_default=False,
-    ),
-]
 
 
 def _registry(root: Path | None, lock_timeout: float | None = None) -> Registry:
