@@ -1,7 +1,7 @@
 """Loop benchmark: first iteration, no-op re-run, 10-document change, and the commit
 step alone in a tenant holding 10,000 concept files.
 
-Goals (development machine): first iteration ≤ 20 s on 1,000 documents (~5 MB),
+Goals (development machine): first iteration ≤ 20 s on 1,000 documents (~6 MB),
 no-op ≤ 2 s, 10-document change ≤ 3 s, commit step ≤ 150 ms at 10,000 files.
 Each figure is the median of several fresh runs; ``--quick`` uses 200 documents.
 """

@@ -12,9 +12,10 @@ Only files whose bytes change are written.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from dossier.fsutil import atomic_write_bytes, resolve_within
 from dossier.okf.bundle import Bundle
@@ -47,7 +48,22 @@ def _link_text(text: str) -> str:
     return text.replace("\\", "\\\\").replace("[", "\\[").replace("]", "\\]")
 
 
-def _entries(chunk: Sequence[tuple[str, Path]]) -> list[Entry]:
+def entry_for(concept_id: str, frontmatter: Mapping[Any, Any]) -> Entry | None:
+    """The index entry for a concept's loaded frontmatter (None: it has no ``type``)."""
+    type_ = _one_line(frontmatter.get("type"))
+    if not type_:
+        return None
+    name = concept_id.rsplit("/", 1)[-1]
+    return Entry(
+        concept_id=concept_id,
+        type=type_,
+        title=_one_line(frontmatter.get("title")) or name,
+        description=_one_line(frontmatter.get("description")),
+    )
+
+
+def entries_of(chunk: Sequence[tuple[str, Path]]) -> list[Entry]:
+    """Index entries of the (id, path) pairs whose frontmatter loads and has a type."""
     entries: list[Entry] = []
     for concept_id, path in chunk:
         try:
@@ -55,24 +71,15 @@ def _entries(chunk: Sequence[tuple[str, Path]]) -> list[Entry]:
             fm = check_mapping(raw, concept_id)
         except OKFDocumentError:
             continue
-        type_ = _one_line(fm.get("type"))
-        if not type_:
-            continue
-        name = concept_id.rsplit("/", 1)[-1]
-        entries.append(
-            Entry(
-                concept_id=concept_id,
-                type=type_,
-                title=_one_line(fm.get("title")) or name,
-                description=_one_line(fm.get("description")),
-            )
-        )
+        entry = entry_for(concept_id, fm)
+        if entry is not None:
+            entries.append(entry)
     return entries
 
 
 def read_entries(tree: BundleTree, workers: int | None = None) -> dict[str, Entry]:
     """Index metadata for every concept whose frontmatter loads (others are left out)."""
-    entries = map_slices(list(tree.concepts.items()), _entries, workers)
+    entries = map_slices(list(tree.concepts.items()), entries_of, workers)
     return {entry.concept_id: entry for entry in entries}
 
 
@@ -121,15 +128,23 @@ def render_index(
     return body
 
 
-def generate_indexes(bundle: Bundle, directories: Iterable[str] | None = None) -> list[Path]:
+def generate_indexes(
+    bundle: Bundle,
+    directories: Iterable[str] | None = None,
+    *,
+    entries: Mapping[str, Entry] | None = None,
+) -> list[Path]:
     """Write ``index.md`` for every directory holding concepts (or just ``directories``).
 
     ``directories`` are bundle-relative (``""`` for the root); their ancestors are
     regenerated too, because a parent's subdirectory summary depends on them.
     The root index is always produced.  Returns the paths actually written.
+    ``entries`` (concept id → Entry, for every concept that has one) spares reading
+    every concept's frontmatter when the caller already knows them — the loop keeps
+    them in a stat-keyed cache; without it they are read from the files.
     """
-    tree = bundle.tree()
-    entries = read_entries(tree)
+    if entries is None:
+        entries = read_entries(bundle.tree())
     direct: dict[str, list[Entry]] = {}
     subtree: dict[str, list[Entry]] = {}
     for entry in entries.values():

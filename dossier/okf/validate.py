@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import posixpath
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime, time
 from pathlib import Path
@@ -440,6 +440,26 @@ def validate_bundle(
     most four) for bundles of ``parallel.PARALLEL_THRESHOLD`` concepts or more,
     when the platform forks and the caller runs no other threads.
     """
+    return _validate(root, None, today, workers)
+
+
+def validate_concepts(
+    root: Path, concept_ids: Iterable[str], *, today: date | None = None
+) -> ValidationReport:
+    """Check only ``concept_ids`` (those that exist), plus every index.md and log.md.
+
+    For a caller that knows the rest of the bundle was validated before and has
+    not changed since — the loop validates what differs from the last commit.
+    Every conformance error lives in one file (cross-file findings, like broken
+    links, are warnings), so an error in any listed concept is still found; the
+    links of the listed concepts are still checked against the whole tree.
+    """
+    return _validate(root, set(concept_ids), today, None)
+
+
+def _validate(
+    root: Path, only: set[str] | None, today: date | None, workers: int | None
+) -> ValidationReport:
     root = Path(root)
     if not root.exists():
         raise BundleNotFoundError(f"bundle {root} does not exist")
@@ -451,7 +471,7 @@ def validate_bundle(
     for issue in tree.issues:
         out.add(issue.path, None, issue.code, issue.message)
     ids = tree.concepts
-    out.findings.extend(_check_concepts(tree, now, workers))
+    out.findings.extend(_check_concepts(tree, now, workers, only))
     known = _known_paths(tree)
     for rel in tree.reserved:
         text = _read(tree.root / rel, rel, out)
@@ -465,7 +485,9 @@ def validate_bundle(
     return ValidationReport(root=root, findings=out.findings, concepts=len(ids))
 
 
-def _check_concepts(tree: BundleTree, now: datetime, workers: int | None) -> list[Finding]:
+def _check_concepts(
+    tree: BundleTree, now: datetime, workers: int | None, only: set[str] | None = None
+) -> list[Finding]:
     """Findings for every concept, in one process or fanned out over forked workers."""
     ids = tree.concepts
 
@@ -475,7 +497,8 @@ def _check_concepts(tree: BundleTree, now: datetime, workers: int | None) -> lis
             _check_concept(concept_id, path, ids, now, out)
         return out.findings
 
-    return map_slices(list(ids.items()), check, workers)
+    items = list(ids.items()) if only is None else [(c, p) for c, p in ids.items() if c in only]
+    return map_slices(items, check, workers)
 
 
 def _known_paths(tree: BundleTree) -> set[str]:

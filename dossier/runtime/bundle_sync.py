@@ -22,11 +22,11 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from dossier.extract import content_fingerprint
-from dossier.okf import Bundle, ConceptDocument, OKFDocumentError
+from dossier.okf import Bundle, ConceptDocument
+from dossier.runtime.concept_facts import DOSSIER_PRODUCER_PREFIX, FactsCache, facts_of
 from dossier.runtime.records import ProtectedChange
 
-#: ``generated.by`` prefix of every Dossier extractor (``dossier-deterministic/0.1.0``).
-DOSSIER_PRODUCER_PREFIX = "dossier-"
+__all__ = ["DOSSIER_PRODUCER_PREFIX", "SyncResult", "is_machine_owned", "sync_bundle"]
 
 
 @dataclass
@@ -49,25 +49,9 @@ class SyncResult:
         return dirs
 
 
-def _generated_by(doc: ConceptDocument) -> str:
-    generated = doc.frontmatter.get("generated")
-    if isinstance(generated, dict):
-        return str(generated.get("by") or "")
-    return ""
-
-
-def _generated_at(doc: ConceptDocument) -> str | None:
-    generated = doc.frontmatter.get("generated")
-    if isinstance(generated, dict) and generated.get("at") is not None:
-        return str(generated["at"])
-    return None
-
-
 def is_machine_owned(doc: ConceptDocument) -> bool:
     """True when Dossier wrote this concept and no person has claimed it since."""
-    if not _generated_by(doc).startswith(DOSSIER_PRODUCER_PREFIX):
-        return False
-    return not doc.concept.is_human_owned
+    return facts_of(doc).machine_owned
 
 
 def sync_bundle(
@@ -76,37 +60,43 @@ def sync_bundle(
     *,
     now: str,
     with_generated_at: Callable[[ConceptDocument, str], ConceptDocument],
+    facts: FactsCache | None = None,
 ) -> SyncResult:
     """Make the bundle hold ``proposals``, protecting human and foreign concepts.
 
     ``proposals`` carry a placeholder ``generated.at``; ``with_generated_at`` returns a
     copy stamped with a given instant (the old one when content is unchanged,
-    ``now`` otherwise).
+    ``now`` otherwise).  ``facts`` is the stat-keyed cache of what existing files
+    hold; without one every existing file is read.
     """
+    cache = facts if facts is not None else FactsCache(None, "")
     result = SyncResult()
     proposed_ids: set[str] = set()
-    existing_ids = set(bundle.concept_ids())
+    existing = bundle.tree().concepts
     for proposal in proposals:
         concept_id = proposal.concept_id
         proposed_ids.add(concept_id)
-        if concept_id not in existing_ids:
-            bundle.write(with_generated_at(proposal, now))
+        path = existing.get(concept_id)
+        if path is None:
+            _write(bundle, cache, with_generated_at(proposal, now))
             result.written.append(concept_id)
             continue
-        try:
-            current = bundle.read(concept_id)
-        except OKFDocumentError as exc:
+        current = cache.get(concept_id, path)
+        if current.error is not None:
             # A broken file at a machine id: someone edited it by hand. Do not guess.
             result.protected.append(
-                ProtectedChange(concept_id=concept_id, reason=f"existing file unreadable: {exc}")
+                ProtectedChange(
+                    concept_id=concept_id, reason=f"existing file unreadable: {current.error}"
+                )
             )
             continue
-        if not is_machine_owned(current):
-            if content_fingerprint(current) != content_fingerprint(proposal):
-                owner = _generated_by(current) or "an unknown author"
+        same = current.fingerprint == content_fingerprint(proposal)
+        if not current.machine_owned:
+            if not same:
+                owner = current.generated_by or "an unknown author"
                 reason = (
                     "human-owned concept; proposed change not applied"
-                    if current.concept.is_human_owned
+                    if current.human_owned
                     else f"written by {owner}; proposed change not applied"
                 )
                 result.protected.append(
@@ -120,18 +110,21 @@ def sync_bundle(
             else:
                 result.unchanged.append(concept_id)
             continue
-        if content_fingerprint(current) == content_fingerprint(proposal):
+        if same:
             # Same content: the file keeps its bytes and its generated.at.
             result.unchanged.append(concept_id)
             continue
-        bundle.write(with_generated_at(proposal, now))
+        _write(bundle, cache, with_generated_at(proposal, now))
         result.written.append(concept_id)
-    for concept_id in sorted(existing_ids - proposed_ids):
-        try:
-            current = bundle.read(concept_id)
-        except OKFDocumentError:
-            continue
-        if is_machine_owned(current):
+    for concept_id in sorted(set(existing) - proposed_ids):
+        if cache.get(concept_id, existing[concept_id]).machine_owned:
             bundle.delete(concept_id)
+            cache.forget(concept_id)
             result.deleted.append(concept_id)
     return result
+
+
+def _write(bundle: Bundle, cache: FactsCache, doc: ConceptDocument) -> None:
+    bundle.write(doc)  # validates the id and confines the path
+    # Only stat'ed, so the plain join is enough (``path_for`` costs a realpath).
+    cache.remember(doc.concept_id, bundle.root / f"{doc.concept_id}.md", doc)

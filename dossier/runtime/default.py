@@ -23,8 +23,9 @@ from pathlib import Path
 from dossier.errors import DossierError
 from dossier.ingest import apply_scan, iter_snapshots, scan_sources
 from dossier.okf import Bundle, append_log, generate_indexes
-from dossier.okf.validate import validate_bundle
+from dossier.okf.validate import validate_bundle, validate_concepts
 from dossier.runtime.bundle_sync import sync_bundle
+from dossier.runtime.concept_facts import FactsCache
 from dossier.runtime.extract_stage import ExtractionRunner
 from dossier.runtime.orchestrator import LoopOptions
 from dossier.runtime.records import (
@@ -40,6 +41,8 @@ from dossier.runtime.worktree import bundle_changes, reset_loop_bookkeeping
 from dossier.tenancy import TenantContext, TenantRepo, load_manifest, tenant_lock
 
 RUN_RECORD_TRAILER = "Dossier-Run-Id"
+#: Stat-keyed facts about the bundle's concept files, in the tenant's ``.dossier/``.
+FACTS_FILE = "concept-facts.json"
 
 
 class LoopAborted(DossierError):
@@ -125,22 +128,38 @@ class DefaultOrchestrator:
         bundle = Bundle(ctx.bundle_dir)
         with _stage(record, options, "okf") as note:
             now = utc_now_iso()
+            facts = FactsCache(ctx.confine(ctx.cache_dir / FACTS_FILE), runner.label)
             sync = sync_bundle(
-                bundle, proposals, now=now, with_generated_at=runner.with_generated_at
+                bundle,
+                proposals,
+                now=now,
+                with_generated_at=runner.with_generated_at,
+                facts=facts,
             )
             record.protected = sync.protected
             changes = bundle_changes(repo)
+            concepts = bundle.tree().concepts
             if changes.total:
-                generate_indexes(bundle)
+                # Every index.md is regenerated (cheap: the entries come from the
+                # stat-keyed cache; only rewritten files are read) so one a crash
+                # left stale is still put right.
+                generate_indexes(bundle, entries=facts.entries(concepts))
                 append_log(
                     ctx.bundle_dir,
                     datetime.now(UTC).date(),
                     [changes.log_entry(len(documents))],
                 )
+            facts.save(set(concepts))
             note(f"+{changes.added} ~{changes.updated} -{changes.removed} concepts")
 
         with _stage(record, options, "validate") as note:
-            report = validate_bundle(ctx.bundle_dir)
+            # HEAD's bundle passed this check when it was committed; only concept files
+            # that differ from it (and every index.md / log.md) can bring an error.
+            report = (
+                validate_concepts(ctx.bundle_dir, changes.present)
+                if head is not None
+                else validate_bundle(ctx.bundle_dir)
+            )
             note(f"{len(report.errors)} errors, {len(report.warnings)} warnings")
             if report.errors:
                 shown = "; ".join(f"{f.path}: {f.message}" for f in report.errors[:5])

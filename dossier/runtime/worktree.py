@@ -10,11 +10,13 @@ duplicate log entry or an orphan run record behind.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from dossier.tenancy import TenantContext, TenantRepo
 
 _RESERVED = ("index.md", "log.md")
+#: Files the loop writes atomically in the tenant's .dossier/ (a kill may leave temps).
+_LOOP_CACHE_FILES = ("concept-facts.json", "loop-state.json", "ingest-stat.json")
 
 
 @dataclass(frozen=True)
@@ -24,6 +26,8 @@ class BundleChanges:
     added: int = 0
     updated: int = 0
     removed: int = 0
+    #: ids of the concepts added or updated (what validation must look at).
+    present: frozenset[str] = field(default=frozenset(), compare=False)
 
     @property
     def total(self) -> int:
@@ -52,17 +56,22 @@ def _status_entries(repo: TenantRepo, *paths: str) -> list[tuple[str, str]]:
 def bundle_changes(repo: TenantRepo) -> BundleChanges:
     """Count concept files that differ from HEAD (index.md and log.md are not concepts)."""
     added = updated = removed = 0
+    present: set[str] = set()
     for code, path in _status_entries(repo, "bundle"):
         name = path.rsplit("/", 1)[-1]
         if not name.endswith(".md") or name in _RESERVED or name.startswith("."):
             continue
         if "D" in code:
             removed += 1
-        elif code == "??" or "A" in code:
+            continue
+        if code == "??" or "A" in code:
             added += 1
         else:
             updated += 1
-    return BundleChanges(added=added, updated=updated, removed=removed)
+        present.add(path.removeprefix("bundle/")[: -len(".md")])
+    return BundleChanges(
+        added=added, updated=updated, removed=removed, present=frozenset(present)
+    )
 
 
 def remove_stale_temp_files(ctx: TenantContext) -> list[str]:
@@ -71,10 +80,18 @@ def remove_stale_temp_files(ctx: TenantContext) -> list[str]:
     Safe only under the tenant lock: then no Dossier process is mid-write here.
     """
     removed: list[str] = []
-    for folder in (ctx.path, ctx.bundle_dir, ctx.sources_dir, ctx.runs_dir):
+    # The loop's own caches too; not the rest of .dossier/, where other commands
+    # (serve's index) write without holding the tenant lock.
+    for folder in (ctx.path, ctx.bundle_dir, ctx.sources_dir, ctx.runs_dir,
+                   ctx.cache_dir / "extract", ctx.cache_dir):
         if not folder.is_dir():
             continue
-        candidates = folder.glob(".*.tmp") if folder == ctx.path else folder.rglob(".*.tmp")
+        if folder == ctx.cache_dir:
+            candidates = [p for name in _LOOP_CACHE_FILES for p in folder.glob(f".{name}.*.tmp")]
+        elif folder == ctx.path:
+            candidates = list(folder.glob(".*.tmp"))
+        else:
+            candidates = list(folder.rglob(".*.tmp"))
         for path in candidates:
             if path.is_file() and not path.is_symlink():
                 path.unlink()
