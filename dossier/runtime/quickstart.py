@@ -18,7 +18,7 @@ from dossier.okf import Bundle
 from dossier.runtime.batch import run_one
 from dossier.runtime.orchestrator import LoopOptions
 from dossier.runtime.records import RunRecord
-from dossier.tenancy import Provisioned, Registry
+from dossier.tenancy import Provisioned, Registry, resolve_root
 
 DEMO_TENANT = "acme"
 DEMO_NAME = "Acme Logistics (demo)"
@@ -70,7 +70,8 @@ class QuickstartSummary:
             console.print("\nFor example:")
             for concept_id, type_name, title in self.examples:
                 console.print(f"  {title}  [dim]({type_name}, {concept_id})[/]")
-        root_flag = f" --root {self.root}"
+        default_root = resolve_root(None)
+        root_flag = "" if self.root == default_root else f" --root {self.root}"
         console.print("\nNext, try:")
         for command in (
             f"dossier tenants show {DEMO_TENANT}{root_flag}",
