@@ -280,6 +280,8 @@ def quickstart(
     from dossier.runtime.quickstart import run_quickstart
 
     source = corpus or default_fixture()
+    if corpus is not None and not source.is_dir():
+        raise UsageError(f"corpus folder {source} not found (--corpus needs a directory)")
     if not source.is_dir():
         raise UsageError(
             f"demo corpus not found at {source}; run from a Dossier source checkout "
