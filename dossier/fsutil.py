@@ -28,16 +28,22 @@ class PathEscapeError(DossierError):
     """A path would leave the directory it is confined to."""
 
 
-def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Replace ``path`` with ``data`` so readers see the old or the new file, never a mix."""
+def atomic_write_bytes(path: Path, data: bytes, *, durable: bool = True) -> None:
+    """Replace ``path`` with ``data`` so readers see the old or the new file, never a mix.
+
+    ``durable=False`` skips the fsync: right for replaceable caches, which need only
+    be whole or absent after a killed process (a power cut may leave one empty or
+    stale, and its reader recomputes it); knowledge files keep the default.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         os.fchmod(fd, 0o666 & ~_UMASK)
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
+            if durable:
+                handle.flush()
+                os.fsync(handle.fileno())
         os.replace(tmp_name, path)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
@@ -45,9 +51,9 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
         raise
 
 
-def atomic_write_text(path: Path, text: str) -> None:
-    """UTF-8, ``\\n`` line endings, written atomically."""
-    atomic_write_bytes(path, text.encode("utf-8"))
+def atomic_write_text(path: Path, text: str, *, durable: bool = True) -> None:
+    """UTF-8 text written atomically (see :func:`atomic_write_bytes` for ``durable``)."""
+    atomic_write_bytes(path, text.encode("utf-8"), durable=durable)
 
 
 def is_within(base: Path, candidate: Path) -> bool:

@@ -21,11 +21,11 @@ from pathlib import Path
 from typing import Any
 
 from dossier.extract import content_fingerprint
+from dossier.fsutil import atomic_write_text
 from dossier.okf import ConceptDocument, OKFDocumentError
 from dossier.okf.document import read_concept_file
 from dossier.okf.index import Entry, entry_for
 from dossier.okf.index import entries_of as index_entries
-from dossier.runtime.cachefile import write_cache_text
 
 #: Bump when what is stored (or how a fingerprint is computed) changes.
 SCHEMA = 1
@@ -187,4 +187,4 @@ class FactsCache:
         payload = {"schema": SCHEMA, "label": self.label, "concepts": rows}
         text = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
         with contextlib.suppress(OSError):  # a cache that cannot be written is rebuilt
-            write_cache_text(self.path, text)
+            atomic_write_text(self.path, text, durable=False)

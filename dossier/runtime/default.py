@@ -21,7 +21,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from dossier.errors import DossierError
-from dossier.ingest import apply_scan, iter_snapshots, scan_sources
+from dossier.ingest import ScanResult, apply_scan, iter_snapshots, scan_sources
 from dossier.okf import Bundle, append_log, generate_indexes
 from dossier.okf.validate import validate_bundle, validate_concepts
 from dossier.runtime.bundle_sync import sync_bundle
@@ -38,9 +38,14 @@ from dossier.runtime.records import (
 from dossier.runtime.runid import new_run_id, utc_now_iso
 from dossier.runtime.state import LoopState, read_state, write_state
 from dossier.runtime.worktree import bundle_changes, reset_loop_bookkeeping
-from dossier.tenancy import TenantContext, TenantRepo, load_manifest, tenant_lock
+from dossier.tenancy import (
+    RUN_ID_TRAILER,
+    TenantContext,
+    TenantRepo,
+    load_manifest,
+    tenant_lock,
+)
 
-RUN_RECORD_TRAILER = "Dossier-Run-Id"
 #: Stat-keyed facts about the bundle's concept files, in the tenant's ``.dossier/``.
 FACTS_FILE = "concept-facts.json"
 
@@ -193,7 +198,7 @@ class DefaultOrchestrator:
             sha = repo.commit_all(
                 f"dossier: loop {record.run_id} ({record.message})",
                 {
-                    RUN_RECORD_TRAILER: record.run_id,
+                    RUN_ID_TRAILER: record.run_id,
                     "Dossier-Orchestrator": self.name,
                     "Dossier-Extractor": runner.label,
                     "Dossier-Sources": str(len(documents)),
@@ -204,10 +209,7 @@ class DefaultOrchestrator:
             note(f"commit {sha[:12] if sha else '-'}")
 
 
-def _inputs(scan: object) -> list[InputRecord]:
-    from dossier.ingest import ScanResult
-
-    assert isinstance(scan, ScanResult)
+def _inputs(scan: ScanResult) -> list[InputRecord]:
     rows: list[InputRecord] = []
     for doc in scan.new:
         rows.append(InputRecord(source_id=doc.source_id, original_path=doc.original_path,

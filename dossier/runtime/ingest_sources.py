@@ -69,10 +69,11 @@ def ingest_paths(
         if added:
             now = utc_now_iso()
             sources = [*manifest.sources, *(SourceLocation(path=p, added_at=now) for p in added)]
-            save_manifest(ctx, manifest.model_copy(update={"sources": sources}))
+            manifest = manifest.model_copy(update={"sources": sources})
+            save_manifest(ctx, manifest)
         result.added_locations = added
         scan = scan_sources(
-            [Path(p) for p in load_manifest(ctx).source_paths()],
+            [Path(p) for p in manifest.source_paths()],
             ctx.sources_dir,
             ctx.cache_dir,
             max_bytes=manifest.max_source_bytes,

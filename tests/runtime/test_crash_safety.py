@@ -105,7 +105,7 @@ def test_killed_run_then_rerun_matches_uninterrupted(
     # Exactly one loop iteration landed, and no temp file is left in the bundle.
     assert git(tenant, "log", "--format=%s").count("dossier: loop") == 1
     assert not [p for p in tenant.rglob(".*.tmp")]
-    assert list((tenant / "runs").glob("*.json")).__len__() == 1
+    assert len(list((tenant / "runs").glob("*.json"))) == 1
 
 
 def test_stale_git_index_lock_is_handled(tmp_path: Path) -> None:
