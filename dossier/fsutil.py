@@ -56,6 +56,21 @@ def atomic_write_text(path: Path, text: str, *, durable: bool = True) -> None:
     atomic_write_bytes(path, text.encode("utf-8"), durable=durable)
 
 
+def write_if_changed(path: Path, data: bytes, *, durable: bool = True) -> bool:
+    """Atomically write ``data`` unless ``path`` already holds exactly those bytes.
+
+    Returns whether it wrote.  Leaving an identical file alone keeps its mtime, so
+    git, stat caches and readers see no change where there is none.
+    """
+    try:
+        if path.read_bytes() == data:
+            return False
+    except OSError:
+        pass
+    atomic_write_bytes(path, data, durable=durable)
+    return True
+
+
 def is_within(base: Path, candidate: Path) -> bool:
     """True when the fully resolved ``candidate`` is ``base`` or below it.
 

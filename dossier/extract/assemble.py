@@ -16,7 +16,6 @@ from dossier.extract.bodies import (
     dedupe_aliases,
     definition_for,
     describe,
-    escape_link_text,
     first_mention,
     names_for_linking,
     sources_and_blocks,
@@ -47,6 +46,7 @@ from dossier.extract.model import (
 from dossier.extract.provenance import footnote_text
 from dossier.extract.text import entity_key, is_identifier
 from dossier.okf import concept_href
+from dossier.okf.links import escape_link_text
 
 
 def assemble(

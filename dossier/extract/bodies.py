@@ -47,10 +47,6 @@ def dedupe_aliases(aliases: list[str]) -> list[str]:
     return out
 
 
-def escape_link_text(text: str) -> str:
-    return text.replace("[", "\\[").replace("]", "\\]")
-
-
 def names_for_linking(comp: Component) -> Iterable[str]:
     names = {comp.title, *comp.forms}
     for name in sorted(names):

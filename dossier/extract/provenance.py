@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 
 from dossier.extract.text import slugify
+from dossier.ingest.model import snapshot_relpath
 
 _TABLE_ROW = re.compile(r"^\s*\|.*\|\s*$")
 _FENCE = re.compile(r"^\s{0,3}(```|~~~)")
@@ -25,7 +26,7 @@ def source_label(source_id: str) -> str:
 def snapshot_resource(concept_id: str, source_id: str, start: int, end: int) -> str:
     depth = concept_id.count("/") + 1  # the concept's folder depth inside bundle/, + bundle/
     fragment = f"#L{start}" if start == end else f"#L{start}-L{end}"
-    return "../" * depth + f"sources/{source_id}.md{fragment}"
+    return "../" * depth + snapshot_relpath(source_id) + fragment
 
 
 def footnote_text(title: str, start: int, end: int) -> str:

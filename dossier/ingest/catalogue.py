@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from dossier.fsutil import atomic_write_text
+from dossier.fsutil import write_if_changed
 from dossier.ingest.ids import is_valid_source_id
 from dossier.ingest.model import CatalogueError, Skip, snapshot_relpath
 
@@ -131,7 +131,7 @@ def _parse_catalogue(path: Path, data: Any) -> Catalogue:
 
 def write_catalogue(sources_dir: Path, catalogue: Catalogue) -> bool:
     """Write atomically; False (and the file untouched) when the bytes are the same."""
-    return _write_if_changed(catalogue_path(sources_dir), catalogue.render())
+    return write_if_changed(catalogue_path(sources_dir), catalogue.render().encode("utf-8"))
 
 
 @dataclass
@@ -169,14 +169,9 @@ def read_stat_cache(cache_dir: Path) -> StatCache:
 
 
 def write_stat_cache(cache_dir: Path, cache: StatCache) -> bool:
-    return _write_if_changed(cache_dir / STAT_CACHE_FILENAME, cache.render())
+    # A replaceable cache: whole or absent is enough, no fsync.
+    return write_if_changed(
+        cache_dir / STAT_CACHE_FILENAME, cache.render().encode("utf-8"), durable=False
+    )
 
 
-def _write_if_changed(path: Path, text: str) -> bool:
-    try:
-        if path.read_text(encoding="utf-8") == text:
-            return False
-    except (OSError, ValueError):
-        pass
-    atomic_write_text(path, text)
-    return True

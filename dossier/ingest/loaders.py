@@ -131,9 +131,12 @@ _CONVERTERS: dict[str, Callable[[bytes], tuple[str, str | None]]] = {
 
 
 def convert(
-    path: str, data: bytes, *, source_id: str = "", location: str = ""
+    path: str, data: bytes, *, source_id: str = "", location: str = "", sha256: str | None = None
 ) -> SourceDocument | Skip:
-    """Bytes of a supported file → normalized document, or the reason it cannot be."""
+    """Bytes of a supported file → normalized document, or the reason it cannot be.
+
+    ``sha256`` is the hash of ``data`` when the caller already computed it.
+    """
     media_type = media_type_for(path)
     if media_type is None:
         return _unsupported(path)
@@ -158,7 +161,7 @@ def convert(
         original_path=path,
         media_type=media_type,
         size=len(data),
-        sha256=hashlib.sha256(data).hexdigest(),
+        sha256=sha256 or hashlib.sha256(data).hexdigest(),
         title=title,
         text=text,
         location=location,

@@ -24,7 +24,6 @@ location that is no longer registered, are removed.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import os
 import stat
@@ -32,7 +31,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from dossier.fsutil import atomic_write_bytes, resolve_within
+from dossier.fsutil import resolve_within, write_if_changed
 from dossier.ingest.catalogue import (
     INGEST_VERSION,
     Catalogue,
@@ -173,7 +172,7 @@ class _Scan:
         ):
             self._keep(existing, key)
             return
-        doc = convert(path, data, location=location)
+        doc = convert(path, data, location=location, sha256=sha)
         if isinstance(doc, Skip):
             self._skip(doc, key)
             return
@@ -338,12 +337,8 @@ def apply_scan(result: ScanResult, sources_dir: Path, cache_dir: Path) -> list[s
     touched: list[str] = []
     for doc in [*result.new, *result.changed]:
         target = resolve_within(sources_dir, check_source_id(doc.source_id) + ".md")
-        data = doc.text.encode("utf-8")
-        with contextlib.suppress(OSError):
-            if target.read_bytes() == data:
-                continue
-        atomic_write_bytes(target, data)
-        touched.append(doc.snapshot_relpath)
+        if write_if_changed(target, doc.text.encode("utf-8")):
+            touched.append(doc.snapshot_relpath)
     base = sources_dir.resolve()
     for source_id in result.removed:
         target = resolve_within(sources_dir, check_source_id(source_id) + ".md")

@@ -17,7 +17,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from dossier.fsutil import atomic_write_bytes
+from dossier.fsutil import write_if_changed
 from dossier.okf import yamlio
 from dossier.okf.errors import OKFDocumentError
 from dossier.okf.model import Concept
@@ -310,11 +310,4 @@ def read_concept_file(path: Path, concept_id: str) -> ConceptDocument:
 
 def write_concept_file(path: Path, doc: ConceptDocument) -> bool:
     """Atomically write ``doc``; return False (file untouched) when the bytes are the same."""
-    data = render_concept(doc).encode("utf-8")
-    try:
-        if path.read_bytes() == data:
-            return False
-    except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
-        pass
-    atomic_write_bytes(path, data)
-    return True
+    return write_if_changed(path, render_concept(doc).encode("utf-8"))

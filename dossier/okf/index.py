@@ -17,10 +17,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from dossier.fsutil import atomic_write_bytes, resolve_within
+from dossier.fsutil import resolve_within, write_if_changed
 from dossier.okf.bundle import Bundle
 from dossier.okf.document import check_mapping, load_raw, read_text
 from dossier.okf.errors import OKFDocumentError
+from dossier.okf.links import escape_link_text
 from dossier.okf.parallel import map_slices
 from dossier.okf.walk import BundleTree
 
@@ -42,10 +43,6 @@ class Entry:
 
 def _one_line(value: object) -> str:
     return " ".join(str(value).split()) if value is not None else ""
-
-
-def _link_text(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("[", "\\[").replace("]", "\\]")
 
 
 def entry_for(concept_id: str, frontmatter: Mapping[Any, Any]) -> Entry | None:
@@ -112,7 +109,7 @@ def render_index(
         lines = [f"# {type_}", ""]
         for entry in sorted(by_type[type_], key=lambda e: (e.title.casefold(), e.concept_id)):
             name = entry.concept_id.rsplit("/", 1)[-1]
-            line = f"* [{_link_text(entry.title)}]({name}.md)"
+            line = f"* [{escape_link_text(entry.title)}]({name}.md)"
             if entry.description:
                 line += f" - {entry.description}"
             lines.append(line)
@@ -120,7 +117,7 @@ def render_index(
     if subdirs:
         lines = [f"# {SUBDIRECTORIES}", ""]
         for name, subtree in subdirs:
-            lines.append(f"* [{_link_text(name)}]({name}/index.md) - {_summary(subtree)}")
+            lines.append(f"* [{escape_link_text(name)}]({name}/index.md) - {_summary(subtree)}")
         sections.append("\n".join(lines) + "\n")
     body = "\n".join(sections)
     if directory == "":
@@ -180,12 +177,6 @@ def generate_indexes(
         ]
         text = render_index(folder, direct.get(folder, []), subdirs)
         path = resolve_within(bundle.root, f"{folder}/index.md" if folder else "index.md")
-        data = text.encode("utf-8")
-        try:
-            if path.read_bytes() == data:
-                continue
-        except OSError:
-            pass
-        atomic_write_bytes(path, data)
-        written.append(path)
+        if write_if_changed(path, text.encode("utf-8")):
+            written.append(path)
     return written

@@ -17,8 +17,8 @@ from dataclasses import dataclass
 from typing import NamedTuple
 from urllib.parse import unquote
 
-SUFFIX = ".md"
-_RESERVED = frozenset({"index.md", "log.md"})
+from dossier.okf.ids import RESERVED_FILENAMES, SUFFIX
+
 MAX_CONTEXT = 300
 
 _ANY_BUT_NEWLINE = re.compile(r"[^\n]")
@@ -76,7 +76,8 @@ def resolve_href(href: str, source_id: str) -> Resolution:
     """Resolve ``href`` written in concept ``source_id`` to a concept id (existence unchecked)."""
     if _PLAIN_ABSOLUTE.fullmatch(href):  # the recommended form, by far the most common
         name = href.rsplit("/", 1)[-1]
-        if name not in _RESERVED and name != SUFFIX and "/../" not in href and "/./" not in href:
+        plain = name not in RESERVED_FILENAMES and name != SUFFIX
+        if plain and "/../" not in href and "/./" not in href:
             return Resolution(href[1 : -len(SUFFIX)], False)
     folder = source_id.rsplit("/", 1)[0] if "/" in source_id else ""
     key = (folder, href)
@@ -118,7 +119,7 @@ def _resolve(href: str, folder: str) -> Resolution:
     if not parts:
         return Resolution(None, False)
     name = parts[-1]
-    if not name.endswith(SUFFIX) or name in _RESERVED or name == SUFFIX:
+    if not name.endswith(SUFFIX) or name in RESERVED_FILENAMES or name == SUFFIX:
         return Resolution(None, False)
     if any(part.startswith(".") or "\x00" in part for part in parts):
         return Resolution(None, True)  # hidden paths are not part of the bundle
@@ -254,9 +255,9 @@ def link_context(line: str, start: int) -> str:
     return plain
 
 
-def iter_body_lines(body: str) -> list[tuple[int, str]]:
-    """(1-based line, text) for body lines, with fenced and inline code blanked out."""
-    return list(enumerate(masked_body(body).splitlines(), start=1))
+def escape_link_text(text: str) -> str:
+    """Text safe inside ``[...]`` of a markdown link (backslash first, then brackets)."""
+    return text.replace("\\", "\\\\").replace("[", "\\[").replace("]", "\\]")
 
 
 def parse_links(

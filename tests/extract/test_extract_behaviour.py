@@ -287,7 +287,7 @@ def test_tenant_entity_patterns_find_custom_identifiers() -> None:
         ExtractSettings(entity_patterns=("ship#(",))
 
 
-def test_collisions_get_distinct_stable_ids() -> None:
+def test_same_title_sections_merge_into_one_stable_concept() -> None:
     a = make_doc("a", "# A\n\n## Cut-over plan\n\nThe cut-over plan for the northern site is "
                       "a weekend move with a full stock count and a rollback at noon.\n")
     b = make_doc("b", "# B\n\n## Cut-over plan\n\nThe cut-over plan for the southern site "
