@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from dossier.cli.options import JsonOption, LockTimeoutOption, RootOption
+from dossier.cli.options import JsonOption, LockTimeoutOption, RootOption, TenantArgument
 from dossier.cli.output import console, err_console, handle_errors, print_json
 from dossier.errors import UsageError
 
@@ -184,7 +184,7 @@ def run_loop(
 
 @handle_errors
 def ingest(
-    tenant: Annotated[str, typer.Argument(help="Tenant id.")],
+    tenant: TenantArgument,
     paths: Annotated[
         list[Path], typer.Argument(help="Files or folders of the client's material.")
     ],
@@ -219,7 +219,7 @@ def ingest(
 
 @handle_errors
 def history(
-    tenant: Annotated[str, typer.Argument(help="Tenant id.")],
+    tenant: TenantArgument,
     concept: Annotated[
         str | None,
         typer.Option("--concept", help="Show the iterations that changed this concept id."),

@@ -15,6 +15,7 @@ RootOption = Annotated[
         show_default=False,
     ),
 ]
+TenantArgument = Annotated[str, typer.Argument(help="Tenant (client) id.")]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
 LockTimeoutOption = Annotated[
     float | None,

@@ -15,13 +15,12 @@ from typing import TYPE_CHECKING, Annotated, Literal
 import typer
 from rich.markup import escape
 
-from dossier.cli.options import JsonOption, RootOption
+from dossier.cli.options import JsonOption, RootOption, TenantArgument
 from dossier.cli.output import console, err_console, handle_errors, print_json
 
 if TYPE_CHECKING:
     from dossier.tenancy import TenantContext
 
-TenantArgument = Annotated[str, typer.Argument(help="Tenant (client) id.")]
 SEMANTIC_NOTE = "needs pip install 'dossier\\[semantic]'"
 
 SERVE_HELP = (

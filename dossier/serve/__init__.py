@@ -50,7 +50,7 @@ def sync_index(ctx: TenantContext, *, full: bool = False) -> IndexReport:
 def refresh_index(
     ctx: TenantContext, changed_ids: Iterable[str], removed_ids: Iterable[str]
 ) -> IndexReport:
-    """Re-index the given concepts now; the loop calls this after writing the bundle."""
+    """Re-index the given concepts now, before they are committed (tests and tools)."""
     return SearchIndex(ctx).refresh(changed_ids, removed_ids)
 
 

@@ -11,24 +11,19 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from dossier.okf.ids import id_for
-from dossier.tenancy import GitError, TenantContext, TenantRepo
-from dossier.tenancy.gitobjects import NeedGit, read_ref
+from dossier.tenancy import GitError, TenancyError, TenantContext, TenantRepo
 
 BUNDLE_PREFIX = "bundle/"
 
 
 def read_head(ctx: TenantContext) -> str | None:
     """The commit HEAD points at, or None (no repository, or no commit yet)."""
-    git_dir = ctx.git_dir
-    if not git_dir.is_dir():
+    if not ctx.git_dir.is_dir():
         return None
     try:
-        return read_ref(git_dir)
-    except NeedGit:
-        try:
-            return TenantRepo(ctx).head()
-        except GitError:
-            return None
+        return TenantRepo(ctx).head()  # loose-file read first; git only when packed
+    except TenancyError:
+        return None
 
 
 @dataclass

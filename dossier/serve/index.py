@@ -12,7 +12,8 @@ error for the user.  Keeping it current is cheap by design:
 * The first sync of a process, ``dossier index``, and a git history that cannot be
   diffed compare every file's stat stamp instead (hashing only files whose stamp
   moved), which also catches edits not yet committed.
-* :meth:`SearchIndex.refresh` lets the loop push the ids it just wrote.
+* :meth:`SearchIndex.refresh` lets a writer push ids it just wrote, before they are
+  committed (the loop does not need it: the sync after its commit picks them up).
 
 Writers (sync, refresh, rebuild) serialise on a lock file so a server and a loop
 in two processes never interleave writes; readers never wait.  A rebuild writes a
@@ -207,7 +208,7 @@ class SearchIndex:
             )
 
     def refresh(self, changed_ids: Iterable[str], removed_ids: Iterable[str]) -> IndexReport:
-        """Re-read the named concepts now (the loop calls this after writing the bundle).
+        """Re-read the named concepts now, ahead of the commit that the next sync diffs.
 
         HEAD is not advanced here: the next sync still diffs from the last synced
         commit, finds these files unchanged by hash, and skips them.

@@ -154,13 +154,11 @@ def details(ctx: TenantContext) -> TenantDetails:
     """The full picture of one tenant for ``show`` (may call git)."""
     check_repository(ctx)
     manifest = load_manifest(ctx)
-    repo = TenantRepo(ctx)
-    found = repo.iterations(limit=1)
     return TenantDetails(
         ctx=ctx,
         manifest=manifest,
         concepts=count_concepts(ctx),
-        head=repo.head(),
-        last_iteration=found[0] if found else None,
+        head=TenantRepo(ctx).head(),
+        last_iteration=last_iteration(ctx),
         last_run=last_run(ctx),
     )

@@ -25,7 +25,6 @@ def _git(path: Path, *args: str) -> str:
 
 def test_no_global_identity_is_configured_here() -> None:
     """The premise of this file: conftest isolates git from any user identity."""
-    assert os.environ["GIT_CONFIG_GLOBAL"] == os.devnull
     probe = subprocess.run(["git", "config", "--global", "user.email"], capture_output=True)
     assert probe.returncode != 0
 
