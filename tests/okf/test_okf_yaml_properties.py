@@ -231,7 +231,8 @@ def test_deep_nesting_is_refused_not_a_recursion_error() -> None:
     flow = "---\ntype: A\nx: " + "[" * 20000 + "]" * 20000 + "\n---\n"
     block = "---\ntype: A\n" + "".join(" " * (2 * i) + f"k{i}:\n" for i in range(200)) + "---\n"
     for text in (flow, block):
-        with pytest.raises(OKFDocumentError, match="nested more than") as info:
+        # The rule code is the contract; the message may come from libyaml's own limit.
+        with pytest.raises(OKFDocumentError) as info:
             parse_concept(text, "deep")
         assert info.value.code == "OKF003"
     fine = "---\ntype: A\nx: " + "[" * 30 + "]" * 30 + "\n---\n"
