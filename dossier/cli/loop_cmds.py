@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from dossier.cli.options import JsonOption, LockTimeoutOption, RootOption, TenantArgument
-from dossier.cli.output import console, err_console, handle_errors, print_json
+from dossier.cli.output import console, err_console, handle_errors, print_json, styled
 from dossier.errors import UsageError
 
 if TYPE_CHECKING:
@@ -64,7 +64,7 @@ def _print_summary(records: list[RunRecord]) -> None:
         style = "green" if _ok(record) else "red"
         table.add_row(
             record.client_id,
-            f"[{style}]{record.status}[/]",
+            styled(record.status, style),
             str(record.counts.added),
             str(record.counts.updated),
             str(record.counts.removed),
@@ -76,16 +76,16 @@ def _print_summary(records: list[RunRecord]) -> None:
     console.print(table)
     for record in records:
         for skip in record.skipped:
-            console.print(f"[yellow]skipped[/] {record.client_id}: {skip.path} — {skip.reason}")
+            console.print(styled("skipped", "yellow"),
+                          f"{record.client_id}: {skip.path} — {skip.reason}")
         for missing in record.missing_locations:
-            console.print(f"[yellow]missing source location[/] {record.client_id}: {missing}")
+            console.print(styled("missing source location", "yellow"),
+                          f"{record.client_id}: {missing}")
         for change in record.protected:
-            console.print(
-                f"[cyan]kept human/foreign concept[/] {record.client_id}: "
-                f"{change.concept_id} — {change.reason}"
-            )
+            console.print(styled("kept human/foreign concept", "cyan"),
+                          f"{record.client_id}: {change.concept_id} — {change.reason}")
         if not _ok(record):
-            console.print(f"[red]failed[/] {record.client_id}: {record.message}")
+            console.print(styled("failed", "red"), f"{record.client_id}: {record.message}")
 
 
 def _run_with_display(
@@ -113,7 +113,7 @@ def _run_with_display(
 
         with Progress(
             SpinnerColumn(), TextColumn("[bold]{task.fields[tenant]}"),
-            TextColumn("{task.description}"), console=err_console, transient=True,
+            TextColumn("{task.description}", markup=False), console=err_console, transient=True,
         ) as progress:
             tasks = {cid: progress.add_task("waiting", tenant=cid) for cid in client_ids}
 
@@ -213,7 +213,7 @@ def ingest(
         + (f"; commit {result.commit[:12]}" if result.commit else "; nothing to commit")
     )
     for path, reason in result.skipped:
-        console.print(f"[yellow]skipped[/] {path} — {reason}")
+        console.print(styled("skipped", "yellow"), f"{path} — {reason}")
     console.print("next: dossier run-loop " + ctx.client_id)
 
 
@@ -229,6 +229,7 @@ def history(
 ) -> None:
     """List the tenant's loop iterations (from git trailers), or one concept's history."""
     from dossier.okf import Bundle
+    from dossier.okf.errors import ConceptNotFoundError
     from dossier.tenancy import Registry, TenantRepo
 
     ctx = Registry(root).get(tenant)
@@ -236,6 +237,11 @@ def history(
     if concept is not None:
         path = Bundle(ctx.bundle_dir).path_for(concept)
         rows = repo.file_history(str(path.relative_to(ctx.path)))
+        if not rows and not path.is_file():
+            # A concept deleted since still has its history; one that never was is a typo.
+            raise ConceptNotFoundError(
+                f"tenant {ctx.client_id} has no concept {concept!r} and none in its history"
+            )
     else:
         rows = repo.iterations()
     data: list[dict[str, Any]] = [

@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
-from rich.markup import escape
 
-from dossier.cli.output import console, handle_errors, print_json
+from dossier.cli.output import console, handle_errors, print_json, styled
+from dossier.errors import UsageError
 
 VALIDATE_HELP = (
     "Validate an OKF v0.2 bundle: conformance errors and softer warnings, grouped by file."
@@ -17,7 +17,8 @@ VALIDATE_HELP = (
     "oversized files). Warnings are everything softer: missing title or description, broken "
     "links, footnotes that match no source id, stale concepts, malformed actors or timestamps."
     "\n\n"
-    "Exit code 0 when there are no errors, 1 when there are, 2 when PATH is not a directory. "
+    "Exit code 0 when there are no errors, 1 when there are, 2 when PATH is not a directory "
+    "or is a tenant folder rather than its bundle. "
     "Rule codes are listed in docs/okf.md."
 )
 
@@ -34,6 +35,7 @@ def validate(
     """Validate an OKF v0.2 bundle (see VALIDATE_HELP)."""
     from dossier.okf.validate import validate_bundle
 
+    _refuse_tenant_folder(path)
     report = validate_bundle(path)
     if json_output:
         print_json(report.to_dict())
@@ -42,20 +44,34 @@ def validate(
         for finding in report.findings:
             if finding.path != current:
                 current = finding.path
-                console.print(f"[bold]{escape(current)}[/]")
+                console.print(styled(current, "bold"))
             colour = "red" if finding.severity == "error" else "yellow"
             where = f"{finding.line}" if finding.line is not None else "-"
-            console.print(
-                f"  {where:>5}  [{colour}]{finding.severity:<7}[/] {finding.code}  "
-                f"{escape(finding.message)}"
-            )
-        verdict = "[green]conformant[/]" if report.ok else "[red]not conformant[/]"
+            console.print(f"  {where:>5} ", styled(f"{finding.severity:<7}", colour),
+                          f"{finding.code}  {finding.message}")
+        verdict = styled("conformant", "green") if report.ok else styled("not conformant", "red")
         console.print(
-            f"{escape(str(path))}: {report.concepts} concepts, {len(report.errors)} errors, "
-            f"{len(report.warnings)} warnings — {verdict}"
+            f"{path}: {report.concepts} concepts, {len(report.errors)} errors, "
+            f"{len(report.warnings)} warnings —", verdict
         )
     if not report.ok:
         raise typer.Exit(1)
+
+
+def _refuse_tenant_folder(path: Path) -> None:
+    """Point at the bundle when PATH is a tenant folder (its git root), not a bundle.
+
+    Validating the tenant folder would read sources/, runs/ and the manifest as concepts
+    and bury the user in findings that mean nothing.
+    """
+    from dossier.tenancy.context import MANIFEST_NAME
+
+    bundle = path / "bundle"
+    if (path / MANIFEST_NAME).is_file() and bundle.is_dir():
+        raise UsageError(
+            f"{path} is a Dossier tenant folder, not a bundle; its bundle is {bundle} "
+            f"(dossier validate {bundle})"
+        )
 
 
 def register(app: typer.Typer) -> None:

@@ -13,10 +13,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Literal
 
 import typer
-from rich.markup import escape
 
 from dossier.cli.options import JsonOption, RootOption, TenantArgument
-from dossier.cli.output import console, err_console, handle_errors, print_json
+from dossier.cli.output import console, err_console, handle_errors, print_json, styled
 
 if TYPE_CHECKING:
     from dossier.tenancy import TenantContext
@@ -97,11 +96,12 @@ def serve_mcp(
     else:
         if not _is_loopback(host):
             err_console.print(
-                f"[yellow]warning:[/] binding {escape(host)} exposes tenant {ctx.client_id} "
-                "to the network with no authentication"
+                styled("warning:", "yellow"),
+                f"binding {host} exposes tenant {ctx.client_id} to the network with no "
+                "authentication",
             )
         err_console.print(
-            f"dossier: serving tenant {ctx.client_id} at http://{escape(host)}:{port}/mcp"
+            f"dossier: serving tenant {ctx.client_id} at http://{host}:{port}/mcp"
         )
     run_server(ctx, chosen, host=host, port=port)
 
@@ -149,11 +149,11 @@ def search_cmd(
     for rank, hit in enumerate(hits, start=1):
         flags = [hit.trust_tier, hit.status] + (["stale"] if hit.stale else [])
         console.print(
-            f"[bold]{rank}. {escape(hit.title)}[/]  [cyan]{escape(hit.id)}[/]  "
-            f"({escape(hit.type)}; {', '.join(flags)}; score {hit.score:.3f})"
+            styled(f"{rank}. {hit.title}", "bold"), "", styled(hit.id, "cyan"),
+            f" ({hit.type}; {', '.join(flags)}; score {hit.score:.3f})",
         )
         if hit.snippet:
-            console.print(f"   {escape(hit.snippet)}")
+            console.print(f"   {hit.snippet}")
 
 
 @handle_errors
@@ -198,7 +198,7 @@ def index_cmd(
         + (f"; {embedded} embedded" if embedded is not None else "")
     )
     for problem in report.skipped:
-        err_console.print(f"[yellow]skipped[/] {escape(problem)}")
+        err_console.print(styled("skipped", "yellow"), problem)
 
 
 def register(app: typer.Typer) -> None:

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from dossier.cli.options import JsonOption, LockTimeoutOption, RootOption
-from dossier.cli.output import console, handle_errors, print_error, print_json
+from dossier.cli.output import console, handle_errors, print_error, print_json, styled
 
 if TYPE_CHECKING:
     from dossier.tenancy import Registry
@@ -98,7 +98,7 @@ def list_tenants(root: RootOption = None, json_out: JsonOption = False) -> None:
         table.add_column(column, justify="right" if column == "concepts" else "left")
     for row in rows:
         if row.problem:
-            table.add_row(row.client_id, f"[red]{row.problem}[/]", "-", "-", "-", "-")
+            table.add_row(row.client_id, styled(row.problem, "red"), "-", "-", "-", "-")
             continue
         table.add_row(
             row.client_id,
@@ -144,10 +144,10 @@ def show_tenant(
     lines.append(("last run", f"{run.run_id} ({run.status or 'no status'})" if run else "-"))
     width = max(len(k) for k, _ in lines)
     for key, value in lines:
-        console.print(f"{key:<{width}}  {value}", markup=False)
+        console.print(f"{key:<{width}}  {value}")
     console.print("sources" + ("" if info.manifest.sources else "  -"))
     for src in info.manifest.sources:
-        console.print(f"  {src.path}  (added {src.added_at})", markup=False)
+        console.print(f"  {src.path}  (added {src.added_at})")
 
 
 @handle_errors
@@ -195,8 +195,7 @@ def deprovision(
         print_json({"client_id": client_id, "archive": str(target), "removed": str(ctx.path)})
         return
     console.print(f"Archived tenant {client_id} to {target} (verified) and removed {ctx.path}")
-    console.print(f"Restore it with: dossier restore {target} --root {registry.root}",
-                  markup=False)
+    console.print(f"Restore it with: dossier restore {target} --root {registry.root}")
 
 
 @handle_errors

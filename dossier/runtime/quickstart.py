@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from rich.console import Console
+from rich.text import Text
 
 from dossier.okf import Bundle
 from dossier.runtime.batch import run_one
@@ -56,10 +57,10 @@ class QuickstartSummary:
     def render(self, console: Console) -> None:
         """Human summary: what was learned, where it is, and what to run next."""
         verb = "provisioned" if self.created else "already provisioned"
-        console.print(f"[bold]{DEMO_TENANT}[/] {verb} at {self.tenant_path}")
+        console.print(Text(DEMO_TENANT, style="bold"), f"{verb} at {self.tenant_path}")
         status = self.record.status
         style = "green" if self.ok else "red"
-        console.print(f"loop: [{style}]{status}[/] — {self.record.message}")
+        console.print("loop:", Text(status, style=style), f"— {self.record.message}")
         if not self.ok:
             return
         total = sum(self.concepts_by_type.values())
@@ -69,7 +70,7 @@ class QuickstartSummary:
         if self.examples:
             console.print("\nFor example:")
             for concept_id, type_name, title in self.examples:
-                console.print(f"  {title}  [dim]({type_name}, {concept_id})[/]")
+                console.print(f"  {title} ", Text(f"({type_name}, {concept_id})", style="dim"))
         default_root = resolve_root(None)
         root_flag = "" if self.root == default_root else f" --root {self.root}"
         console.print("\nNext, try:")
