@@ -20,7 +20,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from dossier.extract.linker import Matcher
+from dossier.extract.deterministic.linker import Matcher
 from dossier.fsutil import atomic_write_text
 
 CACHE_SCHEMA = 1

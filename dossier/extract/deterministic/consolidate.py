@@ -12,7 +12,8 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from dossier.extract import cues
+from dossier.extract.deterministic import cues
+from dossier.extract.deterministic.names import COMMON_ACRONYMS, STOPWORDS
 from dossier.extract.model import (
     Definition,
     ExtractSettings,
@@ -20,7 +21,6 @@ from dossier.extract.model import (
     SourceExtraction,
     Unit,
 )
-from dossier.extract.names import COMMON_ACRONYMS, STOPWORDS
 from dossier.extract.text import (
     entity_key,
     is_identifier,

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import re
 
-from dossier.extract import cues
-from dossier.extract.names import split_term_alias
+from dossier.extract.deterministic import cues
+from dossier.extract.deterministic.names import split_term_alias
 from dossier.extract.text import (
     collapse,
     is_identifier,

@@ -9,9 +9,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from dossier.extract import cues
-from dossier.extract.blocks import Block
-from dossier.extract.markdown import ParsedDoc
+from dossier.extract.deterministic import cues
+from dossier.extract.deterministic.blocks import Block
+from dossier.extract.deterministic.markdown import ParsedDoc
 from dossier.extract.text import (
     collapse,
     first_sentence,

@@ -14,19 +14,18 @@ from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import Any
 
-from dossier.extract import cues
-from dossier.extract.blocks import Block, build_blocks
-from dossier.extract.headings import (
+from dossier.extract.deterministic import cues
+from dossier.extract.deterministic.blocks import Block, build_blocks
+from dossier.extract.deterministic.headings import (
     clean_heading,
     heading_role,
     parse_heading,
     specific_title,
     strip_kind_label,
 )
-from dossier.extract.items import item_candidates
-from dossier.extract.markdown import ParsedDoc, Section, parse
-from dossier.extract.model import Definition, Occurrence, SourceExtraction, SourceLike, Unit
-from dossier.extract.names import (
+from dossier.extract.deterministic.items import item_candidates
+from dossier.extract.deterministic.markdown import ParsedDoc, Section, parse
+from dossier.extract.deterministic.names import (
     Found,
     acronyms,
     alias_pairs,
@@ -35,8 +34,9 @@ from dossier.extract.names import (
     phrases,
     prose_definition,
 )
-from dossier.extract.shape import description_from, render_lines, score_type
-from dossier.extract.tables import row_units
+from dossier.extract.deterministic.shape import description_from, render_lines, score_type
+from dossier.extract.deterministic.tables import row_units
+from dossier.extract.model import Definition, Occurrence, SourceExtraction, SourceLike, Unit
 from dossier.extract.text import (
     IDENTIFIER_RE,
     capitalize_first,

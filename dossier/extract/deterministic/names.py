@@ -11,7 +11,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from dossier.extract.cues import (
+from dossier.extract.deterministic.cues import (
     ACTION,
     DECISION,
     MEETING,

@@ -9,16 +9,16 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from dossier.extract import cues
-from dossier.extract.blocks import Block
-from dossier.extract.headings import ID_PATTERN
-from dossier.extract.markdown import ParsedDoc
-from dossier.extract.model import Definition, Unit
-from dossier.extract.names import (
+from dossier.extract.deterministic import cues
+from dossier.extract.deterministic.blocks import Block
+from dossier.extract.deterministic.headings import ID_PATTERN
+from dossier.extract.deterministic.markdown import ParsedDoc
+from dossier.extract.deterministic.names import (
     STOPWORDS,
     split_term_alias,
 )
-from dossier.extract.shape import LABEL, score_type, title_from_text
+from dossier.extract.deterministic.shape import LABEL, score_type, title_from_text
+from dossier.extract.model import Definition, Unit
 from dossier.extract.text import (
     capitalize_first,
     collapse,

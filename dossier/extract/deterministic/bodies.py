@@ -10,7 +10,9 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from dossier.extract.consolidate import CAMEL, Component, TermStats
+from dossier.extract.deterministic.consolidate import CAMEL, Component, TermStats
+from dossier.extract.deterministic.names import COMMON_ACRONYMS, STOPWORDS
+from dossier.extract.deterministic.provenance import cite, snapshot_resource, source_label
 from dossier.extract.model import (
     Definition,
     ExtractSettings,
@@ -18,8 +20,6 @@ from dossier.extract.model import (
     ProposedSource,
     SourceExtraction,
 )
-from dossier.extract.names import COMMON_ACRONYMS, STOPWORDS
-from dossier.extract.provenance import cite, snapshot_resource, source_label
 from dossier.extract.text import (
     entity_key,
     first_sentence,

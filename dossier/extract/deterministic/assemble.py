@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from dossier.extract.bodies import (
+from dossier.extract.deterministic.bodies import (
     dedupe_aliases,
     definition_for,
     describe,
@@ -20,7 +20,7 @@ from dossier.extract.bodies import (
     names_for_linking,
     sources_and_blocks,
 )
-from dossier.extract.consolidate import (
+from dossier.extract.deterministic.consolidate import (
     Component,
     TermStats,
     UnionFind,
@@ -32,8 +32,9 @@ from dossier.extract.consolidate import (
     resolve_components,
     term_qualifies,
 )
-from dossier.extract.linkcache import LinkCache
-from dossier.extract.linker import Matcher
+from dossier.extract.deterministic.linkcache import LinkCache
+from dossier.extract.deterministic.linker import Matcher
+from dossier.extract.deterministic.provenance import footnote_text
 from dossier.extract.model import (
     Definition,
     ExtractSettings,
@@ -43,7 +44,6 @@ from dossier.extract.model import (
     SourceExtraction,
     Unit,
 )
-from dossier.extract.provenance import footnote_text
 from dossier.extract.text import entity_key, is_identifier
 from dossier.okf import concept_href
 from dossier.okf.links import escape_link_text

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import re
 
-from dossier.extract import cues
-from dossier.extract.headings import MAX_TITLE_CHARS
-from dossier.extract.items import STATEMENT_TYPES
-from dossier.extract.markdown import Table
+from dossier.extract.deterministic import cues
+from dossier.extract.deterministic.headings import MAX_TITLE_CHARS
+from dossier.extract.deterministic.items import STATEMENT_TYPES
+from dossier.extract.deterministic.markdown import Table
+from dossier.extract.deterministic.names import split_term_alias
+from dossier.extract.deterministic.shape import score_type
 from dossier.extract.model import Definition, Unit
-from dossier.extract.names import split_term_alias
-from dossier.extract.shape import score_type
 from dossier.extract.text import (
     IDENTIFIER_RE,
     capitalize_first,

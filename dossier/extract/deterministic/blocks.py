@@ -11,7 +11,7 @@ import bisect
 import re
 from dataclasses import dataclass
 
-from dossier.extract.markdown import LIST_ITEM, ParsedDoc
+from dossier.extract.deterministic.markdown import LIST_ITEM, ParsedDoc
 
 _TABLE_ROW = re.compile(r"^\s*\|.*\|\s*$")
 _TABLE_SEP = re.compile(r"^\s*\|?\s*:?-{2,}")

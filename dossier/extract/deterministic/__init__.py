@@ -8,14 +8,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from dossier.extract.assemble import assemble
+from dossier.extract.deterministic.assemble import assemble
+from dossier.extract.deterministic.scan import extract
 from dossier.extract.model import (
     ExtractSettings,
     ProposedConcept,
     SourceExtraction,
     SourceLike,
 )
-from dossier.extract.scan import extract
 
 
 class DeterministicExtractor:
