@@ -25,6 +25,8 @@ def frontmatter_for(proposed: ProposedConcept, generated_by: str,
     data: dict[str, Any] = {"type": proposed.type, "title": proposed.title}
     if proposed.description:
         data["description"] = proposed.description
+    if proposed.status:
+        data["status"] = proposed.status
     if proposed.tags:
         data["tags"] = list(proposed.tags)
     if proposed.aliases:

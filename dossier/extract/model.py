@@ -22,7 +22,7 @@ from dossier.errors import UsageError
 
 #: Bumped whenever the shape or the meaning of a SourceExtraction changes, so a runtime
 #: cache written by an older extractor is treated as a miss instead of being misread.
-EXTRACTION_SCHEMA = 1
+EXTRACTION_SCHEMA = 2
 
 
 class SourceLike(Protocol):
@@ -63,6 +63,18 @@ class Unit:
     start: int  # 1-based first line in the source
     end: int  # 1-based last line in the source (inclusive)
     description: str | None = None
+    #: OKF lifecycle (``draft`` / ``stable`` / ``deprecated``) when the source states one
+    status: str | None = None
+    #: a unit that IS its document (a decision record, a meeting, a design doc): never
+    #: merged with another document's unit because their titles are equal
+    local: bool = False
+    #: tags the source gives itself (frontmatter ``tags``, ``#tags``)
+    tags: tuple[str, ...] = ()
+    #: the unit this one was found inside (a meeting's decision: the meeting's title)
+    parent: str | None = None
+    #: the body cut into (start, end, text) parts, each cited with its own lines; when
+    #: given, ``body`` is empty (a whole-document unit is cited section by section)
+    parts: tuple[tuple[int, int, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -132,7 +144,9 @@ class SourceExtraction:
                 text=raw["text"],
                 last_modified=raw.get("last_modified"),
                 units=tuple(
-                    Unit(**{**u, "aliases": tuple(u["aliases"])}) for u in raw["units"]
+                    Unit(**{**u, "aliases": tuple(u["aliases"]), "tags": tuple(u["tags"]),
+                            "parts": tuple((a, b, c) for a, b, c in u["parts"])})
+                    for u in raw["units"]
                 ),
                 identifiers=tuple(Occurrence(**o) for o in raw["identifiers"]),
                 terms=tuple(Occurrence(**o) for o in raw["terms"]),
@@ -169,6 +183,8 @@ class ProposedConcept:
     aliases: tuple[str, ...]
     body: str
     sources: tuple[ProposedSource, ...]
+    #: OKF ``status``; None leaves it out (absent means ``stable``)
+    status: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -287,15 +287,18 @@ def test_tenant_entity_patterns_find_custom_identifiers() -> None:
         ExtractSettings(entity_patterns=("ship#(",))
 
 
-def test_same_title_sections_merge_into_one_stable_concept() -> None:
+def test_same_title_sections_in_two_documents_stay_two_concepts() -> None:
     a = make_doc("a", "# A\n\n## Cut-over plan\n\nThe cut-over plan for the northern site is "
                       "a weekend move with a full stock count and a rollback at noon.\n")
     b = make_doc("b", "# B\n\n## Cut-over plan\n\nThe cut-over plan for the southern site "
                       "runs over two weekends with cycle counts and no rollback.\n")
     concepts = run([a, b])
     plans = [c for c in concepts if c.title == "Cut-over plan"]
-    # same title, same type: one concept citing both sources
-    assert len(plans) == 1 and len(plans[0].sources) == 2
+    # equal titles are not evidence of one concept: each plan keeps its own source
+    assert len(plans) == 2
+    assert sorted(p.sources[0].source_id for p in plans) == ["a", "b"]
+    assert all(len(p.sources) == 1 for p in plans)
+    assert len({p.concept_id for p in plans}) == 2
 
 
 def test_source_extraction_round_trips_through_json() -> None:

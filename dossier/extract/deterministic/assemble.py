@@ -35,6 +35,7 @@ from dossier.extract.deterministic.consolidate import (
 from dossier.extract.deterministic.linkcache import LinkCache
 from dossier.extract.deterministic.linker import Matcher
 from dossier.extract.deterministic.provenance import footnote_text
+from dossier.extract.deterministic.slots import clashing_keys, fold_template_slots, own_key
 from dossier.extract.model import (
     Definition,
     ExtractSettings,
@@ -79,15 +80,17 @@ def assemble(
             if unit.kind == "list" and not settings.list_item_units:
                 continue
             units.append((ext, unit))
+    units = fold_template_slots(units)
+    clashing = clashing_keys(units)
     unit_home: list[str] = []
-    for _ext, unit in units:
+    for ext, unit in units:
         keys: list[str] = []
         if unit.identifier:
             key = entity_key(unit.identifier)
             register(key, unit.identifier, 100, identifier=True, unit=True)
             keys.append(key)
         for name in (unit.title, *unit.aliases):
-            key = entity_key(name)
+            key = own_key(entity_key(name), ext, unit, clashing)
             if not key:
                 continue
             register(key, name, 10 if name == unit.title else 1, unit=True,
@@ -209,7 +212,8 @@ def _build(
         edges[comp.concept_id] = targets
         description = describe(comp, definitions, stats, settings,
                                     fallback=first_mention(blocks))
-        tags = sorted({ext.doc_kind for ext, _ in comp.units if ext.doc_kind != "document"})
+        tags = sorted({ext.doc_kind for ext, _ in comp.units if ext.doc_kind != "document"}
+                      | {tag for _, unit in comp.units for tag in unit.tags})
         drafts[comp.concept_id] = (comp, body, sources, description, tags)
 
     cache.save()
@@ -249,6 +253,7 @@ def _build(
             aliases=tuple(aliases),
             body="\n\n".join(parts).strip() + "\n",
             sources=tuple(sources),
+            status=next((u.status for _, u in comp.units if u.status), None),
         ))
     return proposals
 

@@ -76,36 +76,55 @@ def sources_and_blocks(
     definition: tuple[Definition, str] | None,
     settings: ExtractSettings,
 ) -> tuple[list[ProposedSource], list[str]]:
+    # one sources[] entry per cited passage: a source as a whole (key = source id), or
+    # one part of a whole-document unit (key = "source id#Lstart"), each with its lines
     ranges: dict[str, list[int]] = {}
+    entry_source: dict[str, str] = {}
     source_order: list[str] = []
     blocks: list[str] = []
     primary_source = comp.units[0][0].source_id if comp.units else None
     labels: dict[str, str] = {}
 
-    def label_for(source_id: str) -> str:
-        if source_id not in labels:
-            base = source_label(source_id)
+    def label_for(key: str) -> str:
+        if key not in labels:
+            source_id, _, line = key.partition("#L")
+            base = source_label(source_id) + (f"-l{line}" if line else "")
             label = base
             taken = set(labels.values())
             suffix = 2
             while label in taken:
                 label = f"{base}-{suffix}"
                 suffix += 1
-            labels[source_id] = label
-        return labels[source_id]
+            labels[key] = label
+        return labels[key]
+
+    def cover(key: str, source_id: str, start: int, end: int) -> None:
+        span = ranges.setdefault(key, [start, end])
+        span[0], span[1] = min(span[0], start), max(span[1], end)
+        entry_source[key] = source_id
+        if key not in source_order:
+            source_order.append(key)
 
     # units: the primary body first, then the others under a heading naming their source
     seen_bodies: set[str] = set()
     for index, (ext, unit) in enumerate(comp.units):
-        span = ranges.setdefault(ext.source_id, [unit.start, unit.end])
-        span[0], span[1] = min(span[0], unit.start), max(span[1], unit.end)
-        if ext.source_id not in source_order:
-            source_order.append(ext.source_id)
-        body = unit.body.strip()
-        if not body or body in seen_bodies:
-            continue
+        if unit.parts:
+            pieces = []
+            for start, end, text in unit.parts:
+                key = f"{ext.source_id}#L{start}"
+                cover(key, ext.source_id, start, end)
+                pieces.append(cite(text.strip(), label_for(key)))
+            body = "\n\n".join(pieces)
+            if body in seen_bodies:
+                continue
+            cited = body
+        else:
+            cover(ext.source_id, ext.source_id, unit.start, unit.end)
+            body = unit.body.strip()
+            if not body or body in seen_bodies:
+                continue
+            cited = cite(body, label_for(ext.source_id))
         seen_bodies.add(body)
-        cited = cite(body, label_for(ext.source_id))
         if index == 0:
             blocks.append(cited)
         else:
@@ -116,8 +135,7 @@ def sources_and_blocks(
     # an entity without a section of its own opens with its definition, cited
     if not comp.units and definition is not None:
         text, source_id = definition[0].text, definition[1]
-        ranges[source_id] = [definition[0].line, definition[0].line]
-        source_order.append(source_id)
+        cover(source_id, source_id, definition[0].line, definition[0].line)
         blocks.append(cite(text, label_for(source_id)))
 
     # mentions in sources that carry no unit of this concept
@@ -126,7 +144,7 @@ def sources_and_blocks(
     pools += [term_occ[key] for key in comp.keys if key in term_occ]
     for pool in pools:
         for source_id, occ in pool.items():
-            if source_id in ranges:
+            if source_id in entry_source.values():
                 continue
             current = mentions.get(source_id)
             if current is None or occ.line < current.line:
@@ -136,8 +154,7 @@ def sources_and_blocks(
         lines = []
         for source_id in mention_ids[: settings.max_list_entries]:
             mention = mentions[source_id]
-            ranges[source_id] = [mention.line, mention.line]
-            source_order.append(source_id)
+            cover(source_id, source_id, mention.line, mention.line)
             title = by_source[source_id].title
             snippet = mention.snippet or title
             lines.append(f"- *{title}*: {snippet}[^{label_for(source_id)}]")
@@ -147,11 +164,12 @@ def sources_and_blocks(
             blocks.append("## Mentions\n\n" + "\n".join(lines))
 
     sources: list[ProposedSource] = []
-    for source_id in source_order:
-        start, end = ranges[source_id]
+    for key in source_order:
+        start, end = ranges[key]
+        source_id = entry_source[key]
         ext = by_source[source_id]
         sources.append(ProposedSource(
-            id=label_for(source_id),
+            id=label_for(key),
             resource=snapshot_resource(comp.concept_id, source_id, start, end),
             title=ext.title,
             source_id=source_id,

@@ -23,6 +23,8 @@ GLOSSARY = "Glossary Term"
 MEETING = "Meeting"
 ACTION = "Action Item"
 TOPIC = "Topic"
+RELEASE = "Release"
+ORGANIZATION = "Organization"
 
 #: Concept folder per type (the first path segment of a concept id).
 FOLDERS: dict[str, str] = {
@@ -36,17 +38,19 @@ FOLDERS: dict[str, str] = {
     MEETING: "meetings",
     ACTION: "action-items",
     TOPIC: "topics",
+    RELEASE: "releases",
+    ORGANIZATION: "organizations",
 }
 
 #: Deterministic tie-break order when two types score the same.
 TYPE_ORDER = (DECISION, RISK, REQUIREMENT, SYSTEM, PROCESS, ACTION, GLOSSARY, STAKEHOLDER,
-              MEETING, TOPIC)
+              MEETING, RELEASE, ORGANIZATION, TOPIC)
 
 #: Identifier prefix → type.
 PREFIX_TYPES: dict[str, str] = {
     **dict.fromkeys(["DEC", "ADR", "DECISION", "DR"], DECISION),
     **dict.fromkeys(["REQ", "FR", "NFR", "US", "STORY", "BR", "RQ"], REQUIREMENT),
-    **dict.fromkeys(["RISK", "RSK", "RK", "RI"], RISK),
+    **dict.fromkeys(["RISK", "RSK", "RK", "RI", "CVE"], RISK),
     **dict.fromkeys(["SYS", "APP", "SYST"], SYSTEM),
     **dict.fromkeys(["ACT", "ACTION", "AI", "TASK", "TODO", "AP"], ACTION),
     **dict.fromkeys(["MTG", "MEET", "MIN"], MEETING),

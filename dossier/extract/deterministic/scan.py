@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import bisect
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import PurePosixPath
 from typing import Any
 
-from dossier.extract.deterministic import cues
+from dossier.extract.deterministic import cues, kinds
 from dossier.extract.deterministic.blocks import Block, build_blocks
 from dossier.extract.deterministic.headings import (
     clean_heading,
@@ -115,10 +115,18 @@ def extract(doc: SourceLike) -> SourceExtraction:
         stem = PurePosixPath(original_path.replace("\\", "/")).stem
         title = capitalize_first(re.sub(r"[-_]+", " ", stem).strip()) or doc.source_id
     kind = cues.doc_kind(title, original_path)
+    # a kind recognised from structure (decision record, meeting, design doc, changelog,
+    # personal note) is one concept of its own whose sections stay inside it
+    shaped_kind = kinds.recognise(parsed, title, original_path, kind)
+    shape = (kinds.shape_document(parsed, shaped_kind, title, original_path, n)
+             if shaped_kind is not None else None)
+    _front, hidden = kinds.frontmatter(parsed)
+    if shape is not None:
+        kind = shape.kind
     doc_type = cues.DOC_KIND_TYPES.get(kind)
     # meeting notes and process write-ups are one unit of knowledge each: their sections
     # are parts of that meeting/process, not concepts of their own
-    is_meeting = kind in ("meeting", "process")
+    is_meeting = kind in ("meeting", "process") or shape is not None
 
     # ---- sections
     infos: dict[int, _SectionInfo] = {}
@@ -255,8 +263,11 @@ def extract(doc: SourceLike) -> SourceExtraction:
 
     # ---- document-level unit
     title_line = title_section.line if title_section is not None else 0
-    if is_meeting:
-        skipped = {title_line} | parsed.underline_of(title_line)
+    skipped = {title_line} | parsed.underline_of(title_line) | hidden
+    base_level = title_section.level if title_section else 1
+    if shape is not None:
+        units.extend(_shaped_units(parsed, blocks, shape, skipped, base_level, n))
+    elif is_meeting:
         numbers = [x for x in range(1, n + 1) if x not in skipped]
         body = render_lines(parsed, numbers, title_section.level if title_section else 1)
         doc_title, doc_aliases = specific_title(title, kind)
@@ -270,7 +281,7 @@ def extract(doc: SourceLike) -> SourceExtraction:
     else:  # a document's framing sections and commentary
         numbers = [
             x for x in range(1, n + 1)
-            if x not in covered and x != title_line and x not in parsed.underline_of(title_line)
+            if x not in covered and x not in skipped
         ]
         wanted = set(numbers)
         orphan_blocks = [
@@ -368,6 +379,43 @@ def extract(doc: SourceLike) -> SourceExtraction:
         definitions=tuple(sorted(set(definitions), key=lambda d: (d.line, d.term, d.text))),
         alias_pairs=tuple(sorted(pairs)),
     )
+
+
+#: A part of a whole-document body longer than this is cut at its top-level list items.
+MAX_PART_LINES = 25
+
+
+def _shaped_units(parsed: ParsedDoc, blocks: list[Block], shape: kinds.Shape,
+                  skipped: set[int], base_level: int, n: int) -> list[Unit]:
+    """The document's own unit (cited part by part) and its kind's child units."""
+    out: list[Unit] = []
+    release_lines: set[int] = set()
+    children: list[Unit] = []
+    for child in shape.children:
+        if child.kind == "section":  # a changelog release: cited entry by entry
+            numbers = [x for x in range(child.start + 1, child.end + 1) if x not in skipped]
+            release_lines.update(range(child.start, child.end + 1))
+            parts = kinds.render_parts(parsed, numbers, 1, 3, MAX_PART_LINES)
+            mine = [b for b in blocks if child.start < b.start <= child.end]
+            children.append(replace(child, body="", parts=tuple(parts),
+                                    description=description_from(mine)))
+        else:
+            children.append(child)
+    numbers = [x for x in range(1, n + 1) if x not in skipped and x not in release_lines]
+    parts = kinds.render_parts(parsed, numbers, base_level, base_level + 2, MAX_PART_LINES)
+    if shape.describe_from is not None:
+        lo, hi = shape.describe_from
+        described = [b for b in blocks if lo <= b.start <= hi]
+    else:
+        described = [b for b in blocks if b.start not in skipped]
+    if parts:
+        out.append(Unit(
+            kind="document", title=shape.title, identifier=None, aliases=tuple(shape.aliases),
+            type_hint=shape.type, type_weight=4, body="", start=parts[0][0], end=parts[-1][1],
+            description=description_from(described) or description_from(blocks),
+            status=shape.status, local=True, tags=tuple(shape.tags), parts=tuple(parts),
+        ))
+    return out + children
 
 
 def _last_modified(doc: Any) -> str | None:

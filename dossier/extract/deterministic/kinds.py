@@ -1,0 +1,534 @@
+"""Document kinds recognised from structure, not from one corpus's vocabulary.
+
+A decision record, a meeting's minutes, a design doc / RFC, a changelog or a personal
+note is recognised by how it is built — its section headings, a status line, an
+attendance line, a metadata block, version lines, YAML frontmatter — and each kind is
+ONE concept of its own (the document), whose sections stay inside it.  What a kind
+carries besides (a record's status, a meeting's attendees, decisions and actions, an
+RFC's authors, a changelog's releases) becomes typed fields or child units here.
+
+Every function is pure over one parsed document, so the result is cached per source.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import PurePosixPath
+
+import yaml
+
+from dossier.extract.deterministic import cues
+from dossier.extract.deterministic.markdown import ParsedDoc
+from dossier.extract.deterministic.shape import render_lines
+from dossier.extract.model import Unit
+from dossier.extract.text import collapse, strip_markdown, truncate
+
+DECISION_RECORD = "decision-record"
+MEETING = "meeting"
+DESIGN = "design"
+CHANGELOG = "changelog"
+NOTE = "note"
+
+_DATE = re.compile(r"\b(\d{4}-\d{2}-\d{2})\b")
+_DATE_ONLY = re.compile(r"^\s*(?:meeting\s+)?\d{4}-\d{2}-\d{2}\s*$", re.I)
+_STATUS_LINE = re.compile(
+    r"^\s*[-*]?\s*(?:\*\*|__)?status(?:\*\*|__)?\s*:\s*(?:\*\*|__)?\s*(\S.*)$", re.I)
+_META_LINE = re.compile(
+    r"^\s*(?:[-*+]\s+)?(?:\*\*|__)?(?P<key>[A-Z][A-Za-z ()/'-]{1,30}?)(?:\*\*|__)?\s*:"
+    r"(?:\*\*|__)?\s+(?P<value>\S.*)$"
+)
+_ISSUE_REF = re.compile(r"\b([\w.-]+/[\w.-]+#\d+)\b")
+_CODE_NAME = re.compile(r"^`?([a-z][a-z0-9]*(?:[_-][a-z0-9]+)+|[a-z][a-z0-9_]{3,})`?$")
+_FILE_NUMBER = re.compile(r"^(\d{1,5})(?=[-_ ])")
+_VERSION = r"v?\d+\.\d+(?:\.\d+)*(?:[-.]?(?:a|b|rc|alpha|beta|dev|post)\.?\d*)?"
+_VERSION_LINE = re.compile(
+    rf"^(?:#{{1,6}}\s+)?(?:\[)?(?:(?:release|version)\s+)?(?P<version>{_VERSION})(?:\])?"
+    rf"(?P<rest>(?:\s+.*)?)$",
+    re.I,
+)
+_CHANGELOG_NAME = re.compile(r"\b(change\s*log|changes|history|news|release\s*notes)\b", re.I)
+_LABELLED = (
+    r"^(?P<indent>\s*)(?:[-*+]\s+)?(?:[A-Z][\w .'-]{{0,30}}:\s+)?(?:\*\*|__)?"
+    r"(?P<label>{labels})(?:\*\*|__)?\s*(?:[:：]|\s[—–-])\s*(?:\*\*|__)?\s*(?P<text>.*)$"
+)
+_DECISION_LINE = re.compile(
+    _LABELLED.format(labels=r"decisions?|decided|conclusions?|resolution|resolved|agreed"),
+    re.I)
+_ACTION_LINE = re.compile(
+    _LABELLED.format(labels=r"action items?|actions?|todo|follow[- ]ups?"), re.I)
+_ATTENDANCE = re.compile(r"^(?:attendees|attendance|present|participants|attending)$", re.I)
+_ABSENT = re.compile(r"^(?:missing|unavailable|absent|apologies|regrets|excused)\b", re.I)
+_URL = re.compile(r"https?://\S+")
+_LIST_INDENT = re.compile(r"^(\s*)(?:[-*+]|\d{1,3}[.)])\s+(.*)$")
+
+#: Section headings that make a document a design doc / RFC (3 of them are needed).
+_DESIGN_SECTIONS = frozenset({
+    "summary", "abstract", "motivation", "background", "goals", "non goals", "proposal",
+    "design", "detailed design", "alternatives", "rationale", "drawbacks", "implementation",
+    "unresolved questions", "prior art", "future possibilities", "compatibility",
+    "security considerations", "guide level explanation", "reference level explanation",
+    "rationale and alternatives", "open issues", "specification",
+})
+_RECORD_SECTIONS = frozenset({
+    "status", "context", "consequences", "context and problem statement",
+    "considered options", "decision drivers", "decision outcome",
+})
+
+
+@dataclass
+class Shape:
+    """What the kind of one document adds to its document-level unit."""
+
+    kind: str
+    type: str
+    title: str
+    aliases: list[str] = field(default_factory=list)
+    status: str | None = None
+    tags: list[str] = field(default_factory=list)
+    children: list[Unit] = field(default_factory=list)
+    #: a slice of the body that describes the whole document best (lines)
+    describe_from: tuple[int, int] | None = None
+    #: frontmatter lines, never pasted into a body
+    hidden: set[int] = field(default_factory=set)
+
+
+def map_status(text: str) -> str | None:
+    """A record's written status as OKF ``status`` (None: not a status word)."""
+    low = text.lower()
+    if "supersed" in low and "partly" not in low and "partially" not in low:
+        return "deprecated"
+    if re.search(r"\b(reject|deprecat|withdrawn|obsolete|abandon|retired)", low):
+        return "deprecated"
+    if re.search(r"\b(accept|approv|adopt|agreed|done|implemented|final|amend|supersed)", low):
+        return "stable"
+    if re.search(r"\b(propos|pending|draft|review|open|wip|discuss)", low):
+        return "draft"
+    return None
+
+
+def _heading_keys(doc: ParsedDoc) -> dict[str, int]:
+    keys: dict[str, int] = {}
+    for number, (_level, text) in sorted(doc.heading_at.items()):
+        keys.setdefault(cues.heading_key(strip_markdown(text)), number)
+    return keys
+
+
+def frontmatter(doc: ParsedDoc) -> tuple[dict[str, object], set[int]]:
+    """YAML frontmatter (``---`` … ``---`` at line 1) and the lines it occupies."""
+    lines = doc.lines
+    if not lines or lines[0].strip() != "---":
+        return {}, set()
+    for index in range(1, min(len(lines), 200)):
+        if lines[index].strip() in ("---", "..."):
+            try:
+                data = yaml.safe_load("\n".join(lines[1:index]))
+            except yaml.YAMLError:
+                return {}, set()
+            if not isinstance(data, dict):
+                return {}, set()
+            return {str(k): v for k, v in data.items()}, set(range(1, index + 2))
+    return {}, set()
+
+
+def _strings(value: object) -> list[str]:
+    if isinstance(value, str):
+        return [v.strip() for v in value.split(",") if v.strip()]
+    if isinstance(value, list):
+        return [str(v).strip() for v in value if isinstance(v, (str, int, float)) and str(v)]
+    return []
+
+
+def _metadata(doc: ParsedDoc, limit: int = 12) -> list[tuple[int, str, str]]:
+    """``Key: value`` lines opening the document (before or just under its title)."""
+    out: list[tuple[int, str, str]] = []
+    seen_text = False
+    for index, line in enumerate(doc.lines[:limit * 2]):
+        number = index + 1
+        if not line.strip() or doc.in_code[index]:
+            continue
+        if number in doc.heading_at:
+            if seen_text or doc.heading_at[number][0] > 1:
+                break
+            continue
+        match = _META_LINE.match(line)
+        if match is None:
+            if out:
+                break
+            seen_text = True
+            continue
+        out.append((number, match.group("key").strip(), match.group("value").strip()))
+        if len(out) >= limit:
+            break
+    return out
+
+
+def _humanize(stem: str) -> str:
+    words = re.sub(r"[-_]+", " ", stem).strip()
+    return words[:1].upper() + words[1:]
+
+
+def recognise(doc: ParsedDoc, title: str, path: str, word_kind: str) -> str | None:
+    """The structural kind of a document, or None."""
+    keys = _heading_keys(doc)
+    statuses = [i for i, line in enumerate(doc.lines[:30]) if _STATUS_LINE.match(line)]
+    has_decision = any(k in keys for k in ("decision", "decisions", "decision outcome"))
+    record_sections = len(_RECORD_SECTIONS & keys.keys())
+    if (has_decision and (record_sections >= 1 or statuses)) or record_sections >= 3:
+        return DECISION_RECORD
+    if word_kind == "meeting" or _DATE_ONLY.match(title) or _attendance_lines(doc, keys):
+        return MEETING
+    stem = PurePosixPath(path).name
+    named = _CHANGELOG_NAME.search(title) or _CHANGELOG_NAME.search(stem)
+    if named and sum(1 for line in doc.lines if _version_of(line) is not None) >= 3:
+        return CHANGELOG
+    meta = _metadata(doc)
+    design_sections = len(_DESIGN_SECTIONS & keys.keys())
+    if design_sections >= 3 or (len(meta) >= 2 and design_sections >= 2):
+        return DESIGN
+    front, _ = frontmatter(doc)
+    if front:
+        return NOTE
+    return None
+
+
+def _attendance_lines(doc: ParsedDoc, keys: dict[str, int]) -> list[int]:
+    """Lines naming who attended: an ``Attendees:`` line or an attendance section's lines."""
+    out: list[int] = []
+    for index, line in enumerate(doc.lines):
+        if doc.in_code[index]:
+            continue
+        label = line.split(":", 1)[0].strip(" -*_#") if ":" in line else ""
+        if label and _ATTENDANCE.match(label):
+            out.append(index + 1)
+    for key, number in keys.items():
+        if _ATTENDANCE.match(key):
+            for index in range(number, min(len(doc.lines), number + 20)):
+                if index + 1 in doc.heading_at:
+                    break
+                if doc.lines[index].strip():
+                    out.append(index + 1)
+    return sorted(set(out))
+
+
+def _names_in(text: str) -> list[str]:
+    """People named in one attendance line (``Council: A, B (2nd half), C``)."""
+    head, sep, rest = text.partition(":")
+    if sep and len(head.split()) <= 3 and not rest.startswith("//"):
+        if _ABSENT.match(head.strip(" -*_")):
+            return []
+        text = rest
+    text = re.sub(r"\([^)]*\)", "", strip_markdown(text))
+    out = []
+    for part in re.split(r",|;|\band\b|\n", text):
+        name = collapse(part.strip(" -*_.\t"))
+        words = name.split()
+        if 1 <= len(words) <= 4 and name[:1].isalpha() and not _URL.search(name):
+            out.append(name)
+    return out
+
+
+def _version_of(line: str) -> str | None:
+    """The version a changelog line opens (``## 24.1.0``, ``Release 2.6.0 Tue …``)."""
+    if line[:1] in (" ", "\t", "-", "*") or not line.strip():
+        return None
+    match = _VERSION_LINE.match(line.strip())
+    if match is None:
+        return None
+    rest = match.group("rest").strip()
+    if rest and (len(rest) > 60 or rest.endswith((".", ","))):
+        return None
+    return match.group("version")
+
+
+def _clean_item(text: str) -> str:
+    text = _URL.sub("", strip_markdown(text))
+    return collapse(text).strip(" .:;-—–")
+
+
+# --------------------------------------------------------------------------- per kind
+
+
+def shape_document(doc: ParsedDoc, kind: str, title: str, path: str,
+                   n: int) -> Shape:
+    """The document-level concept of a recognised kind and its child units."""
+    stem = PurePosixPath(path.replace("\\", "/")).stem
+    number_match = _FILE_NUMBER.match(stem)
+    number = int(number_match.group(1)) if number_match else None
+    keys = _heading_keys(doc)
+    if kind == DECISION_RECORD:
+        return _decision_record(doc, title, number, number_match, keys, n)
+    if kind == MEETING:
+        return _meeting(doc, title, path, keys, n)
+    if kind == DESIGN:
+        return _design(doc, title, number, n)
+    if kind == CHANGELOG:
+        return _changelog(doc, title, n)
+    return _note(doc, title, stem)
+
+
+def _decision_record(doc: ParsedDoc, title: str, number: int | None,
+                     number_match: re.Match[str] | None, keys: dict[str, int],
+                     n: int) -> Shape:
+    shape = Shape(DECISION_RECORD, cues.DECISION, re.sub(r"^\d+[.:]\s*", "", title) or title)
+    if number is not None and number_match is not None:
+        written = number_match.group(1)
+        shape.aliases += [f"ADR {number}"] + ([f"ADR {written}"] if written != str(number) else [])
+    status_text = None
+    if "status" in keys:
+        for index in range(keys["status"], min(n, keys["status"] + 10)):
+            if index + 1 in doc.heading_at:
+                break
+            if doc.lines[index].strip():
+                status_text = doc.lines[index].strip()
+                break
+    if status_text is None:
+        for line in doc.lines[:30]:
+            match = _STATUS_LINE.match(line)
+            if match:
+                status_text = match.group(1)
+                break
+    if status_text:
+        shape.status = map_status(status_text)
+        word = re.match(r"[A-Za-z][A-Za-z -]*", strip_markdown(status_text))
+        if word:
+            shape.tags.append(word.group(0).strip().lower().replace(" ", "-"))
+    for key in ("decision", "decision outcome", "decisions"):
+        if key in keys:
+            start = keys[key]
+            end = start
+            while end < n and end + 1 not in doc.heading_at:
+                end += 1
+            shape.describe_from = (start + 1, end)
+            break
+    return shape
+
+
+def _meeting(doc: ParsedDoc, title: str, path: str, keys: dict[str, int], n: int) -> Shape:
+    parts = PurePosixPath(path.replace("\\", "/")).parts
+    date = _DATE.search(title)
+    meeting_title = title
+    aliases: list[str] = []
+    if _DATE_ONLY.match(title) and date:
+        folder = parts[-2] if len(parts) >= 2 else ""
+        series = _humanize(folder) if folder and not folder.isdigit() else "Meeting"
+        if not re.search(r"\b(meeting|minutes|sync|call|notes)\b", series, re.I):
+            series = f"{series} meeting"
+        meeting_title = f"{series} {date.group(1)}"
+        aliases.append(f"{date.group(1)} {series.lower()}")
+    shape = Shape(MEETING, cues.MEETING, meeting_title, aliases)
+    for number in _attendance_lines(doc, keys):
+        line = doc.lines[number - 1]
+        label = line.split(":", 1)[0].strip(" -*_#") if ":" in line else ""
+        text = line.split(":", 1)[1] if label and _ATTENDANCE.match(label) else line
+        for name in _names_in(text):
+            shape.children.append(Unit(
+                kind="item", title=name, identifier=None, aliases=(),
+                type_hint=cues.STAKEHOLDER, type_weight=3,
+                body=f"Attended {meeting_title}.", start=number, end=number,
+                parent=meeting_title,
+            ))
+    shape.children.extend(_decisions_and_actions(doc, meeting_title, n))
+    return shape
+
+
+def _decisions_and_actions(doc: ParsedDoc, parent: str, n: int) -> list[Unit]:
+    """``Decision: …`` / ``**Action items**:`` lines (and the items under them) as units."""
+    found: list[tuple[str, str, int, int, str | None]] = []  # type, text, start, end, topic
+    heading_type: str | None = None
+    heading_end = 0
+    for index in range(n):
+        number = index + 1
+        if doc.in_code[index]:
+            continue
+        line = doc.lines[index]
+        if number in doc.heading_at:
+            key = cues.heading_key(strip_markdown(doc.heading_at[number][1]))
+            heading_type = cues.container_type(key) if len(key.split()) <= 4 else None
+            if heading_type not in (cues.DECISION, cues.ACTION):
+                heading_type = None
+            heading_end = number
+            continue
+        item = _LIST_INDENT.match(line)
+        if heading_type and item and len(item.group(1)) <= 1 and number > heading_end:
+            end = _item_end(doc, index, len(item.group(1)), n)
+            found.append((heading_type, item.group(2), number, end, None))
+            continue
+        for pattern, type_ in ((_DECISION_LINE, cues.DECISION), (_ACTION_LINE, cues.ACTION)):
+            match = pattern.match(line)
+            if match is None:
+                continue
+            indent = len(match.group("indent"))
+            text = match.group("text").strip()
+            topic = _topic_of(doc, index, indent)
+            end = _item_end(doc, index, indent, n)
+            if text and not text.startswith("**"):
+                found.append((type_, text, number, end, topic))
+            else:
+                for sub in range(index + 1, end):
+                    sub_item = _LIST_INDENT.match(doc.lines[sub])
+                    if sub_item and len(sub_item.group(1)) > indent:
+                        sub_end = _item_end(doc, sub, len(sub_item.group(1)), n)
+                        found.append((type_, sub_item.group(2), sub + 1, sub_end, topic))
+            break
+    per_topic: dict[str | None, int] = {}
+    for _type, _text, _s, _e, topic in found:
+        per_topic[topic] = per_topic.get(topic, 0) + 1
+    units: list[Unit] = []
+    for type_, text, start, end, topic in found:
+        title = truncate(_clean_item(text), 120)
+        if len(title.split()) < 2:
+            continue
+        aliases = (topic,) if topic and per_topic[topic] == 1 and topic != title else ()
+        lines = [doc.lines[i - 1].strip() for i in range(start, end + 1)]
+        body = "\n".join(["- " + re.sub(r"^[-*+]\s+", "", lines[0]), *lines[1:]])
+        units.append(Unit(
+            kind="item", title=title, identifier=None, aliases=aliases, type_hint=type_,
+            type_weight=4, body=f"From {parent}:\n\n{body}", start=start, end=end,
+            description=truncate(title, 200), local=True, parent=parent,
+        ))
+    return units
+
+
+def _item_end(doc: ParsedDoc, index: int, indent: int, n: int) -> int:
+    """Last line of the list item at ``index`` (its more-indented continuation lines)."""
+    end = index + 1
+    for sub in range(index + 1, n):
+        line = doc.lines[sub]
+        if not line.strip():
+            break
+        if sub + 1 in doc.heading_at:
+            break
+        lead = len(line) - len(line.lstrip())
+        if lead <= indent:
+            break
+        end = sub + 1
+    return end
+
+
+def _topic_of(doc: ParsedDoc, index: int, indent: int) -> str | None:
+    """The list item (agenda topic) a labelled line sits under, if short."""
+    for sub in range(index - 1, max(-1, index - 80), -1):
+        line = doc.lines[sub]
+        if sub + 1 in doc.heading_at:
+            return None
+        item = _LIST_INDENT.match(line)
+        if item and len(item.group(1)) < indent:
+            topic = _clean_item(re.sub(r"\([^)]*\)\s*\??$", "", item.group(2)))
+            return topic if 1 <= len(topic.split()) <= 8 else None
+    return None
+
+
+def _design(doc: ParsedDoc, title: str, number: int | None, n: int) -> Shape:
+    shape = Shape(DESIGN, cues.DECISION, title)
+    for line_no, key, value in _metadata(doc):
+        low = key.lower()
+        plain = strip_markdown(value).strip()
+        if low.startswith("status"):
+            shape.status = map_status(plain)
+            continue
+        if re.match(r"authors?|owners?|by$|written by|champions?", low):
+            for name in _names_in(re.sub(r"\([^)]*\)|<[^>]*>|@\S+", "", plain)):
+                shape.children.append(Unit(
+                    kind="item", title=name, identifier=None, aliases=(),
+                    type_hint=cues.STAKEHOLDER, type_weight=3,
+                    body=f"Author of {title}.", start=line_no, end=line_no, parent=title,
+                ))
+            continue
+        code = _CODE_NAME.match(plain)
+        if code and ("name" in low or "feature" in low or "id" in low.split()):
+            shape.aliases.append(code.group(1))
+        for ref in _ISSUE_REF.findall(value):
+            if re.search(r"\b(rfc|pr|proposal|pull)\b", low):
+                shape.aliases.append(ref)
+    if number is not None and re.search(r"\brfcs?\b", " ".join([*shape.aliases, title]), re.I):
+        shape.aliases.append(f"RFC {number}")
+    return shape
+
+
+def _changelog(doc: ParsedDoc, title: str, n: int) -> Shape:
+    shape = Shape(CHANGELOG, cues.TOPIC, title)
+    starts: list[tuple[int, str, str]] = []
+    for index, line in enumerate(doc.lines):
+        if doc.in_code[index]:
+            continue
+        version = _version_of(line)
+        if version is not None:
+            heading = strip_markdown(re.sub(r"^#{1,6}\s+", "", line.strip())).strip("[]")
+            starts.append((index + 1, version, collapse(heading)))
+    for position, (start, version, heading) in enumerate(starts):
+        end = starts[position + 1][0] - 1 if position + 1 < len(starts) else n
+        while end > start and not doc.lines[end - 1].strip():
+            end -= 1
+        release_title = heading if not re.fullmatch(_VERSION, heading, re.I) else (
+            f"Release {version}")
+        body = render_lines(doc, range(start + 1, end + 1), 1)
+        shape.children.append(Unit(
+            kind="section", title=truncate(release_title, 100), identifier=None,
+            aliases=(version,), type_hint=cues.RELEASE, type_weight=4, body=body,
+            start=start, end=end, local=True,
+        ))
+    shape.describe_from = (1, starts[0][0] - 1) if starts else None
+    return shape
+
+
+def _note(doc: ParsedDoc, title: str, stem: str) -> Shape:
+    front, hidden = frontmatter(doc)
+    shape = Shape(NOTE, cues.TOPIC, str(front.get("title") or title), hidden=hidden)
+    shape.aliases += [a for a in _strings(front.get("aliases") or front.get("alias"))
+                      if a.lower() != shape.title.lower()]
+    shape.tags += [t.lstrip("#") for t in _strings(front.get("tags") or front.get("tag"))]
+    status = front.get("status")
+    if isinstance(status, str):
+        shape.status = map_status(status)
+    # a note that opens by naming its own subject in bold defines it: a glossary entry
+    first = next((line for index, line in enumerate(doc.lines)
+                  if index + 1 not in hidden and line.strip()
+                  and index + 1 not in doc.heading_at), "")
+    subject = re.escape(shape.title.lower().rstrip("s"))
+    if re.search(rf"\*\*{subject}\w*\*\*", first.lower()) or re.match(
+            rf"^(?:an?\s+|the\s+)?{subject}\w*\s+(?:is|are|means|refers to)\b", first.lower()):
+        shape.type = cues.GLOSSARY
+    return shape
+
+
+def render_parts(doc: ParsedDoc, numbers: Sequence[int], base_level: int,
+                 split_level: int, max_lines: int) -> list[tuple[int, int, str]]:
+    """The body of ``numbers`` cut at headings of ``split_level`` or higher: (start, end, text).
+
+    A part longer than ``max_lines`` is cut again before its top-level list items and
+    paragraphs, so each footnote names the passage carrying a claim, never the whole
+    document.
+    """
+    groups: list[list[int]] = []
+    for number in numbers:
+        heading = doc.heading_at.get(number)
+        new_group = not groups or (
+            heading is not None and heading[0] <= split_level and groups[-1])
+        if not new_group and len(groups[-1]) >= max_lines and not doc.in_code[number - 1]:
+            line = doc.lines[number - 1]
+            previous = doc.lines[number - 2] if number >= 2 else ""
+            new_group = bool(line.strip()) and (
+                bool(re.match(r"^(?:[-*+]|\d{1,3}[.)])\s", line))
+                or not previous.strip() or heading is not None)
+        if new_group:
+            groups.append([])
+        groups[-1].append(number)
+    out: list[tuple[int, int, str]] = []
+    for group in groups:
+        text = render_lines(doc, group, base_level)
+        if text.strip():
+            content = [x for x in group if doc.lines[x - 1].strip()]
+            out.append((content[0], content[-1], text))
+    return out
+
+
+def tags_in(lines: Iterable[str]) -> list[str]:
+    """Inline ``#tags`` of a note (not headings, not issue numbers)."""
+    out: set[str] = set()
+    for line in lines:
+        if line.lstrip().startswith("#"):
+            continue
+        out.update(re.findall(r"(?<![\w&/#])#([A-Za-z][\w/-]{1,40})", line))
+    return sorted(out)
