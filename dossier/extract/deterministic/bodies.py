@@ -149,6 +149,10 @@ def sources_and_blocks(
             current = mentions.get(source_id)
             if current is None or occ.line < current.line:
                 mentions[source_id] = _Mention(source_id, occ.line, occ.snippet)
+    # a document's own concept (a record, a meeting, a note) is about that document:
+    # passing mentions elsewhere reach it through links, not as citations of its own
+    if comp.units and comp.units[0][1].local:
+        mentions = {}
     mention_ids = sorted(mentions, key=lambda s: order[s])
     if mention_ids:
         lines = []

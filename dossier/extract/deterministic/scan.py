@@ -42,6 +42,7 @@ from dossier.extract.text import (
     capitalize_first,
     ensure_period,
     sentence_around,
+    strip_markdown,
     truncate,
     word_count,
 )
@@ -107,13 +108,15 @@ def extract(doc: SourceLike) -> SourceExtraction:
     ):
         title_section = top[0]
     explicit_title = getattr(doc, "title", None)
+    stem = PurePosixPath(original_path.replace("\\", "/")).stem
     if title_section is not None:
         title = strip_kind_label(clean_heading(title_section.heading, forms))
-    elif isinstance(explicit_title, str) and explicit_title.strip():
+    elif isinstance(explicit_title, str) and _names_document(explicit_title, parsed, stem):
         title = explicit_title.strip()
     else:
-        stem = PurePosixPath(original_path.replace("\\", "/")).stem
-        title = capitalize_first(re.sub(r"[-_]+", " ", stem).strip()) or doc.source_id
+        # "0042-min-version" → "Min version": the number is the record's, not its name
+        words = re.sub(r"[-_]+", " ", re.sub(r"^\d+[-_ ]+(?=\D)", "", stem)).strip()
+        title = capitalize_first(words) or doc.source_id
     kind = cues.doc_kind(title, original_path)
     # a kind recognised from structure (decision record, meeting, design doc, changelog,
     # personal note) is one concept of its own whose sections stay inside it
@@ -416,6 +419,21 @@ def _shaped_units(parsed: ParsedDoc, blocks: list[Block], shape: kinds.Shape,
             status=shape.status, local=True, tags=tuple(shape.tags), parts=tuple(parts),
         ))
     return out + children
+
+
+def _names_document(title: str, parsed: ParsedDoc, stem: str) -> bool:
+    """Does an ingest title name the document, rather than its first section or file?
+
+    Ingest falls back to the first heading of any level: in a document without a title
+    heading that is a section ("Summary", "Reference"), which names no document; and a
+    title that is the file name with its extension is no better than the file's stem.
+    """
+    title = title.strip()
+    if not title or title.lower() in (stem.lower(), f"{stem}.md".lower()) or re.search(
+            r"\.(md|markdown|txt|html?)$", title, re.I):
+        return False
+    return not any(level > 1 and strip_markdown(text).strip() == title
+                   for level, text in parsed.heading_at.values())
 
 
 def _last_modified(doc: Any) -> str | None:
