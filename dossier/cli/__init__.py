@@ -12,7 +12,14 @@ import sys
 import typer
 
 from dossier import __version__
-from dossier.cli import loop_cmds, okf_cmds, serve_cmds, tenant_cmds
+from dossier.cli import (
+    graph_cmds,
+    loop_cmds,
+    okf_cmds,
+    review_cmds,
+    serve_cmds,
+    tenant_cmds,
+)
 from dossier.cli.output import print_error
 from dossier.errors import DossierError
 
@@ -25,7 +32,7 @@ app = typer.Typer(
         "dossier serve-mcp acme."
     ),
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,
     pretty_exceptions_enable=False,
 )
 
@@ -46,7 +53,7 @@ def _root(
     """Dossier: per-tenant, git-backed OKF knowledge."""
 
 
-for _module in (okf_cmds, tenant_cmds, loop_cmds, serve_cmds):
+for _module in (okf_cmds, tenant_cmds, loop_cmds, serve_cmds, review_cmds, graph_cmds):
     _module.register(app)
 
 

@@ -268,8 +268,10 @@ def history(
 
 
 def default_fixture() -> Path:
-    """The demo corpus shipped in the source tree (fixtures/acme/corpus)."""
-    return Path(__file__).resolve().parents[2] / "fixtures" / "acme" / "corpus"
+    """The demo corpus, shipped inside the package (so a wheel install has it too)."""
+    from dossier.demo import demo_corpus
+
+    return demo_corpus()
 
 
 @handle_errors
@@ -282,7 +284,7 @@ def quickstart(
     ] = None,
     json_out: JsonOption = False,
 ) -> None:
-    """Provision the demo tenant 'acme' from fixtures/acme, run the loop, show what it learned."""
+    """Provision the demo tenant 'acme' from the bundled demo corpus, run the loop, show it."""
     from dossier.runtime.quickstart import run_quickstart
 
     source = corpus or default_fixture()
@@ -290,8 +292,8 @@ def quickstart(
         raise UsageError(f"corpus folder {source} not found (--corpus needs a directory)")
     if not source.is_dir():
         raise UsageError(
-            f"demo corpus not found at {source}; run from a Dossier source checkout "
-            "(pip install -e .) or pass --corpus DIR"
+            f"demo corpus not found at {source}; reinstall Dossier (the package ships it) "
+            "or pass --corpus DIR"
         )
     summary = run_quickstart(root, source)
     if json_out:

@@ -79,6 +79,19 @@ def serve_mcp(
     port: Annotated[
         int, typer.Option("--port", min=1, max=65535, help="Port for streamable-http.")
     ] = 8000,
+    allow_writes: Annotated[
+        bool,
+        typer.Option(
+            "--allow-writes",
+            help="Add the tools through which an agent records knowledge (propose_concept, "
+            "record_decision, record_note, amend_concept, deprecate_concept). Each write is a "
+            "draft owned by agent:NAME and its own commit; review with 'dossier review'.",
+        ),
+    ] = False,
+    agent_name: Annotated[
+        str,
+        typer.Option("--agent-name", help="NAME in agent:NAME, the owner of what agents write."),
+    ] = "mcp",
 ) -> None:
     """Serve one tenant over MCP (see SERVE_HELP)."""
     from dossier.errors import UsageError
@@ -87,6 +100,9 @@ def serve_mcp(
         raise UsageError(f"--transport must be 'stdio' or 'streamable-http', not {transport!r}")
     ctx = _tenant(client_id, root)
     from dossier.serve import run_server
+    from dossier.serve.writes import check_actor_name
+
+    check_actor_name(agent_name)
 
     chosen: Literal["stdio", "streamable-http"] = (
         "stdio" if transport == "stdio" else "streamable-http"
@@ -103,7 +119,8 @@ def serve_mcp(
         err_console.print(
             f"dossier: serving tenant {ctx.client_id} at http://{host}:{port}/mcp"
         )
-    run_server(ctx, chosen, host=host, port=port)
+    run_server(ctx, chosen, host=host, port=port, allow_writes=allow_writes,
+               agent_name=agent_name)
 
 
 @handle_errors

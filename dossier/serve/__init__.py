@@ -66,13 +66,11 @@ def build_server(ctx: TenantContext, **kwargs: Any) -> MCPServer:
     return _build(ctx, **kwargs)
 
 
-def run_server(
-    ctx: TenantContext, transport: Transport = "stdio", *, host: str = "127.0.0.1", port: int = 8000
-) -> None:
-    """Serve ``ctx`` over stdio or streamable HTTP until stopped."""
+def run_server(ctx: TenantContext, transport: Transport = "stdio", **kwargs: Any) -> None:
+    """Serve ``ctx`` over stdio or streamable HTTP until stopped (see server.run_server)."""
     from dossier.serve.server import run_server as _run
 
-    _run(ctx, transport, host=host, port=port)
+    _run(ctx, transport, **kwargs)
 
 
 __all__ = [

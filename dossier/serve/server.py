@@ -61,8 +61,18 @@ def _instructions(ctx: TenantContext) -> str:
     )
 
 
-def build_server(ctx: TenantContext, *, knowledge: KnowledgeBase | None = None) -> MCPServer:
-    """An MCPServer serving ``ctx``'s bundle and nothing else."""
+def build_server(
+    ctx: TenantContext,
+    *,
+    knowledge: KnowledgeBase | None = None,
+    allow_writes: bool = False,
+    agent_name: str = "mcp",
+) -> MCPServer:
+    """An MCPServer serving ``ctx``'s bundle and nothing else.
+
+    ``allow_writes`` adds the tools through which an agent records knowledge, as
+    ``agent:<agent_name>`` drafts (see :mod:`dossier.serve.writes`); off by default.
+    """
     kb = knowledge or KnowledgeBase(ctx)
     server: MCPServer = MCPServer(
         name=f"dossier-{ctx.client_id}",
@@ -145,6 +155,14 @@ def build_server(ctx: TenantContext, *, knowledge: KnowledgeBase | None = None) 
         """Loop iterations (run id, date, commit, summary) that changed this concept."""
         return guarded(lambda: kb.history(concept_id))
 
+    from dossier.serve.write_tools import register_review_tool, register_write_tools
+    from dossier.serve.writes import KnowledgeWriter
+
+    writer = KnowledgeWriter(ctx, f"agent:{agent_name}")
+    register_review_tool(server, writer, guarded)
+    if allow_writes:
+        register_write_tools(server, writer, guarded)
+
     @server.resource(
         "okf://index",
         name="index",
@@ -179,6 +197,8 @@ def run_server(
     *,
     host: str = "127.0.0.1",
     port: int = 8000,
+    allow_writes: bool = False,
+    agent_name: str = "mcp",
 ) -> None:
     """Serve until the client disconnects (stdio) or the process is stopped (HTTP).
 
@@ -186,7 +206,7 @@ def run_server(
     delayed by a first-time build; the first query waits for it if needed.
     """
     kb = KnowledgeBase(ctx)
-    server = build_server(ctx, knowledge=kb)
+    server = build_server(ctx, knowledge=kb, allow_writes=allow_writes, agent_name=agent_name)
 
     def warm() -> None:
         try:
