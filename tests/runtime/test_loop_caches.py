@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from dossier.extract import DeterministicExtractor
 from dossier.okf import Bundle
 from dossier.okf.index import read_entries
 from dossier.okf.validate import validate_bundle
@@ -34,7 +35,7 @@ def test_cache_matches_what_the_files_say(tmp_path: Path) -> None:
     bundle = Bundle(tenant / "bundle")
     cache_path = tenant / ".dossier" / FACTS_FILE
     assert cache_path.is_file()
-    cache = FactsCache(cache_path, "deterministic/0.1.0")
+    cache = FactsCache(cache_path, f"deterministic/{DeterministicExtractor.version}")
     concepts = bundle.tree().concepts
     assert concepts
     for concept_id, path in concepts.items():
@@ -51,7 +52,7 @@ def test_in_place_edit_with_restored_mtime_is_still_protected(tmp_path: Path) ->
     path = bundle.path_for(target)
     before = path.stat()
     text = path.read_text(encoding="utf-8")
-    by = "dossier-deterministic/0.1.0"
+    by = f"dossier-deterministic/{DeterministicExtractor.version}"
     assert by in text
     edited = text.replace(by, "human:kim".ljust(len(by)), 1)
     assert len(edited) == len(text)
