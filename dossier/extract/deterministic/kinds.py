@@ -61,6 +61,9 @@ _ACTION_LINE = re.compile(
 _ATTENDANCE = re.compile(r"^(?:attendees|attendance|present|participants|attending)$", re.I)
 _ABSENT = re.compile(r"^(?:missing|unavailable|absent|apologies|regrets|excused)\b", re.I)
 _URL = re.compile(r"https?://\S+")
+#: a cheap test run before the two labelled-line patterns: most lines carry no label word
+_OUTCOME_WORD = re.compile(r"decid|decision|conclu|resol|agreed|action|todo|follow", re.I)
+_PART_START = re.compile(r"^(?:[-*+]|\d{1,3}[.)])\s")
 _LIST_INDENT = re.compile(r"^(\s*)(?:[-*+]|\d{1,3}[.)])\s+(.*)$")
 
 #: Section headings that make a document a design doc / RFC (3 of them are needed).
@@ -108,7 +111,8 @@ def map_status(text: str) -> str | None:
     return None
 
 
-def _heading_keys(doc: ParsedDoc) -> dict[str, int]:
+def heading_keys(doc: ParsedDoc) -> dict[str, int]:
+    """Each heading's key (``cues.heading_key``) → its first line; computed once per document."""
     keys: dict[str, int] = {}
     for number, (_level, text) in sorted(doc.heading_at.items()):
         keys.setdefault(cues.heading_key(strip_markdown(text)), number)
@@ -169,9 +173,9 @@ def _humanize(stem: str) -> str:
     return words[:1].upper() + words[1:]
 
 
-def recognise(doc: ParsedDoc, title: str, path: str, word_kind: str) -> str | None:
-    """The structural kind of a document, or None."""
-    keys = _heading_keys(doc)
+def recognise(doc: ParsedDoc, title: str, path: str, word_kind: str,
+              keys: dict[str, int], front: dict[str, object]) -> str | None:
+    """The structural kind of a document, or None (``keys``: ``heading_keys(doc)``)."""
     statuses = [i for i, line in enumerate(doc.lines[:30]) if _STATUS_LINE.match(line)]
     has_decision = any(k in keys for k in ("decision", "decisions", "decision outcome"))
     record_sections = len(_RECORD_SECTIONS & keys.keys())
@@ -187,7 +191,6 @@ def recognise(doc: ParsedDoc, title: str, path: str, word_kind: str) -> str | No
     design_sections = len(_DESIGN_SECTIONS & keys.keys())
     if design_sections >= 3 or (len(meta) >= 2 and design_sections >= 2):
         return DESIGN
-    front, _ = frontmatter(doc)
     if front:
         return NOTE
     return None
@@ -250,13 +253,12 @@ def _clean_item(text: str) -> str:
 # --------------------------------------------------------------------------- per kind
 
 
-def shape_document(doc: ParsedDoc, kind: str, title: str, path: str,
-                   n: int) -> Shape:
+def shape_document(doc: ParsedDoc, kind: str, title: str, path: str, n: int,
+                   keys: dict[str, int]) -> Shape:
     """The document-level concept of a recognised kind and its child units."""
     stem = PurePosixPath(path.replace("\\", "/")).stem
     number_match = _FILE_NUMBER.match(stem)
     number = int(number_match.group(1)) if number_match else None
-    keys = _heading_keys(doc)
     if kind == DECISION_RECORD:
         return _decision_record(doc, title, number, number_match, keys, n)
     if kind == MEETING:
@@ -354,6 +356,9 @@ def _decisions_and_actions(doc: ParsedDoc, parent: str, n: int) -> list[Unit]:
         if heading_type and item and len(item.group(1)) <= 1 and number > heading_end:
             end = _item_end(doc, index, len(item.group(1)), n)
             found.append((heading_type, item.group(2), number, end, None))
+            continue
+        # a label sits within the first 40 characters (bullet, "Council: " prefix, bold)
+        if not _OUTCOME_WORD.search(line.lstrip()[:48]):
             continue
         for pattern, type_ in ((_DECISION_LINE, cues.DECISION), (_ACTION_LINE, cues.ACTION)):
             match = pattern.match(line)
@@ -510,7 +515,7 @@ def render_parts(doc: ParsedDoc, numbers: Sequence[int], base_level: int,
             line = doc.lines[number - 1]
             previous = doc.lines[number - 2] if number >= 2 else ""
             new_group = bool(line.strip()) and (
-                bool(re.match(r"^(?:[-*+]|\d{1,3}[.)])\s", line))
+                bool(_PART_START.match(line))
                 or not previous.strip() or heading is not None)
         if new_group:
             groups.append([])

@@ -120,10 +120,11 @@ def extract(doc: SourceLike) -> SourceExtraction:
     kind = cues.doc_kind(title, original_path)
     # a kind recognised from structure (decision record, meeting, design doc, changelog,
     # personal note) is one concept of its own whose sections stay inside it
-    shaped_kind = kinds.recognise(parsed, title, original_path, kind)
-    shape = (kinds.shape_document(parsed, shaped_kind, title, original_path, n)
+    front, hidden = kinds.frontmatter(parsed)
+    keys = kinds.heading_keys(parsed)
+    shaped_kind = kinds.recognise(parsed, title, original_path, kind, keys, front)
+    shape = (kinds.shape_document(parsed, shaped_kind, title, original_path, n, keys)
              if shaped_kind is not None else None)
-    _front, hidden = kinds.frontmatter(parsed)
     if shape is not None:
         kind = shape.kind
     doc_type = cues.DOC_KIND_TYPES.get(kind)
