@@ -27,6 +27,7 @@ from dossier.extract.deterministic.consolidate import (
     assign_ids,
     best_definitions,
     build_components,
+    has_substance,
     merge_short_forms,
     pattern_occurrences,
     resolve_components,
@@ -151,6 +152,8 @@ def assemble(
     custom = {occ_name for occ_name in ident_occ if not is_identifier(occ_name)}
     comps = build_components(uf, forms, units, unit_home, custom)
     resolve_components(comps, stats, definitions)
+    ident_sources = {name: set(by_doc) for name, by_doc in ident_occ.items()}
+    comps = [c for c in comps if has_substance(c, stats, definitions, ident_sources, custom)]
     assign_ids(comps, order)
 
     # ---- bodies, sources, links

@@ -331,3 +331,38 @@ def _first_source(comp: Component, order: dict[str, int]) -> tuple[int, int]:
         ext, unit = comp.units[0]
         return order[ext.source_id], unit.start
     return (len(order), 0)
+
+
+#: A name with nothing but passing mentions becomes a concept only from this many documents.
+MIN_MENTION_DOCUMENTS = 3
+
+
+def has_substance(
+    comp: Component,
+    stats: dict[str, TermStats],
+    definitions: dict[str, Definition],
+    ident_sources: dict[str, set[str]],
+    custom: set[str],
+) -> bool:
+    """Does a group of names carry knowledge of its own, or only "mentioned in" lines?
+
+    A concept whose whole body would be a list of passing mentions is noise in the
+    bundle.  It stands only with a unit of its own (a section, a document, a table row,
+    an item), a definition, a person's role, a per-tenant pattern the tenant asked for,
+    or mentions in at least ``MIN_MENTION_DOCUMENTS`` documents.  Otherwise its name
+    stays plain text where it is written.
+    """
+    if comp.units or any(f in custom for f in comp.identifiers):
+        return True
+    documents: set[str] = set()
+    for key in comp.keys:
+        if key in definitions:
+            return True
+        entry = stats.get(key)
+        if entry is not None:
+            if entry.role is not None:
+                return True
+            documents |= entry.sources
+    for identifier in comp.identifiers:
+        documents |= ident_sources.get(identifier, set())
+    return len(documents) >= MIN_MENTION_DOCUMENTS
