@@ -105,6 +105,8 @@ _CONTAINER_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
     ]
 )
 
+_OF_NAME = re.compile(r"\s+of\s+(?:the\s+)?[A-Z]")
+
 # Singular heading cues: the section itself is a thing of that type.
 _HEADING_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
     (re.compile(p, re.I), t)
@@ -223,8 +225,14 @@ def is_generic(heading: str) -> bool:
 
 
 def container_type(heading: str) -> str | None:
+    """The type a plural heading gives its children ("Key risks" → Risk), or None.
+
+    A kind word followed by "of" and a name ("Terms of Use", "Team of Teams") names one
+    thing, not a collection of that kind.
+    """
     for pattern, type_ in _CONTAINER_PATTERNS:
-        if pattern.search(heading):
+        match = pattern.search(heading)
+        if match and not _OF_NAME.match(heading, match.end()):
             return type_
     return None
 

@@ -15,6 +15,8 @@ from dossier.extract.deterministic.headings import ID_PATTERN
 from dossier.extract.deterministic.markdown import ParsedDoc
 from dossier.extract.deterministic.names import (
     STOPWORDS,
+    is_admonition,
+    mask_non_prose,
     split_term_alias,
 )
 from dossier.extract.deterministic.shape import LABEL, score_type, title_from_text
@@ -104,13 +106,19 @@ def glossary_line(text: str, *, strict: bool) -> tuple[str, str] | None:
     match = _GLOSS_BOLD.match(text)
     if match and not match.group("term").rstrip().endswith((".", ":")):
         term = strip_markdown(match.group("term")).strip()
-        if term and term.lower() not in STOPWORDS and not is_identifier(term):
-            return term, match.group("def").strip()
+        definition = match.group("def").strip()
+        if (term and term.lower() not in STOPWORDS and not is_identifier(term)
+                and not is_admonition(term)
+                and word_count(mask_non_prose(definition)) >= 2):
+            return term, definition
     if strict:
         return None
     match = _GLOSS_BOLD_COLON.match(text) or _GLOSS_PLAIN.match(text)
     if match:
         term = strip_markdown(match.group("term")).strip()
-        if term and len(term.split()) <= 6 and not is_identifier(term):
-            return term, match.group("def").strip()
+        definition = match.group("def").strip()
+        # "Bad: `User-Agent: x`" shows an example; a definition says something in words
+        if (term and len(term.split()) <= 6 and not is_identifier(term)
+                and not is_admonition(term) and word_count(mask_non_prose(definition)) >= 2):
+            return term, definition
     return None

@@ -158,6 +158,8 @@ def phrases(text: str, lowercase_vocab: frozenset[str]) -> Iterator[Found]:
         name = " ".join(tokens)
         if is_role_phrase(name) and len(tokens) <= 4 and not CAMEL.match(tokens[0]):
             continue
+        if is_label(text, start, end):
+            continue  # "Feature Name: …", "Start Date: …" label a value, they name nothing
         role = None
         if 2 <= len(tokens) <= 3 and all(t[:1].isupper() and t[1:].islower() for t in tokens):
             after = _ROLE_AFTER.match(text[end:])
@@ -189,7 +191,7 @@ def bold_terms(text: str) -> Iterator[Found]:
         following = text[match.end() : match.end() + 1]
         if not inner or inner[-1] in ":.;,!?" or following == ":" or len(inner.split()) > 5:
             continue
-        if inner.lower() in STOPWORDS or is_identifier(inner):
+        if inner.lower() in STOPWORDS or is_identifier(inner) or is_admonition(inner):
             continue
         if not re.search(r"[A-Za-z]", inner):
             continue
@@ -289,3 +291,41 @@ def _looks_like_name(term: str) -> bool:
     capitals = sum(1 for w in words if w[:1].isupper())
     return capitals >= max(1, len(words) - 1) and (len(words) >= 2 or bool(CAMEL.match(term))
                                                    or bool(_ACRONYM.match(term)))
+
+
+#: Text that is never a name: inline code, URLs, e-mail addresses, ``path/file.ext:12``
+#: references and hex colours (``#1F6FEB``).
+_NOT_PROSE = re.compile(
+    r"`[^`\n]*`"
+    r"|\b(?:https?|ftp|file|mailto):[^\s)>\]]+"
+    r"|\b[\w.+-]+@[\w-]+\.[\w.-]+"
+    r"|(?<![\w/])(?:[\w.-]+/)*[\w-]+\.[A-Za-z]{1,5}:\d+(?::\d+)?\b"
+    r"|(?<![\w&])#(?:[0-9A-Fa-f]{8}|[0-9A-Fa-f]{6}|[0-9A-Fa-f]{3})\b"
+)
+
+
+def mask_non_prose(text: str) -> str:
+    """``text`` with code spans, URLs, paths and colours blanked (offsets unchanged)."""
+    if "`" not in text and ":" not in text and "#" not in text and "@" not in text:
+        return text
+    return _NOT_PROSE.sub(lambda m: " " * len(m.group(0)), text)
+
+
+def is_label(text: str, start: int, end: int) -> bool:
+    """Does the name at ``start:end`` open its block as a ``Label:`` (``Feature Name: x``)?"""
+    if text[:start].strip(" \t*_>") != "":
+        return False
+    return text[end:end + 3].lstrip("*_ ").startswith(":")
+
+
+#: Labels a writer puts in bold before a remark ("**Note:**", "**Status:**"): never names.
+ADMONITIONS = frozenset({
+    "note", "notes", "nb", "warning", "caution", "danger", "tip", "hint", "important",
+    "info", "status", "example", "examples", "update", "edit", "tl;dr", "tldr", "see also",
+    "todo", "fixme", "question", "answer", "q", "a",
+})
+
+
+def is_admonition(term: str) -> bool:
+    """``Note``, ``Status``, ``Warning`` …: a label for a remark, not a term it defines."""
+    return term.strip(" *_:.").lower() in ADMONITIONS

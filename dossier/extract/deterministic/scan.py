@@ -31,6 +31,7 @@ from dossier.extract.deterministic.names import (
     alias_pairs,
     bold_terms,
     identifiers,
+    mask_non_prose,
     phrases,
     prose_definition,
 )
@@ -336,7 +337,8 @@ def extract(doc: SourceLike) -> SourceExtraction:
     for block in blocks:
         if block.kind == "header":
             continue
-        btext = block.text
+        # code spans, URLs, paths and colours are never names (same offsets, blanked)
+        btext = mask_non_prose(block.text)
         scope = scope_at(block.start)
         found_ids = list(identifiers(btext))
         for found in found_ids:
@@ -352,9 +354,9 @@ def extract(doc: SourceLike) -> SourceExtraction:
         pairs.update(alias_pairs(btext, found_ids + found_phrases + found_acronyms))
         if block.kind in ("row", "header"):
             continue
-        if not _MAYBE_DEFINITION.search(btext):
+        if not _MAYBE_DEFINITION.search(block.text):
             continue
-        for sentence_start, sentence in _sentences(btext):
+        for sentence_start, sentence in _sentences(block.text):
             result = prose_definition(sentence)
             if result is not None:
                 term, definition, strength = result
