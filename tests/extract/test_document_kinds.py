@@ -100,3 +100,12 @@ def test_a_heading_recurring_across_documents_is_a_slot_not_a_concept() -> None:
         (own,) = _by_title(concepts, f"Plan {topic}")
         assert f"The {topic} service moves behind a queue" in own.body
         assert len({s.source_id for s in own.sources}) == 1
+
+
+def test_a_recognised_meeting_is_titled_by_its_meeting_part() -> None:
+    text = ("# Project Kestrel - Steering Committee Meeting, 12 March 2024\n\n"
+            "Attendees: Ann Lee, Bo Chan\n\n- Budget reviewed.\n"
+            "- Decision: Adopt the weekly cut-over rehearsal\n")
+    meeting = [c for c in run([make_doc("steer", text)]) if c.type == "Meeting"]
+    assert [c.title for c in meeting] == ["Steering Committee Meeting, 12 March 2024"]
+    assert "Project Kestrel - Steering Committee Meeting, 12 March 2024" in meeting[0].aliases

@@ -20,6 +20,7 @@ from pathlib import PurePosixPath
 import yaml
 
 from dossier.extract.deterministic import cues
+from dossier.extract.deterministic.headings import specific_title
 from dossier.extract.deterministic.markdown import ParsedDoc
 from dossier.extract.deterministic.shape import render_lines
 from dossier.extract.model import Unit
@@ -310,8 +311,9 @@ def _decision_record(doc: ParsedDoc, title: str, number: int | None,
 def _meeting(doc: ParsedDoc, title: str, path: str, keys: dict[str, int], n: int) -> Shape:
     parts = PurePosixPath(path.replace("\\", "/")).parts
     date = _DATE.search(title)
-    meeting_title = title
-    aliases: list[str] = []
+    # "Project X - Steering Committee Meeting, 12 March": the meeting part, full as alias
+    meeting_title, specific_aliases = specific_title(title, MEETING)
+    aliases: list[str] = list(specific_aliases)
     if _DATE_ONLY.match(title) and date:
         folder = parts[-2] if len(parts) >= 2 else ""
         series = _humanize(folder) if folder and not folder.isdigit() else "Meeting"
