@@ -9,6 +9,7 @@ handed to uvicorn is the one that was checked.
 
 from __future__ import annotations
 
+import os
 import socket
 
 from dossier.serve.errors import ListenError
@@ -27,4 +28,5 @@ def open_listener(config: HttpConfig) -> socket.socket:
     try:
         return socket.create_server(address, family=family)
     except OSError as exc:
-        raise ListenError(f"cannot listen on {config.address}: {exc.strerror or exc}") from None
+        reason = os.strerror(exc.errno) if exc.errno else str(exc)
+        raise ListenError(f"cannot listen on {config.address}: {reason}") from None
