@@ -9,7 +9,7 @@ stderr.  The serve layer (LanceDB, the mcp SDK) is imported inside each command.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.markup import escape
@@ -116,6 +116,7 @@ def serve_mcp(
             "--max-sessions",
             min=1,
             show_default=False,
+            # the defaults are stated, not imported: dossier.serve is too slow to load for --help
             help="Open sessions allowed per client address (default 16); more get HTTP 429.",
         ),
     ] = None,
@@ -136,17 +137,18 @@ def serve_mcp(
     if transport not in ("stdio", "streamable-http"):
         raise UsageError(f"--transport must be 'stdio' or 'streamable-http', not {transport!r}")
     from dossier.serve import HttpConfig, run_server
+    from dossier.serve.httpconfig import DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_SESSIONS
 
     http: HttpConfig | None = None
     if transport == "streamable-http":
-        limits: dict[str, Any] = {"max_sessions": max_sessions, "idle_timeout": idle_timeout}
         http = HttpConfig(
             host=host,
             port=port,
             token=token,
             allow_hosts=tuple(allow_host or ()),
             allow_origins=tuple(allow_origin or ()),
-            **{key: value for key, value in limits.items() if value is not None},
+            max_sessions=DEFAULT_MAX_SESSIONS if max_sessions is None else max_sessions,
+            idle_timeout=DEFAULT_IDLE_TIMEOUT if idle_timeout is None else idle_timeout,
         )
     ctx = _tenant(client_id, root)
 

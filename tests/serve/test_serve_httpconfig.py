@@ -7,8 +7,11 @@ here are the cases no test may bind a real server for (IPv6, addresses beyond 12
 from __future__ import annotations
 
 import pytest
+from typer.testing import CliRunner
 
+from dossier.cli import app
 from dossier.serve import HttpConfig, HttpConfigError
+from dossier.serve.httpconfig import DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_SESSIONS, TOKEN_ENV
 
 TOKEN = "dossier-test-token-0123456789abcdef"
 
@@ -53,3 +56,13 @@ def test_the_token_never_shows() -> None:
     with pytest.raises(HttpConfigError) as caught:
         HttpConfig(token="short secret")
     assert "short secret" not in str(caught.value)
+
+
+def test_cli_help_states_the_real_defaults() -> None:
+    # serve-mcp states the defaults in its help without importing dossier.serve (start-up cost).
+    shown = CliRunner().invoke(app, ["serve-mcp", "--help"], env={"COLUMNS": "400"})
+    assert shown.exit_code == 0
+    text = " ".join(shown.output.split())
+    assert f"(default {DEFAULT_MAX_SESSIONS})" in text
+    assert f"(default {DEFAULT_IDLE_TIMEOUT:g})" in text
+    assert f"[env var: {TOKEN_ENV}]" in text
