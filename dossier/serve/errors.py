@@ -26,3 +26,11 @@ class SemanticUnavailableError(ServeError, UsageError):
 
 class IndexUnavailableError(ServeError):
     """The search index could not be opened or rebuilt (disk full, permissions)."""
+
+
+class HttpConfigError(ServeError, UsageError):
+    """The HTTP server options are unsafe or malformed (no token off loopback, bad host...)."""
+
+
+class ListenError(ServeError):
+    """The HTTP server could not listen on its address (port busy, address not on this host)."""
