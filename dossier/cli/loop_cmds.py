@@ -46,6 +46,7 @@ def _summary_row(record: RunRecord) -> dict[str, Any]:
         "sources": counts.sources,
         "skipped": [s.model_dump() for s in record.skipped],
         "protected": [p.model_dump() for p in record.protected],
+        "dropped": [d.model_dump() for d in record.dropped],
         "missing_locations": record.missing_locations,
         "commit": record.commit,
         "stages": [s.model_dump() for s in record.stages],
@@ -81,8 +82,13 @@ def _print_summary(records: list[RunRecord]) -> None:
             console.print(f"[yellow]missing source location[/] {record.client_id}: {missing}")
         for change in record.protected:
             console.print(
-                f"[cyan]kept human/foreign concept[/] {record.client_id}: "
+                f"[cyan]kept human/foreign/edited concept[/] {record.client_id}: "
                 f"{change.concept_id} — {change.reason}"
+            )
+        for dropped in record.dropped:
+            console.print(
+                f"[yellow]dropped proposed concept[/] {record.client_id}: "
+                f"{dropped.concept_id} — {dropped.reason}"
             )
         if not _ok(record):
             console.print(f"[red]failed[/] {record.client_id}: {record.message}")
