@@ -167,3 +167,25 @@ def test_failed_iteration_puts_back_the_tree_it_found(tmp_path: Path) -> None:
     assert row["status"] == "committed", row["message"]
     assert any("sys-100" in i for i in bundle.concept_ids())
     assert edited.read_bytes() == before[edited]
+
+
+def test_suffixed_ids_never_collide_with_a_concept_of_that_name() -> None:
+    """Two "Foo" and one "Foo 2": the second Foo must not take "Foo 2"'s id (or overwrite it)."""
+    from dossier.extract import cues
+    from dossier.extract.consolidate import Component, assign_ids
+
+    def comp(title: str, key: str, type_: str = cues.TOPIC) -> Component:
+        return Component(keys=[key], units=[], identifiers=[], forms={}, title=title, type=type_)
+
+    comps = [comp("Foo", "foo a"), comp("Foo", "foo b"), comp("Foo 2", "foo 2"),
+             comp("Index", "index"), comp("Log", "log", cues.GLOSSARY)]
+    assign_ids(comps, {})
+    ids = [c.concept_id for c in comps]
+    assert len(set(ids)) == len(ids)
+    assert ids[2] == "topics/foo-2"
+    assert set(ids[:2]) == {"topics/foo", "topics/foo-3"}
+    assert ids[3] == "topics/index-topic" and ids[4] == "glossary/log-glossary-term"
+    again = [comp("Foo", "foo a"), comp("Foo", "foo b"), comp("Foo 2", "foo 2"),
+             comp("Index", "index"), comp("Log", "log", cues.GLOSSARY)]
+    assign_ids(again, {})
+    assert [c.concept_id for c in again] == ids
