@@ -46,6 +46,7 @@ def _summary_row(record: RunRecord) -> dict[str, Any]:
         "sources": counts.sources,
         "skipped": [s.model_dump() for s in record.skipped],
         "protected": [p.model_dump() for p in record.protected],
+        "dropped": [d.model_dump() for d in record.dropped],
         "missing_locations": record.missing_locations,
         "commit": record.commit,
         "stages": [s.model_dump() for s in record.stages],
@@ -82,8 +83,11 @@ def _print_summary(records: list[RunRecord]) -> None:
             console.print(styled("missing source location", "yellow"),
                           f"{record.client_id}: {missing}")
         for change in record.protected:
-            console.print(styled("kept human/foreign concept", "cyan"),
+            console.print(styled("kept human/foreign/edited concept", "cyan"),
                           f"{record.client_id}: {change.concept_id} — {change.reason}")
+        for dropped in record.dropped:
+            console.print(styled("dropped proposed concept", "yellow"),
+                          f"{record.client_id}: {dropped.concept_id} — {dropped.reason}")
         if not _ok(record):
             console.print(styled("failed", "red"), f"{record.client_id}: {record.message}")
 

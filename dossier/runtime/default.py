@@ -27,7 +27,9 @@ from dossier.okf.validate import validate_bundle, validate_concepts
 from dossier.runtime.bundle_sync import sync_bundle
 from dossier.runtime.concept_facts import FactsCache
 from dossier.runtime.extract_stage import ExtractionRunner
+from dossier.runtime.ledger import Ledger
 from dossier.runtime.orchestrator import LoopOptions
+from dossier.runtime.preimage import Preimage
 from dossier.runtime.records import (
     Counts,
     InputRecord,
@@ -104,7 +106,6 @@ class DefaultOrchestrator:
                 max_bytes=manifest.max_source_bytes,
                 verify_hashes=options.verify_hashes,
             )
-            apply_scan(scan, ctx.sources_dir, ctx.cache_dir)
             record.skipped = [SkipRecord(path=s.path, reason=s.reason) for s in scan.skipped]
             record.missing_locations = list(scan.missing_locations)
             record.inputs = _inputs(scan)
@@ -120,11 +121,38 @@ class DefaultOrchestrator:
             and last == LoopState(head=head or "", extractor=runner.label)
             and not repo.is_dirty()
         ):
+            apply_scan(scan, ctx.sources_dir, ctx.cache_dir)  # writes no tracked file
             record.status = "up-to-date"
             record.message = "up to date"
             record.counts = Counts(sources=len(scan.unchanged))
             return
 
+        # From the first write on, a failure puts the tree back as this run found it
+        # (a person's uncommitted work included), so nothing half-learned is served.
+        preimage = Preimage(ctx).take()
+        try:
+            apply_scan(scan, ctx.sources_dir, ctx.cache_dir)
+            self._learn(ctx, options, runner, record, repo, scan, head)
+        except Exception:
+            if repo.head() == head:  # not after a commit landed: that tree is the new one
+                with _stage(record, options, "restore") as note:
+                    restored = preimage.restore()
+                    note(f"{len(restored)} files put back as this run found them")
+            raise
+        finally:
+            preimage.discard()
+
+    def _learn(
+        self,
+        ctx: TenantContext,
+        options: LoopOptions,
+        runner: ExtractionRunner,
+        record: RunRecord,
+        repo: TenantRepo,
+        scan: ScanResult,
+        head: str | None,
+    ) -> None:
+        """Extract, apply, validate and commit (or find nothing to commit)."""
         with _stage(record, options, "extract") as note:
             documents = list(iter_snapshots(ctx.sources_dir))
             proposals = runner.propose(documents)
@@ -139,9 +167,11 @@ class DefaultOrchestrator:
                 proposals,
                 now=now,
                 with_generated_at=runner.with_generated_at,
+                ledger=Ledger(ctx, repo),
                 facts=facts,
             )
             record.protected = sync.protected
+            record.dropped = sync.dropped
             changes = bundle_changes(repo)
             concepts = bundle.tree().concepts
             if changes.total:
@@ -155,13 +185,15 @@ class DefaultOrchestrator:
                     [changes.log_entry(len(documents))],
                 )
             facts.save(set(concepts))
-            note(f"+{changes.added} ~{changes.updated} -{changes.removed} concepts")
+            note(f"+{changes.added} ~{changes.updated} -{changes.removed} concepts"
+                 + (f", {len(sync.dropped)} proposals dropped" if sync.dropped else ""))
 
         with _stage(record, options, "validate") as note:
             # HEAD's bundle passed this check when it was committed; only concept files
             # that differ from it (and every index.md / log.md) can bring an error.
+            # The files this run wrote were checked before they were written.
             report = (
-                validate_concepts(ctx.bundle_dir, changes.present)
+                validate_concepts(ctx.bundle_dir, changes.present - set(sync.written))
                 if head is not None
                 else validate_bundle(ctx.bundle_dir)
             )

@@ -1,10 +1,11 @@
 """The run record: what one loop iteration did, committed beside the knowledge.
 
 A run record is the per-iteration audit trail (stages with timings, inputs with
-hashes, counts, skips and why, concepts a human owns that the machine wanted to
-change).  It lives at ``runs/<run_id>.json`` in the tenant repository and lands in
-the same commit as the bundle changes it describes, so history and record can
-never disagree.  The shape is versioned by ``schema_version``.
+hashes, counts, skips and why, concepts a human owns or edited that the machine
+wanted to change, proposals dropped as invalid).  It lives at
+``runs/<run_id>.json`` in the tenant repository and lands in the same commit as
+the bundle changes it describes, so history and record can never disagree.
+The shape is versioned by ``schema_version``.
 """
 
 from __future__ import annotations
@@ -55,6 +56,18 @@ class ProtectedChange(BaseModel):
     proposed_description: str | None = None
 
 
+class DroppedConcept(BaseModel):
+    """A proposed concept the loop did not write because it failed a check.
+
+    One bad proposal (an id that cannot be a file, a document that would not
+    validate) costs that concept, not the iteration: the rest is committed.
+    """
+
+    concept_id: str
+    reason: str
+    proposed_title: str | None = None
+
+
 class Counts(BaseModel):
     """Concept changes and source totals for the iteration."""
 
@@ -82,6 +95,7 @@ class RunRecord(BaseModel):
     counts: Counts = Field(default_factory=Counts)
     skipped: list[SkipRecord] = Field(default_factory=list)
     protected: list[ProtectedChange] = Field(default_factory=list)
+    dropped: list[DroppedConcept] = Field(default_factory=list)
     missing_locations: list[str] = Field(default_factory=list)
     errors: list[str] = Field(default_factory=list)
     commit: str | None = None
