@@ -12,7 +12,7 @@ import sys
 import typer
 
 from dossier import __version__
-from dossier.cli import loop_cmds, okf_cmds, serve_cmds, tenant_cmds
+from dossier.cli import eval_cmds, loop_cmds, okf_cmds, serve_cmds, tenant_cmds
 from dossier.cli.output import print_error
 from dossier.errors import DossierError
 
@@ -46,7 +46,7 @@ def _root(
     """Dossier: per-tenant, git-backed OKF knowledge."""
 
 
-for _module in (okf_cmds, tenant_cmds, loop_cmds, serve_cmds):
+for _module in (okf_cmds, tenant_cmds, loop_cmds, serve_cmds, eval_cmds):
     _module.register(app)
 
 
