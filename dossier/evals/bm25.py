@@ -56,10 +56,13 @@ class BM25:
 
     def score(self, query: str, doc: int) -> float:
         """BM25 of document ``doc`` for ``query`` (each distinct query word counts once)."""
+        return self._score(set(tokenize(query)), doc)
+
+    def _score(self, words: set[str], doc: int) -> float:
         tf = self._tf[doc]
         norm = self.k1 * (1.0 - self.b + self.b * self._len[doc] / self._avg) if self._avg else 0
         total = 0.0
-        for word in set(tokenize(query)):
+        for word in words:
             freq = tf.get(word, 0)
             if freq:
                 total += self._idf[word] * freq * (self.k1 + 1.0) / (freq + norm)
@@ -67,10 +70,11 @@ class BM25:
 
     def search(self, query: str, limit: int) -> list[Scored]:
         """The ``limit`` best documents with a positive score; ties in corpus order."""
+        words = set(tokenize(query))
         candidates: set[int] = set()
-        for word in set(tokenize(query)):
+        for word in words:
             candidates.update(self._postings.get(word, ()))
-        scored = [Scored(doc, self.score(query, doc)) for doc in candidates]
+        scored = [Scored(doc, self._score(words, doc)) for doc in candidates]
         scored = [s for s in scored if s.score > 0]
         scored.sort(key=lambda s: (-s.score, s.doc))
         return scored[:limit]

@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from functools import lru_cache
 from typing import Any
 
 import yaml
@@ -27,11 +28,13 @@ from dossier.extract.text import fold
 _LINES = re.compile(r"^\s*(\d+)\s*(?:-\s*(\d+))?\s*$")
 
 
+@lru_cache(maxsize=65536)
 def match_key(name: str) -> str:
     """Case-, whitespace- and punctuation-insensitive form used for matching names."""
     return " ".join(re.sub(r"[^0-9a-z]+", " ", fold(name).lower()).split())
 
 
+@lru_cache(maxsize=65536)
 def singular_key(name: str) -> str:
     """``match_key`` with a trailing plural dropped ("Dock Doors" ~ "Dock Door")."""
     key = match_key(name)
