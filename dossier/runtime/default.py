@@ -27,6 +27,8 @@ from dossier.okf.validate import validate_bundle, validate_concepts
 from dossier.runtime.bundle_sync import sync_bundle
 from dossier.runtime.concept_facts import FactsCache
 from dossier.runtime.extract_stage import ExtractionRunner
+from dossier.runtime.gate import Quality
+from dossier.runtime.gate import prepare as prepare_quality
 from dossier.runtime.ledger import Ledger
 from dossier.runtime.orchestrator import LoopOptions
 from dossier.runtime.preimage import Preimage
@@ -96,6 +98,7 @@ class DefaultOrchestrator:
         repo.recover()
         manifest = load_manifest(ctx)
         reset_loop_bookkeeping(ctx, repo)
+        quality = prepare_quality(ctx, repo, manifest, options.gate)
 
         with _stage(record, options, "ingest") as note:
             locations = [Path(p) for p in manifest.source_paths()]
@@ -132,7 +135,7 @@ class DefaultOrchestrator:
         preimage = Preimage(ctx).take()
         try:
             apply_scan(scan, ctx.sources_dir, ctx.cache_dir)
-            self._learn(ctx, options, runner, record, repo, scan, head)
+            self._learn(ctx, options, runner, record, repo, scan, head, quality)
         except Exception:
             if repo.head() == head:  # not after a commit landed: that tree is the new one
                 with _stage(record, options, "restore") as note:
@@ -151,8 +154,9 @@ class DefaultOrchestrator:
         repo: TenantRepo,
         scan: ScanResult,
         head: str | None,
+        quality: Quality | None,
     ) -> None:
-        """Extract, apply, validate and commit (or find nothing to commit)."""
+        """Extract, apply, validate, evaluate and commit (or find nothing to commit)."""
         with _stage(record, options, "extract") as note:
             documents = list(iter_snapshots(ctx.sources_dir))
             proposals = runner.propose(documents)
@@ -212,12 +216,33 @@ class DefaultOrchestrator:
             unchanged=max(0, len(proposals) - changes.added - changes.updated),
             sources=len(documents),
         )
+        nothing_changed = not changes.total and not scan.has_changes and not repo.is_dirty()
+        missed: list[str] = []
+        if quality is not None and not nothing_changed:
+            with _stage(record, options, "eval") as note:
+                missed = quality.evaluate(record)
+                note(f"{len(missed)} bar(s) missed" if quality.gated else "figures recorded")
         with _stage(record, options, "commit") as note:
-            if not changes.total and not scan.has_changes and not repo.is_dirty():
+            if nothing_changed:
                 record.status = "up-to-date"
                 record.message = "up to date"
                 note("nothing to commit")
                 write_state(ctx, LoopState(head=repo.head() or "", extractor=runner.label))
+                return
+            trailers = {
+                RUN_ID_TRAILER: record.run_id,
+                "Dossier-Orchestrator": self.name,
+                "Dossier-Extractor": runner.label,
+                "Dossier-Sources": str(len(documents)),
+            }
+            if quality is not None and missed:
+                record.status = "rejected"
+                record.message = "rejected by the eval gate: " + "; ".join(missed)
+                ctx.runs_dir.mkdir(exist_ok=True)
+                record.finished_at = utc_now_iso()
+                record.write(ctx.runs_dir / f"{record.run_id}.json")
+                record.commit = quality.reject(record, trailers)
+                note(f"rejected to dossier/rejected/{record.run_id}")
                 return
             record.status = "committed"
             record.message = (
@@ -227,15 +252,7 @@ class DefaultOrchestrator:
             ctx.runs_dir.mkdir(exist_ok=True)
             record.finished_at = utc_now_iso()
             record.write(ctx.runs_dir / f"{record.run_id}.json")
-            sha = repo.commit_all(
-                f"dossier: loop {record.run_id} ({record.message})",
-                {
-                    RUN_ID_TRAILER: record.run_id,
-                    "Dossier-Orchestrator": self.name,
-                    "Dossier-Extractor": runner.label,
-                    "Dossier-Sources": str(len(documents)),
-                },
-            )
+            sha = repo.commit_all(f"dossier: loop {record.run_id} ({record.message})", trailers)
             record.commit = sha
             write_state(ctx, LoopState(head=sha or repo.head() or "", extractor=runner.label))
             note(f"commit {sha[:12] if sha else '-'}")

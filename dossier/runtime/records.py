@@ -18,7 +18,7 @@ from pydantic import BaseModel, Field
 
 from dossier.fsutil import atomic_write_text
 
-RunStatus = Literal["committed", "up-to-date", "failed"]
+RunStatus = Literal["committed", "up-to-date", "failed", "rejected"]
 
 RUN_RECORD_SCHEMA_VERSION = 1
 
@@ -78,6 +78,15 @@ class Counts(BaseModel):
     sources: int = 0
 
 
+class EvalFigures(BaseModel):
+    """The eval of the bundle this iteration committed (or was rejected with)."""
+
+    gold: str = Field(description="The gold file measured against, relative to the tenant.")
+    gold_sha256: str = ""
+    metrics: dict[str, float | None] = Field(default_factory=dict)
+    failures: list[str] = Field(default_factory=list, description="Gate bars missed.")
+
+
 class RunRecord(BaseModel):
     """Everything a person needs to audit one loop iteration."""
 
@@ -98,11 +107,14 @@ class RunRecord(BaseModel):
     dropped: list[DroppedConcept] = Field(default_factory=list)
     missing_locations: list[str] = Field(default_factory=list)
     errors: list[str] = Field(default_factory=list)
+    evals: EvalFigures | None = None
     commit: str | None = None
 
     def to_json(self) -> str:
         """Deterministic JSON (sorted keys, 2-space indent, trailing newline)."""
         data = self.model_dump(mode="json", exclude={"commit"})
+        if data.get("evals") is None:
+            data.pop("evals", None)  # records of tenants without a gold set stay unchanged
         return json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
     def write(self, path: Path) -> None:
