@@ -18,15 +18,15 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from pathlib import Path
 
 from dossier.errors import DossierError
-from dossier.ingest import ScanResult, apply_scan, iter_snapshots, scan_sources
+from dossier.ingest import ScanResult, apply_scan, iter_snapshots
 from dossier.okf import Bundle, append_log, generate_indexes
 from dossier.okf.validate import validate_bundle, validate_concepts
 from dossier.runtime.bundle_sync import sync_bundle
 from dossier.runtime.concept_facts import FactsCache
 from dossier.runtime.extract_stage import ExtractionRunner
+from dossier.runtime.ingest_sources import scan_tenant_sources
 from dossier.runtime.orchestrator import LoopOptions
 from dossier.runtime.records import (
     Counts,
@@ -96,14 +96,7 @@ class DefaultOrchestrator:
         reset_loop_bookkeeping(ctx, repo)
 
         with _stage(record, options, "ingest") as note:
-            locations = [Path(p) for p in manifest.source_paths()]
-            scan = scan_sources(
-                locations,
-                ctx.sources_dir,
-                ctx.cache_dir,
-                max_bytes=manifest.max_source_bytes,
-                verify_hashes=options.verify_hashes,
-            )
+            scan = scan_tenant_sources(ctx, manifest, verify_hashes=options.verify_hashes)
             apply_scan(scan, ctx.sources_dir, ctx.cache_dir)
             record.skipped = [SkipRecord(path=s.path, reason=s.reason) for s in scan.skipped]
             record.missing_locations = list(scan.missing_locations)
