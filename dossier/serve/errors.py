@@ -26,3 +26,11 @@ class SemanticUnavailableError(ServeError, UsageError):
 
 class IndexUnavailableError(ServeError):
     """The search index could not be opened or rebuilt (disk full, permissions)."""
+
+
+class QueryFailedError(ServeError):
+    """The index is healthy but the search engine refused this one request.
+
+    Raised instead of rebuilding: a request cannot damage the index, so a rebuild
+    would only cost time (docs/search.md, "A query never rebuilds the index").
+    """
