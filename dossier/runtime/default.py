@@ -18,10 +18,9 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from pathlib import Path
 
 from dossier.errors import DossierError
-from dossier.ingest import ScanResult, apply_scan, iter_snapshots, scan_sources
+from dossier.ingest import ScanResult, apply_scan, iter_snapshots
 from dossier.okf import Bundle, append_log, generate_indexes
 from dossier.okf.validate import validate_bundle, validate_concepts
 from dossier.runtime.bundle_sync import sync_bundle
@@ -29,6 +28,7 @@ from dossier.runtime.concept_facts import FactsCache
 from dossier.runtime.extract_stage import ExtractionRunner
 from dossier.runtime.gate import Quality
 from dossier.runtime.gate import prepare as prepare_quality
+from dossier.runtime.ingest_sources import scan_tenant_sources
 from dossier.runtime.ledger import Ledger
 from dossier.runtime.orchestrator import LoopOptions
 from dossier.runtime.preimage import Preimage
@@ -101,14 +101,7 @@ class DefaultOrchestrator:
         quality = prepare_quality(ctx, repo, manifest, options.gate)
 
         with _stage(record, options, "ingest") as note:
-            locations = [Path(p) for p in manifest.source_paths()]
-            scan = scan_sources(
-                locations,
-                ctx.sources_dir,
-                ctx.cache_dir,
-                max_bytes=manifest.max_source_bytes,
-                verify_hashes=options.verify_hashes,
-            )
+            scan = scan_tenant_sources(ctx, manifest, verify_hashes=options.verify_hashes)
             record.skipped = [SkipRecord(path=s.path, reason=s.reason) for s in scan.skipped]
             record.missing_locations = list(scan.missing_locations)
             record.inputs = _inputs(scan)

@@ -34,3 +34,11 @@ class HttpConfigError(ServeError, UsageError):
 
 class ListenError(ServeError):
     """The HTTP server could not listen on its address (port busy, address not on this host)."""
+
+
+class QueryFailedError(ServeError):
+    """The index is healthy but the search engine refused this one request.
+
+    Raised instead of rebuilding: a request cannot damage the index, so a rebuild
+    would only cost time (docs/search.md, "A query never rebuilds the index").
+    """

@@ -36,7 +36,7 @@ from typing import Any, TypeVar
 
 from dossier.okf import Bundle, InvalidConceptIdError, validate_concept_id
 from dossier.okf.walk import walk_bundle
-from dossier.serve.errors import IndexUnavailableError
+from dossier.serve.errors import IndexUnavailableError, QueryFailedError
 from dossier.serve.gitstate import bundle_changes, read_head
 from dossier.serve.index_meta import (
     META_NAME,
@@ -50,6 +50,7 @@ from dossier.serve.lance import (
     concept_schema,
     in_clause,
     lancedb_module,
+    match_query,
     sql_str,
     write_lock,
 )
@@ -434,7 +435,11 @@ class SearchIndex:
         """Run ``fn(table)`` on a current index; a LanceDB failure reopens, then rebuilds.
 
         A reader can fail when another process pruned the version it had open
-        (reopen fixes it) or when the files are damaged (rebuild fixes it).
+        (reopen fixes it) or when the files are damaged (rebuild fixes it).  It can
+        also fail because of what it asked: then the index is healthy, and
+        rebuilding it would cost seconds to minutes and change nothing.  So before
+        rebuilding, :meth:`_healthy` probes the table; a healthy table turns the
+        failure into a :class:`QueryFailedError` and leaves the index alone.
         """
         self.ensure_current()
         try:
@@ -450,9 +455,31 @@ class SearchIndex:
                 self._open(meta)
                 return fn(self._table)
             except Exception as second:
+                if meta is not None and self._healthy():
+                    raise QueryFailedError(
+                        f"the search engine could not run this request ({second}); "
+                        "the index is intact"
+                    ) from None
                 log.warning("search index still unreadable (%s); rebuilding", second)
             self.rebuild()
             return fn(self._table)
+
+    def _healthy(self) -> bool:
+        """True when the open table answers a full scan and a full-text query.
+
+        Reads every data file's rows (``count_rows`` and a scan of ``id``) and the
+        full-text index, so damaged files fail here just as they fail a search.
+        """
+        try:
+            table = self._table
+            if table is None:
+                return False
+            table.count_rows()
+            table.search().select(["id"]).limit(None).to_arrow()
+            table.search(match_query("probe"), query_type="fts").select(["id"]).limit(1).to_list()
+        except Exception:
+            return False
+        return True
 
     def meta(self) -> IndexMeta:
         """The index state after :meth:`ensure_current`."""
@@ -503,8 +530,15 @@ class SearchIndex:
         return self.read(run)
 
     def fts(self, query: str, limit: int, where: str | None) -> list[dict[str, Any]]:
-        """BM25 candidates (summary columns, body text and ``_score``), best first."""
+        """BM25 candidates (summary columns, body text and ``_score``), best first.
+
+        The query goes to LanceDB as a ``MatchQuery`` (its words, OR-ed), never as a
+        string: a string is parsed by LanceDB, and a quoted phrase then needs token
+        positions this index does not keep, so ``"proof of delivery"`` failed.
+        Quotes, ``AND``/``OR``/``NOT``, ``*``, ``:`` and the like are plain text here.
+        """
         columns = [*SUMMARY_COLUMNS, "text", "body_offset", "_score"]
+        match = match_query(query)
 
         def run(table: Any) -> list[dict[str, Any]]:
             inner = getattr(table, "_table", None)  # the AsyncTable the sync table wraps
@@ -517,7 +551,7 @@ class SearchIndex:
                 loop: Any = background_loop.LOOP
 
                 async def fetch() -> list[dict[str, Any]]:
-                    builder = inner.query().nearest_to_text(query, columns="text")
+                    builder = inner.query().nearest_to_text(match)
                     builder = builder.select(columns).limit(limit)
                     if where:
                         builder = builder.where(where)
@@ -526,7 +560,7 @@ class SearchIndex:
 
                 result: list[dict[str, Any]] = loop.run(fetch())
                 return result
-            builder = table.search(query, query_type="fts").select(columns).limit(limit)
+            builder = table.search(match, query_type="fts").select(columns).limit(limit)
             if where:
                 builder = builder.where(where, prefilter=True)
             return list(builder.to_list())

@@ -1,9 +1,12 @@
 """Search over a tenant's concepts: the one function the CLI and the MCP tool share.
 
-Keyword mode is BM25 over the index's ``text`` column.  Hybrid mode adds the
-nearest concepts by embedding and fuses both rankings by reciprocal rank.  Either
-way a pool of candidates larger than ``limit`` is re-ordered by the trust, status
-and staleness tie-breakers of :mod:`dossier.serve.ranking` before it is cut.
+Keyword mode is BM25 over the index's ``text`` column.  The query is never parsed
+by LanceDB: its words are matched (quotes, operators and wildcards are plain
+characters), and a hit that holds a "quoted phrase" word for word ranks higher.
+Hybrid mode adds the nearest concepts by embedding and fuses both rankings by
+reciprocal rank.  Either way a pool of candidates larger than ``limit`` is
+re-ordered by the trust, status and staleness tie-breakers of
+:mod:`dossier.serve.ranking` before it is cut.
 """
 
 from __future__ import annotations
@@ -18,7 +21,13 @@ from dossier.serve.errors import InvalidArgumentError
 from dossier.serve.index import SUMMARY_COLUMNS, SearchIndex
 from dossier.serve.lance import filter_clause
 from dossier.serve.models import SearchHit, SearchResults
-from dossier.serve.ranking import reciprocal_rank_fusion, tie_breaker, title_factor
+from dossier.serve.ranking import (
+    phrase_factor,
+    quoted_phrases,
+    reciprocal_rank_fusion,
+    tie_breaker,
+    title_factor,
+)
 from dossier.serve.snippet import make_snippet, term_pattern
 from dossier.tenancy import TenantContext
 
@@ -70,12 +79,15 @@ def _hit(
     )
 
 
-def _adjusted(row: dict[str, Any], base: float, now: float, query: str = "") -> float:
+def _adjusted(
+    row: dict[str, Any], base: float, now: float, query: str = "", phrases: Sequence[str] = ()
+) -> float:
     stale_after = row.get("stale_after")
     stale = stale_after is not None and now >= float(stale_after)
     factor = tie_breaker(
         row.get("trust_tier") or "unverified", row.get("status") or "stable", stale
     )
+    factor *= phrase_factor(phrases, row.get("text") or "")
     return base * factor * title_factor(query, row.get("title") or "")
 
 
@@ -117,8 +129,9 @@ def search_index(
     now = time.time()
     candidates = index.fts(query, pool, where)
     rows = {row["id"]: row for row in candidates}
+    phrases = quoted_phrases(query)
     keyword = _ranked(
-        [(_adjusted(row, float(row["_score"]), now, query), row) for row in candidates]
+        [(_adjusted(row, float(row["_score"]), now, query, phrases), row) for row in candidates]
     )
     if embedder is None:
         scored = keyword

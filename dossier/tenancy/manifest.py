@@ -24,6 +24,10 @@ from dossier.tenancy.ids import validate_client_id
 
 CURRENT_SCHEMA_VERSION: Final = 1
 DEFAULT_MAX_SOURCE_BYTES = 5 * 1024 * 1024
+#: Bounds on decoding one file (what a DOCX/PDF may inflate to, how long it may take);
+#: the ingest layer reads them from here (docs/ingest.md, "Bounds on decoding").
+DEFAULT_MAX_EXPANDED_BYTES = 64 * 1024 * 1024
+DEFAULT_MAX_DECODE_SECONDS = 60.0
 HEADER = "# Dossier tenant manifest (docs/tenancy.md). Written by dossier; keep it valid YAML.\n"
 
 _SafeLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -139,6 +143,8 @@ class Manifest(BaseModel):
     commit_identity: CommitIdentity
     entity_patterns: list[str] = Field(default_factory=list)
     max_source_bytes: int = Field(default=DEFAULT_MAX_SOURCE_BYTES, gt=0)
+    max_expanded_bytes: int = Field(default=DEFAULT_MAX_EXPANDED_BYTES, gt=0)
+    max_decode_seconds: float = Field(default=DEFAULT_MAX_DECODE_SECONDS, gt=0)
     evals: EvalSettings | None = None
 
     @field_validator("client_id")
