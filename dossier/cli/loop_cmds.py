@@ -47,6 +47,7 @@ def _summary_row(record: RunRecord) -> dict[str, Any]:
         "skipped": [s.model_dump() for s in record.skipped],
         "protected": [p.model_dump() for p in record.protected],
         "missing_locations": record.missing_locations,
+        "refused_locations": [r.model_dump() for r in record.refused_locations],
         "commit": record.commit,
         "stages": [s.model_dump() for s in record.stages],
         "errors": record.errors,
@@ -79,6 +80,12 @@ def _print_summary(records: list[RunRecord]) -> None:
             console.print(f"[yellow]skipped[/] {record.client_id}: {skip.path} — {skip.reason}")
         for missing in record.missing_locations:
             console.print(f"[yellow]missing source location[/] {record.client_id}: {missing}")
+        for refused in record.refused_locations:
+            console.print(
+                f"[red]refused source location[/] {record.client_id}: {refused.path} — "
+                f"{refused.reason}; nothing was read from it",
+                markup=True,
+            )
         for change in record.protected:
             console.print(
                 f"[cyan]kept human/foreign concept[/] {record.client_id}: "
@@ -214,6 +221,9 @@ def ingest(
     )
     for path, reason in result.skipped:
         console.print(f"[yellow]skipped[/] {path} — {reason}")
+    for path, reason in result.refused_locations:
+        console.print(f"[red]refused source location[/] {path} — {reason}; nothing was read "
+                      "from it")
     console.print("next: dossier run-loop " + ctx.client_id)
 
 
