@@ -257,6 +257,7 @@ def _stage(
 def _keep_failed_record(ctx: TenantContext, record: RunRecord) -> None:
     """A failed run commits nothing; keep its record in the gitignored cache for diagnosis."""
     try:
-        record.write(ctx.cache_path("failed-runs", f"{record.run_id}.json"))
+        target = ctx.cache_path("failed-runs", f"{record.run_id}.json")  # confined at use
+        record.write(target)
     except (OSError, DossierError):
         pass

@@ -13,6 +13,7 @@ GitPython is imported lazily (it costs ~140 ms) so ``dossier --help`` stays fast
 from __future__ import annotations
 
 import os
+import stat
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -237,6 +238,13 @@ def maintenance_due(git_dir: Path) -> bool:
     return packs > GC_AUTO_PACK_LIMIT
 
 
+def _lstat_mode(path: Path) -> int:
+    try:
+        return os.lstat(path).st_mode
+    except OSError:
+        return 0
+
+
 class TenantRepo:
     """The git repository of one tenant.  Callers that mutate hold ``tenant_lock(ctx)``."""
 
@@ -269,8 +277,8 @@ class TenantRepo:
     def commit_all(self, message: str, trailers: dict[str, str] | None = None) -> str | None:
         """Stage what Dossier owns (:meth:`stage_owned`) and commit; the new sha or None.
 
-        None means nothing changed.  Three git processes on the common path (``add``,
-        ``ls-files``, ``commit``); the "nothing
+        None means nothing changed.  Four git processes on the common path (``ls-files
+        -o``, ``add``, ``ls-files -s``, ``commit``); the "nothing
         to commit" case is confirmed with ``diff --cached --quiet`` only after
         ``commit`` declined, and the new sha is read from ``.git`` without a third run.
         ``commit`` would also spawn ``git maintenance run --auto`` every time; that
@@ -307,7 +315,17 @@ class TenantRepo:
         """
         present = [name for name in OWNED_PATHS if os.path.lexists(self.path / name)]
         if present:
-            self.git("add", "-A", "--", *present)
+            # An untracked folder holding a repository is listed as ``dir/``; such a
+            # folder is left out (git would record it as a gitlink, or fail on one
+            # without commits).
+            untracked = self.git("ls-files", "-o", "--directory", "-z", "--exclude-standard",
+                                 "--", *present).stdout
+            nested = [
+                f":(exclude,literal){entry.rstrip('/')}"
+                for entry in untracked.split("\x00")
+                if entry.endswith("/") and os.path.lexists(self.path / entry / ".git")
+            ]
+            self.git("add", "-A", "--", *present, *nested)
         listing = self.git("ls-files", "-s", "-z").stdout
         foreign = [
             entry.partition("\t")[2]
@@ -352,15 +370,32 @@ class TenantRepo:
         found = _parse_log(output.stdout)
         return found if include_all else [it for it in found if it.run_id is not None]
 
-    def is_dirty(self) -> bool:
-        """True when tracked or untracked files differ from HEAD (``.dossier/`` excluded)."""
+    def is_dirty(self, *, everything: bool = False) -> bool:
+        """True when what a commit would stage differs from HEAD.
+
+        By default that is the owned paths (:data:`OWNED_PATHS`), tracked or not: a
+        scratch file a person left in the tenant folder is never committed, so it
+        does not make the loop commit again on every run.  ``everything`` looks at
+        the whole work tree (``.dossier/`` excluded): what ``deprovision`` would lose.
+        """
         self.require_repo()
+        if everything:
+            result = run_git(
+                self.path, "status", "--porcelain", "-z", "--", ".", ":(exclude).dossier",
+                extra_env={"GIT_OPTIONAL_LOCKS": "0"},
+            )
+            return bool(result.stdout.strip("\x00\n "))
+        paths = [f":(literal){name}" for name in OWNED_PATHS]
         result = run_git(
-            self.path,
-            "status", "--porcelain", "-z", "--", ".", ":(exclude).dossier",
-            extra_env={"GIT_OPTIONAL_LOCKS": "0"},
+            self.path, "status", "--porcelain", "-z", "--untracked-files=all", "--no-renames",
+            "--", *paths, extra_env={"GIT_OPTIONAL_LOCKS": "0"},
         )
-        return bool(result.stdout.strip("\x00\n "))
+        for entry in result.stdout.split("\x00"):
+            if len(entry) < 4:
+                continue
+            if entry[:2] != "??" or stat.S_ISREG(_lstat_mode(self.path / entry[3:])):
+                return True  # an untracked symlink or nested repository is never staged
+        return False
 
     def recover(self, min_age: float = 2.0) -> list[Path]:
         """Remove lock files a killed git left behind; return what was removed.

@@ -281,7 +281,7 @@ class Registry:
         with tenant_lock(ctx, self.lock_timeout):
             repo = TenantRepo(ctx)
             repo.recover()
-            if not force and repo.is_dirty():
+            if not force and repo.is_dirty(everything=True):
                 raise TenantDirtyError(
                     f"tenant {client_id} has uncommitted changes (see 'git -C {ctx.path} "
                     "status'); they would not be in the archive. Commit them, or pass "
