@@ -60,7 +60,6 @@ from dossier.ingest.model import (
     snapshot_relpath,
 )
 from dossier.ingest.walk import Candidate, walk_folder
-from dossier.tenancy.sources import location_problem
 
 # Skips that depend only on a file's bytes: safe to remember until its stat changes.
 _CACHEABLE_SKIPS = frozenset(
@@ -201,6 +200,10 @@ class _Scan:
         """Locations the tenancy gate refuses right now (location -> why); never read."""
         if self.workspace is None:
             return {}
+        # Imported here: the tenancy package pulls in pydantic and yaml, which a scan
+        # outside any tenant (evals, benchmarks) does not need.
+        from dossier.tenancy.sources import location_problem
+
         refused: dict[str, str] = {}
         for loc in self.locations:
             problem = location_problem(loc, self.workspace)
