@@ -65,7 +65,7 @@ def clean_all_stale(root: Path) -> list[Path]:
     removed: list[Path] = []
     try:
         entries = list(os.scandir(root))
-    except (FileNotFoundError, NotADirectoryError):
+    except OSError:  # no root yet, not a folder, not readable: the command will say so
         return removed
     for entry in entries:
         if not entry.name.startswith(TEMP_PREFIX):
