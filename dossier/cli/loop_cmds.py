@@ -48,6 +48,7 @@ def _summary_row(record: RunRecord) -> dict[str, Any]:
         "protected": [p.model_dump() for p in record.protected],
         "dropped": [d.model_dump() for d in record.dropped],
         "missing_locations": record.missing_locations,
+        "refused_locations": [r.model_dump() for r in record.refused_locations],
         "commit": record.commit,
         "stages": [s.model_dump() for s in record.stages],
         "errors": record.errors,
@@ -83,6 +84,10 @@ def _print_summary(records: list[RunRecord]) -> None:
         for missing in record.missing_locations:
             console.print(styled("missing source location", "yellow"),
                           f"{record.client_id}: {missing}")
+        for refused in record.refused_locations:
+            console.print(styled("refused source location", "red"),
+                          f"{record.client_id}: {refused.path} — {refused.reason}; "
+                          "nothing was read from it")
         for change in record.protected:
             console.print(styled("kept human/foreign/edited concept", "cyan"),
                           f"{record.client_id}: {change.concept_id} — {change.reason}")
@@ -229,6 +234,9 @@ def ingest(
     )
     for path, reason in result.skipped:
         console.print(styled("skipped", "yellow"), f"{path} — {reason}")
+    for path, reason in result.refused_locations:
+        console.print(styled("refused source location", "red"),
+                      f"{path} — {reason}; nothing was read from it")
     console.print("next: dossier run-loop " + ctx.client_id)
 
 

@@ -38,6 +38,7 @@ from dossier.runtime.records import (
     RunRecord,
     SkipRecord,
     StageTiming,
+    refused_records,
 )
 from dossier.runtime.runid import new_run_id, utc_now_iso
 from dossier.runtime.state import LoopState, read_state, write_state
@@ -104,6 +105,7 @@ class DefaultOrchestrator:
             scan = scan_tenant_sources(ctx, manifest, verify_hashes=options.verify_hashes)
             record.skipped = [SkipRecord(path=s.path, reason=s.reason) for s in scan.skipped]
             record.missing_locations = list(scan.missing_locations)
+            record.refused_locations = refused_records(scan)
             record.inputs = _inputs(scan)
             note(
                 f"{len(scan.new)} new, {len(scan.changed)} changed, {len(scan.removed)} removed, "
@@ -296,8 +298,7 @@ def _stage(
 def _keep_failed_record(ctx: TenantContext, record: RunRecord) -> None:
     """A failed run commits nothing; keep its record in the gitignored cache for diagnosis."""
     try:
-        target = ctx.cache_dir / "failed-runs" / f"{record.run_id}.json"
-        ctx.confine(target.parent.parent)
+        target = ctx.cache_path("failed-runs", f"{record.run_id}.json")  # confined at use
         record.write(target)
     except (OSError, DossierError):
         pass

@@ -45,6 +45,7 @@ def scan_tenant_sources(
             max_expanded_bytes=manifest.max_expanded_bytes,
             max_seconds=manifest.max_decode_seconds,
         ),
+        workspace=ctx.root,
     )
 
 
@@ -60,6 +61,7 @@ class IngestResult:
     unchanged: int = 0
     skipped: list[tuple[str, str]] = field(default_factory=list)
     missing_locations: list[str] = field(default_factory=list)
+    refused_locations: list[tuple[str, str]] = field(default_factory=list)
     commit: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
@@ -72,6 +74,7 @@ class IngestResult:
             "unchanged": self.unchanged,
             "skipped": [{"path": p, "reason": r} for p, r in self.skipped],
             "missing_locations": self.missing_locations,
+            "refused_locations": [{"path": p, "reason": r} for p, r in self.refused_locations],
             "commit": self.commit,
         }
 
@@ -100,6 +103,7 @@ def ingest_paths(
         result.removed, result.unchanged = len(scan.removed), len(scan.unchanged)
         result.skipped = [(s.path, s.reason) for s in scan.skipped]
         result.missing_locations = list(scan.missing_locations)
+        result.refused_locations = list(scan.refused_locations)
         result.commit = repo.commit_all(
             f"dossier: ingest ({len(added)} new location(s), {result.new} new and "
             f"{result.changed} changed source(s))",

@@ -17,6 +17,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from dossier.fsutil import atomic_write_text
+from dossier.ingest import ScanResult
 
 RunStatus = Literal["committed", "up-to-date", "failed", "rejected"]
 
@@ -42,6 +43,13 @@ class InputRecord(BaseModel):
 
 class SkipRecord(BaseModel):
     """A file that was not ingested, and why (never a silent drop)."""
+
+    path: str
+    reason: str
+
+
+class RefusedLocation(BaseModel):
+    """A registered source location the tenancy gate refused this run; nothing was read from it."""
 
     path: str
     reason: str
@@ -106,6 +114,7 @@ class RunRecord(BaseModel):
     protected: list[ProtectedChange] = Field(default_factory=list)
     dropped: list[DroppedConcept] = Field(default_factory=list)
     missing_locations: list[str] = Field(default_factory=list)
+    refused_locations: list[RefusedLocation] = Field(default_factory=list)
     errors: list[str] = Field(default_factory=list)
     evals: EvalFigures | None = None
     commit: str | None = None
@@ -125,3 +134,8 @@ class RunRecord(BaseModel):
 def read_run_record(path: Path) -> RunRecord:
     """Load a run record written by :meth:`RunRecord.write`."""
     return RunRecord.model_validate_json(path.read_text(encoding="utf-8"))
+
+
+def refused_records(scan: ScanResult) -> list[RefusedLocation]:
+    """The scan's refused source locations, as the run record lists them."""
+    return [RefusedLocation(path=path, reason=why) for path, why in scan.refused_locations]

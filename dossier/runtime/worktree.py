@@ -10,7 +10,10 @@ duplicate log entry or an orphan run record behind.
 
 from __future__ import annotations
 
+import os
+import stat
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from dossier.runtime.ledger import LEDGER_PATH
 from dossier.tenancy import TenantContext, TenantRepo
@@ -55,6 +58,13 @@ def _status_entries(repo: TenantRepo, *paths: str) -> list[tuple[str, str]]:
     return entries
 
 
+def _regular_file(path: Path) -> bool:
+    try:
+        return stat.S_ISREG(os.lstat(path).st_mode)
+    except OSError:
+        return False
+
+
 def bundle_changes(repo: TenantRepo) -> BundleChanges:
     """Count concept files that differ from HEAD (index.md and log.md are not concepts)."""
     added = updated = removed = 0
@@ -66,6 +76,8 @@ def bundle_changes(repo: TenantRepo) -> BundleChanges:
         if "D" in code:
             removed += 1
             continue
+        if not _regular_file(repo.ctx.path / path):
+            continue  # a symlink or other non-regular file is never committed or counted
         if code == "??" or "A" in code:
             added += 1
         else:

@@ -30,6 +30,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterable, Sequence
+from contextlib import AbstractContextManager
 from datetime import timedelta
 from pathlib import Path
 from typing import Any, TypeVar
@@ -97,7 +98,6 @@ class SearchIndex:
 
     def __init__(self, ctx: TenantContext) -> None:
         self.ctx = ctx
-        self.dir = ctx.cache_dir / "index"
         self.bundle = Bundle(ctx.bundle_dir)
         self._lock = threading.RLock()
         self._db: Any = None
@@ -109,6 +109,18 @@ class SearchIndex:
         self._checked_files = False
         #: (inode, mtime, size) of meta.json when this handle last read or wrote it.
         self._seen_meta: tuple[int, int, int] | None = None
+
+    @property
+    def dir(self) -> Path:
+        """``.dossier/index``, confined to the tenant each time it is used.
+
+        Checked at use, not once: a ``.dossier`` (or ``index``) swapped for a symlink
+        into another tenant would otherwise receive this tenant's index.
+        """
+        return self.ctx.cache_path("index")
+
+    def _write_lock(self) -> AbstractContextManager[None]:
+        return write_lock(self.ctx.cache_path(LOCK_NAME))
 
     # -- opening ----------------------------------------------------------------------
 
@@ -172,7 +184,7 @@ class SearchIndex:
         corrupt index gets repaired.
         """
         started = time.perf_counter()
-        with self._lock, write_lock(self.ctx.cache_dir / LOCK_NAME):
+        with self._lock, self._write_lock():
             head = read_head(self.ctx)
             meta = load_meta(self.dir)
             if meta is None:
@@ -216,7 +228,7 @@ class SearchIndex:
         """
         started = time.perf_counter()
         ids = set(changed_ids) | set(removed_ids)
-        with self._lock, write_lock(self.ctx.cache_dir / LOCK_NAME):
+        with self._lock, self._write_lock():
             meta = load_meta(self.dir)
             if meta is None:
                 return self._rebuild_locked(started, reason="no usable index metadata")
@@ -242,7 +254,7 @@ class SearchIndex:
     def rebuild(self) -> IndexReport:
         """Build the index from scratch from the bundle."""
         started = time.perf_counter()
-        with self._lock, write_lock(self.ctx.cache_dir / LOCK_NAME):
+        with self._lock, self._write_lock():
             return self._rebuild_locked(started, reason=None)
 
     # -- internals: change detection --------------------------------------------------
@@ -602,7 +614,7 @@ class SearchIndex:
         """(vector table, concepts embedded now) after embedding changed concepts."""
         from dossier.serve.vectors import sync_vectors
 
-        with write_lock(self.ctx.cache_dir / LOCK_NAME):
+        with self._write_lock():
             meta = load_meta(self.dir) or self._meta
             assert meta is not None
             vtable, embedded, changed = sync_vectors(

@@ -10,6 +10,7 @@ else (not YAML, not a mapping, an unknown or newer schema, a bad field) is a
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Final, Literal
@@ -88,20 +89,59 @@ class SourceLocation(BaseModel):
         return _check_iso(value)
 
 
+#: Longest identity name and email accepted (git itself has no limit; a sane one does).
+MAX_IDENTITY_NAME = 100
+MAX_IDENTITY_EMAIL = 254
+_EMAIL = re.compile(r"[^@\s<>]+@[^@\s<>]+")
+
+
+def _has_control(value: str) -> bool:
+    """True for any control or format character (newline, ESC, NUL, bidi overrides)."""
+    return any(unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp") for c in value)
+
+
 class CommitIdentity(BaseModel):
-    """Who the loop's commits are by; written into the tenant repo's own git config."""
+    """Who the loop's commits are by; written into the tenant repo's own git config.
+
+    Valid: a name of 1–100 printable characters with no ``<`` or ``>`` and no
+    leading or trailing space, and an email ``local@domain`` of at most 254
+    characters with no whitespace, ``<`` or ``>``.  Control and format characters
+    (newlines, ESC, bidi overrides) are refused in both, so an identity can neither
+    forge extra lines in a commit header nor disguise itself in a terminal.
+    ``restore`` goes further and always resets it to :func:`dossier_identity`.
+    """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     name: str = "Dossier"
     email: str
 
-    @field_validator("name", "email")
+    @field_validator("name")
     @classmethod
-    def _one_line(cls, value: str) -> str:
-        if not value.strip() or any(c in value for c in "\n\r\x00<>"):
-            raise ValueError("must be a non-empty single line without '<' or '>'")
+    def _sane_name(cls, value: str) -> str:
+        if (not value.strip() or value != value.strip() or len(value) > MAX_IDENTITY_NAME
+                or _has_control(value) or any(c in value for c in "<>")):
+            raise ValueError(
+                f"must be 1-{MAX_IDENTITY_NAME} printable characters without '<', '>' or "
+                "surrounding spaces"
+            )
         return value
+
+    @field_validator("email")
+    @classmethod
+    def _sane_email(cls, value: str) -> str:
+        if (len(value) > MAX_IDENTITY_EMAIL or _has_control(value)
+                or not _EMAIL.fullmatch(value)):
+            raise ValueError(
+                f"must be an address local@domain of at most {MAX_IDENTITY_EMAIL} characters "
+                "without spaces, '<' or '>'"
+            )
+        return value
+
+
+def dossier_identity(client_id: str) -> CommitIdentity:
+    """Dossier's own commit identity for a tenant: ``Dossier <dossier@<id>.invalid>``."""
+    return CommitIdentity(name="Dossier", email=default_email(client_id))
 
 
 class EvalSettings(BaseModel):
