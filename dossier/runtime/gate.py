@@ -19,6 +19,7 @@ the commit is moving into a harness shared by every orchestrator):
 from __future__ import annotations
 
 import contextlib
+import os
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,7 +31,7 @@ from dossier.evals.tenant_eval import TENANT_GOLD, evaluate_tenant, has_gold
 from dossier.runtime.eval_history import REJECTED_PREFIX, last_committed_figures
 from dossier.runtime.records import EvalFigures, RunRecord
 from dossier.tenancy import TenantContext, TenantRepo
-from dossier.tenancy.git import format_message, run_git
+from dossier.tenancy.git import OWNED_PATHS, format_message, run_git, stage_regular_files
 from dossier.tenancy.manifest import EvalSettings, Manifest
 
 #: Loop caches that must not vouch for a rejected iteration's state.
@@ -117,7 +118,8 @@ class Quality:
         index.unlink(missing_ok=True)
         if real.is_file():
             shutil.copyfile(real, index)  # stat data: only changed files are hashed
-        self._git_in(index, "add", "-A")
+        owned = [n for n in OWNED_PATHS if os.path.lexists(self.ctx.path / n)]
+        stage_regular_files(self.ctx.path, owned, {"GIT_INDEX_FILE": str(index)})
         return self._git_in(index, "write-tree")
 
     def _changed(self, index: Path, before: str, after: str, kinds: str) -> list[str]:

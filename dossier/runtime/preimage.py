@@ -24,7 +24,7 @@ from pathlib import Path
 
 from dossier.fsutil import atomic_write_bytes
 from dossier.tenancy import TenantContext
-from dossier.tenancy.git import run_git
+from dossier.tenancy.git import add_pathspecs, run_git
 
 #: What the loop writes in the working tree (relative to the tenant root).
 AREAS = ("bundle", "sources", "runs")
@@ -63,7 +63,8 @@ class Preimage:
         else:
             atomic_write_bytes(index, self.saved_index, durable=False)
         env = {"GIT_INDEX_FILE": str(index)}
-        run_git(self.ctx.path, "add", "-A", "--", *self.areas, extra_env=env)
+        specs = add_pathspecs(self.ctx.path, self.areas, extra_env=env)
+        run_git(self.ctx.path, "add", "-A", "--", *specs, extra_env=env)
         return run_git(self.ctx.path, "write-tree", extra_env=env).stdout.strip()
 
     def restore(self) -> list[str]:

@@ -245,6 +245,51 @@ def _lstat_mode(path: Path) -> int:
         return 0
 
 
+def add_pathspecs(
+    worktree: Path, areas: list[str], extra_env: dict[str, str] | None = None
+) -> list[str]:
+    """Pathspecs for ``git add -A`` of ``areas`` that leave nested repositories out.
+
+    An untracked folder holding a repository is listed by ``ls-files -o --directory``
+    as ``dir/``; ``git add`` would record it as a gitlink, or fail outright on one
+    without commits.  Every writer that stages tenant files (the loop's commit, its
+    preimage, the eval gate) uses this, so none of them trips on one.
+    """
+    untracked = run_git(worktree, "ls-files", "-o", "--directory", "-z", "--exclude-standard",
+                        "--", *areas, extra_env=extra_env).stdout
+    nested = [
+        f":(exclude,literal){entry.rstrip('/')}"
+        for entry in untracked.split("\x00")
+        if entry.endswith("/") and os.path.lexists(worktree / entry / ".git")
+    ]
+    return [*areas, *nested]
+
+
+def stage_regular_files(
+    worktree: Path, areas: list[str], extra_env: dict[str, str] | None = None
+) -> None:
+    """``git add -A`` of ``areas`` (nested repositories left out), then drop from the index
+    every entry that is not a regular file, whether just added or tracked before.
+
+    ``extra_env`` may name another index (``GIT_INDEX_FILE``): the eval gate builds its
+    rejected commit this way, under exactly the rule of a loop commit.
+    """
+    if areas:
+        run_git(worktree, "add", "-A", "--", *add_pathspecs(worktree, areas, extra_env),
+                extra_env=extra_env)
+    listing = run_git(worktree, "ls-files", "-s", "-z", extra_env=extra_env).stdout
+    foreign = [
+        entry.partition("\t")[2]
+        for entry in listing.split("\x00")
+        if entry and not entry.startswith(_REGULAR_MODES)
+    ]
+    if foreign:
+        # -f: a nested repository tracked by older versions may have moved on since,
+        # and a plain ``rm --cached`` refuses such an entry.
+        run_git(worktree, "--literal-pathspecs", "rm", "-q", "--cached", "-f",
+                "--ignore-unmatch", "--", *foreign, extra_env=extra_env)
+
+
 class TenantRepo:
     """The git repository of one tenant.  Callers that mutate hold ``tenant_lock(ctx)``."""
 
@@ -313,28 +358,9 @@ class TenantRepo:
         gitlink — is removed from the index, whether it was just added or already
         tracked; the work-tree file itself is left alone.
         """
-        present = [name for name in OWNED_PATHS if os.path.lexists(self.path / name)]
-        if present:
-            # An untracked folder holding a repository is listed as ``dir/``; such a
-            # folder is left out (git would record it as a gitlink, or fail on one
-            # without commits).
-            untracked = self.git("ls-files", "-o", "--directory", "-z", "--exclude-standard",
-                                 "--", *present).stdout
-            nested = [
-                f":(exclude,literal){entry.rstrip('/')}"
-                for entry in untracked.split("\x00")
-                if entry.endswith("/") and os.path.lexists(self.path / entry / ".git")
-            ]
-            self.git("add", "-A", "--", *present, *nested)
-        listing = self.git("ls-files", "-s", "-z").stdout
-        foreign = [
-            entry.partition("\t")[2]
-            for entry in listing.split("\x00")
-            if entry and not entry.startswith(_REGULAR_MODES)
-        ]
-        if foreign:
-            self.git("--literal-pathspecs", "rm", "-q", "--cached", "--ignore-unmatch",
-                     "--", *foreign)
+        self.require_repo()
+        stage_regular_files(self.path, [n for n in OWNED_PATHS
+                                         if os.path.lexists(self.path / n)])
 
     def head(self) -> str | None:
         """The sha HEAD points at, or None before the first commit."""

@@ -217,3 +217,48 @@ def test_symlinked_cache_folder_gets_no_search_index(workspace: tuple[Path, Path
                                              target_is_directory=True)
     assert cli("index", "acme", "--root", str(root)).exit_code == 1
     assert tree_digest(beta / ".dossier" / "index") == beta_before
+
+
+def test_symlinked_extraction_store_is_not_written_through(
+    workspace: tuple[Path, Path],
+) -> None:
+    root, material = workspace
+    stores = list((root / "acme" / ".dossier" / "extract").rglob("extractions.sqlite"))
+    beta_stores = list((root / "beta" / ".dossier" / "extract").rglob("extractions.sqlite"))
+    if not stores or not beta_stores:
+        pytest.skip("the loop keeps no extraction store in this configuration")
+    store, beta_store = stores[0], beta_stores[0]
+    beta_before = beta_store.read_bytes()
+    store.unlink()
+    store.symlink_to(beta_store)
+    (material / "gears.md").write_text("# Gears\n\nAcme Gears ship from Hamburg.\n",
+                                       encoding="utf-8")
+    data = cli_json("run-loop", "acme", "--root", str(root))
+    assert data["tenants"][0]["status"] == "failed"  # refused, with its reason
+    assert beta_store.read_bytes() == beta_before
+
+
+def test_a_tracked_nested_repository_that_moved_on_does_not_block_the_loop(
+    workspace: tuple[Path, Path],
+) -> None:
+    root, material = workspace
+    acme = root / "acme"
+    nested = acme / "bundle" / "vendored"
+    nested.mkdir()
+    subprocess.run(["git", "init", "-q", str(nested)], check=True)
+    (nested / "a.md").write_text("# a\n", encoding="utf-8")
+    ident = ["-c", "user.name=t", "-c", "user.email=t@example.invalid"]
+    subprocess.run(["git", "-C", str(nested), *ident, "add", "-A"], check=True)
+    subprocess.run(["git", "-C", str(nested), *ident, "commit", "-qm", "one"], check=True)
+    # What older versions did: commit the nested repository as a gitlink.
+    subprocess.run(["git", "-C", str(acme), "add", "bundle/vendored"], check=True)
+    subprocess.run(["git", "-C", str(acme), *ident, "commit", "-qm", "gitlink"], check=True)
+    (nested / "b.md").write_text("# b\n", encoding="utf-8")
+    subprocess.run(["git", "-C", str(nested), *ident, "add", "-A"], check=True)
+    subprocess.run(["git", "-C", str(nested), *ident, "commit", "-qm", "two"], check=True)
+    (material / "gears.md").write_text("# Gears\n\nAcme Gears ship from Hamburg.\n",
+                                       encoding="utf-8")
+    data = cli_json("run-loop", "acme", "--root", str(root))
+    assert data["tenants"][0]["status"] == "committed", data
+    modes = _owned_index_modes(acme)
+    assert set(modes.values()) <= {"100644", "100755"}, modes
