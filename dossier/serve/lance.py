@@ -40,9 +40,37 @@ def concept_schema() -> Any:
             pa.field("trust_tier", pa.string()),
             pa.field("stale_after", pa.float64()),
             pa.field("links", pa.list_(pa.string())),
-            pa.field("text", pa.string()),
-            pa.field("body_offset", pa.int32()),
             pa.field("content_hash", pa.string()),
+        ]
+    )
+
+
+def passage_schema() -> Any:
+    """One row per retrieval unit; ``id`` is the concept's, ``pid`` the passage's own."""
+    import pyarrow as pa
+
+    return pa.schema(
+        [
+            pa.field("pid", pa.string(), nullable=False),
+            pa.field("id", pa.string(), nullable=False),
+            pa.field("ordinal", pa.int32()),
+            # The concept's summary, repeated on each passage so a search needs one query.
+            pa.field("type", pa.string()),
+            pa.field("title", pa.string()),
+            pa.field("description", pa.string()),
+            pa.field("tags", pa.list_(pa.string())),
+            pa.field("status", pa.string()),
+            pa.field("trust_tier", pa.string()),
+            pa.field("stale_after", pa.float64()),
+            pa.field("heading", pa.list_(pa.string())),
+            pa.field("text", pa.string()),
+            pa.field("text_offset", pa.int32()),
+            pa.field("line_start", pa.int32()),
+            pa.field("line_end", pa.int32()),
+            pa.field("cite_source", pa.string()),
+            pa.field("cite_path", pa.string()),
+            pa.field("cite_start", pa.int32()),
+            pa.field("cite_end", pa.int32()),
         ]
     )
 
@@ -52,6 +80,7 @@ def vector_schema(dim: int) -> Any:
 
     return pa.schema(
         [
+            pa.field("pid", pa.string(), nullable=False),
             pa.field("id", pa.string(), nullable=False),
             pa.field("content_hash", pa.string()),
             pa.field("type", pa.string()),
