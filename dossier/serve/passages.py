@@ -76,6 +76,14 @@ class _Block:
     last: int
     kind: str = "text"  # text | list | table | code
     labels: list[str] = field(default_factory=list)
+    _plain: str | None = None
+
+    @property
+    def text(self) -> str:
+        """The block as plain text (computed once)."""
+        if self._plain is None:
+            self._plain = _block_text(self)
+        return self._plain
 
 
 def plain(markdown: str) -> str:
@@ -84,10 +92,13 @@ def plain(markdown: str) -> str:
     Link and image syntax keeps its text, footnote markers go; other characters
     (backticks, quotes, punctuation) stay, so quoted answers survive verbatim.
     """
-    text = _FOOTNOTE_REF.sub("", markdown)
-    text = _IMAGE_OR_LINK.sub(r"\1", text)
-    text = _REF_LINK.sub(r"\1", text)
-    text = _AUTOLINK.sub(r"\1", text)
+    text = markdown
+    if "[" in text:  # most lines have no markup: skip the regexes (index build time)
+        text = _FOOTNOTE_REF.sub("", text)
+        text = _IMAGE_OR_LINK.sub(r"\1", text)
+        text = _REF_LINK.sub(r"\1", text)
+    if "<" in text:
+        text = _AUTOLINK.sub(r"\1", text)
     return " ".join(text.split())
 
 
@@ -131,7 +142,8 @@ def _sections(body: str, body_line: int) -> list[tuple[list[str], list[_Block]]]
         nonlocal current
         if current:
             block = _Block(current, start, end, _kind(current))
-            block.labels = _FOOTNOTE_REF.findall("\n".join(current))
+            joined = "\n".join(current)
+            block.labels = _FOOTNOTE_REF.findall(joined) if "[^" in joined else []
             sections[-1][1].append(block)
         current = []
 
@@ -171,7 +183,7 @@ def _sections(body: str, body_line: int) -> list[tuple[list[str], list[_Block]]]
 
 def _pieces(block: _Block) -> list[_Block]:
     """A block of more than MAX_WORDS cut into pieces (by line, then by sentence)."""
-    if len(_block_text(block).split()) <= MAX_WORDS:
+    if len(block.text.split()) <= MAX_WORDS:
         return [block]
     units: list[tuple[str, int]] = []  # (raw text, line number)
     if block.kind in ("list", "table", "code") or len(block.lines) > 1:
@@ -234,7 +246,7 @@ def split_passages(doc: ConceptDocument, title: str, description: str) -> list[P
         group: list[_Block] = []
         words = 0
         for piece in (p for block in blocks for p in _pieces(block)):
-            count = len(_block_text(piece).split())
+            count = len(piece.text.split())
             if group and words + count > MAX_WORDS:
                 passages.append(_passage(doc.concept_id, len(passages), heading, group, citations))
                 group, words = [], 0
@@ -252,7 +264,7 @@ def _passage(
     group: list[_Block],
     citations: dict[str, Citation],
 ) -> Passage:
-    text = " ".join(t for t in (_block_text(b) for b in group) if t)
+    text = " ".join(b.text for b in group if b.text)
     cited = [c for b in group for c in (citations.get(label) for label in b.labels) if c]
     return Passage(
         concept_id=concept_id,

@@ -56,7 +56,7 @@ def fill(ctx: TenantContext, put: Put) -> None:
         title="Storefront deploy runbook",
         description="How the storefront is deployed.",
         sources=[
-            {"id": "src-runbook", "resource": "../../sources/runbook.md#L1-L80", "title": "Runbook"},
+            {"id": "src-runbook", "resource": "../../sources/runbook.md#L1-L80"},
             {
                 "id": "src-rollback",
                 "resource": "../../sources/policies/rollback.md#L7",
