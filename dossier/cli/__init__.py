@@ -12,7 +12,15 @@ import sys
 import typer
 
 from dossier import __version__
-from dossier.cli import loop_cmds, okf_cmds, serve_cmds, tenant_cmds
+from dossier.cli import (
+    eval_cmds,
+    graph_cmds,
+    loop_cmds,
+    okf_cmds,
+    review_cmds,
+    serve_cmds,
+    tenant_cmds,
+)
 from dossier.cli.output import print_error
 from dossier.errors import DossierError
 
@@ -25,7 +33,7 @@ app = typer.Typer(
         "dossier serve-mcp acme."
     ),
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,
     pretty_exceptions_enable=False,
 )
 
@@ -46,7 +54,8 @@ def _root(
     """Dossier: per-tenant, git-backed OKF knowledge."""
 
 
-for _module in (okf_cmds, tenant_cmds, loop_cmds, serve_cmds):
+for _module in (okf_cmds, tenant_cmds, loop_cmds, serve_cmds, eval_cmds, review_cmds,
+                graph_cmds):
     _module.register(app)
 
 

@@ -50,6 +50,7 @@ from dossier.ingest.ids import (
     is_valid_source_id,
     slug,
 )
+from dossier.ingest.limits import DEFAULT_LIMITS, DecodeLimits
 from dossier.ingest.loaders import DEFAULT_MAX_BYTES, convert, precheck, read_bytes
 from dossier.ingest.model import (
     ScanResult,
@@ -62,8 +63,19 @@ from dossier.ingest.model import (
 from dossier.ingest.walk import Candidate, walk_folder
 
 # Skips that depend only on a file's bytes: safe to remember until its stat changes.
+# The decoding-limit skips are remembered too, so a bomb costs its decode time once,
+# not on every run; ``verify_hashes`` (which ignores the cache) retries them.
 _CACHEABLE_SKIPS = frozenset(
-    {SkipCode.BINARY, SkipCode.UNDECODABLE, SkipCode.EMPTY, SkipCode.PARSE_ERROR, SkipCode.NO_TEXT}
+    {
+        SkipCode.BINARY,
+        SkipCode.UNDECODABLE,
+        SkipCode.EMPTY,
+        SkipCode.PARSE_ERROR,
+        SkipCode.NO_TEXT,
+        SkipCode.TOO_EXPANDED,
+        SkipCode.TOO_MUCH_TEXT,
+        SkipCode.TOO_SLOW,
+    }
 )
 
 
@@ -88,9 +100,11 @@ class _Scan:
         cache_dir: Path,
         max_bytes: int,
         verify_hashes: bool,
+        limits: DecodeLimits = DEFAULT_LIMITS,
     ) -> None:
         self.sources_dir = sources_dir
         self.max_bytes = max_bytes
+        self.limits = limits
         self.old = read_catalogue(sources_dir)
         old_cache = read_stat_cache(cache_dir)
         self.version_ok = self.old.ingest_version == INGEST_VERSION
@@ -172,7 +186,7 @@ class _Scan:
         ):
             self._keep(existing, key)
             return
-        doc = convert(path, data, location=location, sha256=sha)
+        doc = convert(path, data, location=location, sha256=sha, limits=self.limits)
         if isinstance(doc, Skip):
             self._skip(doc, key)
             return
@@ -316,14 +330,16 @@ def scan_sources(
     *,
     max_bytes: int = DEFAULT_MAX_BYTES,
     verify_hashes: bool = False,
+    limits: DecodeLimits = DEFAULT_LIMITS,
 ) -> ScanResult:
     """Compare the registered locations with the catalogue; write nothing.
 
-    ``locations`` are files or folders (absolute paths, as registered).  Raises
+    ``locations`` are files or folders (absolute paths, as registered);
+    ``limits`` bound the decoding of each file (dossier/ingest/limits.py).  Raises
     :class:`~dossier.ingest.CatalogueError` for a corrupt catalogue; everything
     wrong with an individual file is a :class:`Skip` in the result.
     """
-    return _Scan(locations, sources_dir, cache_dir, max_bytes, verify_hashes).run()
+    return _Scan(locations, sources_dir, cache_dir, max_bytes, verify_hashes, limits).run()
 
 
 def apply_scan(result: ScanResult, sources_dir: Path, cache_dir: Path) -> list[str]:

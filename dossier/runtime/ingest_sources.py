@@ -13,9 +13,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from dossier.ingest import apply_scan, scan_sources
+from dossier.ingest import DecodeLimits, ScanResult, apply_scan, scan_sources
 from dossier.runtime.runid import utc_now_iso
 from dossier.tenancy import (
+    Manifest,
     SourceLocation,
     TenantContext,
     TenantRepo,
@@ -24,6 +25,27 @@ from dossier.tenancy import (
     tenant_lock,
 )
 from dossier.tenancy.provision import resolve_sources
+
+
+def scan_tenant_sources(
+    ctx: TenantContext, manifest: Manifest, *, verify_hashes: bool = False
+) -> ScanResult:
+    """Scan the manifest's locations under the manifest's size and decoding bounds.
+
+    The one place the loop and ``dossier ingest`` turn the tenant's settings into
+    scan arguments, so both honour every bound the manifest sets.
+    """
+    return scan_sources(
+        [Path(p) for p in manifest.source_paths()],
+        ctx.sources_dir,
+        ctx.cache_dir,
+        max_bytes=manifest.max_source_bytes,
+        verify_hashes=verify_hashes,
+        limits=DecodeLimits(
+            max_expanded_bytes=manifest.max_expanded_bytes,
+            max_seconds=manifest.max_decode_seconds,
+        ),
+    )
 
 
 @dataclass
@@ -72,12 +94,7 @@ def ingest_paths(
             manifest = manifest.model_copy(update={"sources": sources})
             save_manifest(ctx, manifest)
         result.added_locations = added
-        scan = scan_sources(
-            [Path(p) for p in manifest.source_paths()],
-            ctx.sources_dir,
-            ctx.cache_dir,
-            max_bytes=manifest.max_source_bytes,
-        )
+        scan = scan_tenant_sources(ctx, manifest)
         apply_scan(scan, ctx.sources_dir, ctx.cache_dir)
         result.new, result.changed = len(scan.new), len(scan.changed)
         result.removed, result.unchanged = len(scan.removed), len(scan.unchanged)

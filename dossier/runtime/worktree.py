@@ -12,11 +12,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from dossier.runtime.ledger import LEDGER_PATH
 from dossier.tenancy import TenantContext, TenantRepo
 
 _RESERVED = ("index.md", "log.md")
 #: Files the loop writes atomically in the tenant's .dossier/ (a kill may leave temps).
-_LOOP_CACHE_FILES = ("concept-facts.json", "loop-state.json", "ingest-stat.json")
+_LOOP_CACHE_FILES = ("concept-facts.json", "loop-state.json", "ingest-stat.json",
+                     "loop-before.index", "loop-after.index")
 
 
 @dataclass(frozen=True)
@@ -105,6 +107,8 @@ def reset_loop_bookkeeping(ctx: TenantContext, repo: TenantRepo) -> None:
     if repo.head() is None:
         return
     for code, path in _status_entries(repo, "bundle/log.md", "runs"):
+        if path == LEDGER_PATH:
+            continue  # may record files a killed run wrote; it stays as it is
         if code == "??":
             target = ctx.confine(path)
             if target.is_file():

@@ -36,7 +36,7 @@ from typing import Any, TypeVar
 
 from dossier.okf import Bundle, InvalidConceptIdError, validate_concept_id
 from dossier.okf.walk import walk_bundle
-from dossier.serve.errors import IndexUnavailableError
+from dossier.serve.errors import IndexUnavailableError, QueryFailedError
 from dossier.serve.gitstate import bundle_changes, read_head
 from dossier.serve.index_meta import (
     META_NAME,
@@ -50,6 +50,7 @@ from dossier.serve.lance import (
     concept_schema,
     in_clause,
     lancedb_module,
+    match_query,
     passage_schema,
     sql_str,
     write_lock,
@@ -478,7 +479,11 @@ class SearchIndex:
 
         ``table`` is the concepts table, or with ``passages`` the passages table.  A
         reader can fail when another process pruned the version it had open (reopen
-        fixes it) or when the files are damaged (rebuild fixes it).
+        fixes it) or when the files are damaged (rebuild fixes it).  It can also fail
+        because of what it asked: then the index is healthy, and rebuilding it would
+        cost seconds to minutes and change nothing.  So before rebuilding,
+        :meth:`_healthy` probes both tables; a healthy index turns the failure into a
+        :class:`QueryFailedError` and leaves the index alone.
         """
 
         def handle() -> Any:
@@ -498,9 +503,33 @@ class SearchIndex:
                 self._open(meta)
                 return fn(handle())
             except Exception as second:
+                if meta is not None and self._healthy():
+                    raise QueryFailedError(
+                        f"the search engine could not run this request ({second}); "
+                        "the index is intact"
+                    ) from None
                 log.warning("search index still unreadable (%s); rebuilding", second)
             self.rebuild()
             return fn(handle())
+
+    def _healthy(self) -> bool:
+        """True when both open tables answer a full scan and passages a full-text query.
+
+        Reads every data file's rows (``count_rows`` and a scan of ``id``) and the
+        full-text index, so damaged files fail here just as they fail a search.
+        """
+        try:
+            table, passages = self._table, self._passages
+            if table is None or passages is None:
+                return False
+            for each in (table, passages):
+                each.count_rows()
+                each.search().select(["id"]).limit(None).to_arrow()
+            probe = passages.search(match_query("probe"), query_type="fts")
+            probe.select(["id"]).limit(1).to_list()
+        except Exception:
+            return False
+        return True
 
     def meta(self) -> IndexMeta:
         """The index state after :meth:`ensure_current`."""
@@ -567,8 +596,15 @@ class SearchIndex:
         return self.read(run)
 
     def fts(self, query: str, limit: int, where: str | None) -> list[dict[str, Any]]:
-        """BM25-ranked passages (:data:`PASSAGE_COLUMNS` and ``_score``), best first."""
+        """BM25-ranked passages (:data:`PASSAGE_COLUMNS` and ``_score``), best first.
+
+        The query goes to LanceDB as a ``MatchQuery`` (its words, OR-ed), never as a
+        string: a string is parsed by LanceDB, and a quoted phrase then needs token
+        positions this index does not keep, so ``"proof of delivery"`` failed.
+        Quotes, ``AND``/``OR``/``NOT``, ``*``, ``:`` and the like are plain text here.
+        """
         columns = [*PASSAGE_COLUMNS, "_score"]
+        match = match_query(query)
 
         def run(table: Any) -> list[dict[str, Any]]:
             inner = getattr(table, "_table", None)  # the AsyncTable the sync table wraps
@@ -581,7 +617,7 @@ class SearchIndex:
                 loop: Any = background_loop.LOOP
 
                 async def fetch() -> list[dict[str, Any]]:
-                    builder = inner.query().nearest_to_text(query, columns="text")
+                    builder = inner.query().nearest_to_text(match)
                     builder = builder.select(columns).limit(limit)
                     if where:
                         builder = builder.where(where)
@@ -590,7 +626,7 @@ class SearchIndex:
 
                 result: list[dict[str, Any]] = loop.run(fetch())
                 return result
-            builder = table.search(query, query_type="fts").select(columns).limit(limit)
+            builder = table.search(match, query_type="fts").select(columns).limit(limit)
             if where:
                 builder = builder.where(where, prefilter=True)
             return list(builder.to_list())

@@ -26,6 +26,19 @@ def lancedb_module() -> Any:
     return lancedb
 
 
+def match_query(text: str, column: str = "text") -> Any:
+    """A LanceDB full-text ``MatchQuery``: the words of ``text``, never parsed as syntax.
+
+    Handing LanceDB a plain string lets it parse the string (a quoted phrase becomes a
+    phrase query, which needs positions the index does not keep); a MatchQuery only
+    tokenizes it, so any text a user or agent sends is a valid query.
+    """
+    from lancedb.query import MatchQuery
+
+    query_class: Any = MatchQuery  # pydantic dataclass: its keyword defaults confuse mypy
+    return query_class(text, column)
+
+
 def concept_schema() -> Any:
     import pyarrow as pa
 

@@ -3,10 +3,13 @@
 Keyword mode is BM25 over passages (sections and paragraphs, see
 :mod:`dossier.serve.passages`); a concept ranks by its best passage, plus a little
 for its second best, and its hit quotes that passage with the source lines it cites.
-Hybrid mode adds the nearest passages by embedding, ranks concepts by their nearest
-passage, and fuses both concept rankings by reciprocal rank.  Either way a pool of
-candidates larger than ``limit`` is re-ordered by the trust, status and staleness
-tie-breakers of :mod:`dossier.serve.ranking` before it is cut.
+The query is never parsed by LanceDB: its words are matched (quotes, operators and
+wildcards are plain characters), and a concept whose matching passages hold a
+"quoted phrase" word for word ranks higher.  Hybrid mode adds the nearest passages
+by embedding, ranks concepts by their nearest passage, and fuses both concept
+rankings by reciprocal rank.  Either way a pool of candidates larger than ``limit``
+is re-ordered by the trust, status and staleness tie-breakers of
+:mod:`dossier.serve.ranking` before it is cut.
 """
 
 from __future__ import annotations
@@ -21,7 +24,13 @@ from dossier.serve.errors import InvalidArgumentError
 from dossier.serve.index import SearchIndex
 from dossier.serve.lance import filter_clause
 from dossier.serve.models import Citation, PassageRef, SearchHit, SearchResults
-from dossier.serve.ranking import reciprocal_rank_fusion, tie_breaker, title_factor
+from dossier.serve.ranking import (
+    phrase_factor,
+    quoted_phrases,
+    reciprocal_rank_fusion,
+    tie_breaker,
+    title_factor,
+)
 from dossier.serve.snippet import make_snippet, term_pattern
 from dossier.tenancy import TenantContext
 
@@ -97,12 +106,22 @@ def _hit(
     )
 
 
-def _adjusted(row: dict[str, Any], base: float, now: float, query: str = "") -> float:
+def _adjusted(
+    row: dict[str, Any],
+    base: float,
+    now: float,
+    query: str = "",
+    phrases: Sequence[str] = (),
+    text: str = "",
+) -> float:
+    """``base`` times the tie-breakers, the title rule and the phrase rule (over ``text``:
+    the concept's matching passages)."""
     stale_after = row.get("stale_after")
     stale = stale_after is not None and now >= float(stale_after)
     factor = tie_breaker(
         row.get("trust_tier") or "unverified", row.get("status") or "stable", stale
     )
+    factor *= phrase_factor(phrases, text)
     return base * factor * title_factor(query, row.get("title") or "")
 
 
@@ -175,9 +194,20 @@ def search_index(
     now = time.time()
     found = index.fts(query, pool * PASSAGES_PER_CONCEPT, where)
     groups = _by_concept([(float(row["_score"]), row) for row in found], pool)
+    phrases = quoted_phrases(query)
     keyword = _ranked(
         [
-            (_adjusted(group[0][1], concept_score([s for s, _ in group]), now, query), group[0][1])
+            (
+                _adjusted(
+                    group[0][1],
+                    concept_score([s for s, _ in group]),
+                    now,
+                    query,
+                    phrases,
+                    " ".join(row.get("text") or "" for _, row in group),
+                ),
+                group[0][1],
+            )
             for group in groups.values()
         ]
     )

@@ -26,7 +26,10 @@ from pydantic import Field
 from dossier import __version__
 from dossier.errors import DossierError
 from dossier.okf import ConceptNotFoundError
+from dossier.serve.httpconfig import HttpConfig
+from dossier.serve.httpserve import serve_http
 from dossier.serve.knowledge import MAX_DEPTH, MAX_PAGE, MAX_RELATED, KnowledgeBase
+from dossier.serve.listener import open_listener
 from dossier.serve.models import (
     ConceptHistory,
     ConceptPage,
@@ -61,8 +64,18 @@ def _instructions(ctx: TenantContext) -> str:
     )
 
 
-def build_server(ctx: TenantContext, *, knowledge: KnowledgeBase | None = None) -> MCPServer:
-    """An MCPServer serving ``ctx``'s bundle and nothing else."""
+def build_server(
+    ctx: TenantContext,
+    *,
+    knowledge: KnowledgeBase | None = None,
+    allow_writes: bool = False,
+    agent_name: str = "mcp",
+) -> MCPServer:
+    """An MCPServer serving ``ctx``'s bundle and nothing else.
+
+    ``allow_writes`` adds the tools through which an agent records knowledge, as
+    ``agent:<agent_name>`` drafts (see :mod:`dossier.serve.writes`); off by default.
+    """
     kb = knowledge or KnowledgeBase(ctx)
     server: MCPServer = MCPServer(
         name=f"dossier-{ctx.client_id}",
@@ -146,6 +159,14 @@ def build_server(ctx: TenantContext, *, knowledge: KnowledgeBase | None = None) 
         """Loop iterations (run id, date, commit, summary) that changed this concept."""
         return guarded(lambda: kb.history(concept_id))
 
+    from dossier.serve.write_tools import register_review_tool, register_write_tools
+    from dossier.serve.writes import KnowledgeWriter
+
+    writer = KnowledgeWriter(ctx, f"agent:{agent_name}")
+    register_review_tool(server, writer, guarded)
+    if allow_writes:
+        register_write_tools(server, writer, guarded)
+
     @server.resource(
         "okf://index",
         name="index",
@@ -178,16 +199,22 @@ def run_server(
     ctx: TenantContext,
     transport: Transport = "stdio",
     *,
-    host: str = "127.0.0.1",
-    port: int = 8000,
+    http: HttpConfig | None = None,
+    on_listening: Callable[[str], None] | None = None,
+    allow_writes: bool = False,
+    agent_name: str = "mcp",
 ) -> None:
     """Serve until the client disconnects (stdio) or the process is stopped (HTTP).
 
-    The index is brought up to date in a background thread so the handshake is not
-    delayed by a first-time build; the first query waits for it if needed.
+    Over HTTP the socket is bound first: a busy port raises ListenError before
+    ``on_listening(url)`` announces anything.  The index is brought up to date in a
+    background thread so the handshake is not delayed by a first-time build; the
+    first query waits for it if needed.
     """
+    config = http or HttpConfig()
+    listener = open_listener(config) if transport == "streamable-http" else None
     kb = KnowledgeBase(ctx)
-    server = build_server(ctx, knowledge=kb)
+    server = build_server(ctx, knowledge=kb, allow_writes=allow_writes, agent_name=agent_name)
 
     def warm() -> None:
         try:
@@ -196,7 +223,10 @@ def run_server(
             log.exception("could not prepare the search index of %s", ctx.client_id)
 
     threading.Thread(target=warm, name="dossier-index-warmup", daemon=True).start()
-    if transport == "stdio":
+    if listener is None:
         server.run("stdio")
-    else:
-        server.run("streamable-http", host=host, port=port)
+        return
+    with listener:
+        if on_listening is not None:
+            on_listening(config.url)
+        serve_http(server, config, listener)

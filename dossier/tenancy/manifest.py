@@ -24,6 +24,10 @@ from dossier.tenancy.ids import validate_client_id
 
 CURRENT_SCHEMA_VERSION: Final = 1
 DEFAULT_MAX_SOURCE_BYTES = 5 * 1024 * 1024
+#: Bounds on decoding one file (what a DOCX/PDF may inflate to, how long it may take);
+#: the ingest layer reads them from here (docs/ingest.md, "Bounds on decoding").
+DEFAULT_MAX_EXPANDED_BYTES = 64 * 1024 * 1024
+DEFAULT_MAX_DECODE_SECONDS = 60.0
 HEADER = "# Dossier tenant manifest (docs/tenancy.md). Written by dossier; keep it valid YAML.\n"
 
 _SafeLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -100,6 +104,30 @@ class CommitIdentity(BaseModel):
         return value
 
 
+class EvalSettings(BaseModel):
+    """The ``evals:`` section: bars an iteration's eval figures must meet (docs/evals.md).
+
+    ``min`` maps a metric name of ``dossier eval --json`` to its minimum (for a
+    lower-is-better figure such as ``stub_share``: its maximum); ``max_drop`` to how
+    much worse than the last committed figure it may get; ``gate`` turns the check
+    on for every ``run-loop`` (``--gate`` does it for one run).
+    """
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    gate: bool = False
+    min: dict[str, float] = Field(default_factory=dict)
+    max_drop: dict[str, float] = Field(default_factory=dict)
+
+    @field_validator("max_drop")
+    @classmethod
+    def _non_negative(cls, value: dict[str, float]) -> dict[str, float]:
+        for name, drop in value.items():
+            if drop < 0:
+                raise ValueError(f"max_drop of {name!r} must not be negative")
+        return value
+
+
 class Manifest(BaseModel):
     """Schema 1 of ``dossier.tenant.yaml``; field order here is the order on disk."""
 
@@ -115,6 +143,9 @@ class Manifest(BaseModel):
     commit_identity: CommitIdentity
     entity_patterns: list[str] = Field(default_factory=list)
     max_source_bytes: int = Field(default=DEFAULT_MAX_SOURCE_BYTES, gt=0)
+    max_expanded_bytes: int = Field(default=DEFAULT_MAX_EXPANDED_BYTES, gt=0)
+    max_decode_seconds: float = Field(default=DEFAULT_MAX_DECODE_SECONDS, gt=0)
+    evals: EvalSettings | None = None
 
     @field_validator("client_id")
     @classmethod
@@ -157,8 +188,11 @@ class Manifest(BaseModel):
 
 def render_manifest(manifest: Manifest) -> str:
     """The manifest as YAML text: fixed field order, block style, stable across runs."""
+    data = manifest.model_dump(mode="json")
+    if data.get("evals") is None:
+        data.pop("evals", None)  # optional section: absent unless set
     body = yaml.safe_dump(
-        manifest.model_dump(mode="json"),
+        data,
         sort_keys=False,
         allow_unicode=True,
         default_flow_style=False,

@@ -13,7 +13,8 @@ from dossier.tenancy import TenantContext
 
 Run = Callable[..., Any]
 
-TOOLS = {"search_concepts", "get_concept", "get_related", "list_concepts", "get_concept_history"}
+TOOLS = {"search_concepts", "get_concept", "get_related", "list_concepts", "get_concept_history",
+         "list_pending_reviews"}
 
 
 async def call(ctx: TenantContext, tool: str, args: dict[str, Any]) -> Any:

@@ -1,0 +1,478 @@
+"""Knowledge written by agents, and the human review of it.
+
+An agent connected over MCP can record what it learns: propose a concept, amend
+one, record a decision or a note, deprecate one.  Every write here:
+
+* is bound to one tenant (the :class:`TenantContext` given at construction; no
+  argument names a tenant or a path, and concept ids go through the bundle's
+  confinement before any file is touched);
+* is owned by ``agent:<name>`` with ``status: draft``, so the loop treats it as
+  another producer's concept and never rewrites or deletes it
+  (``runtime/bundle_sync``), and a person can tell it from reviewed knowledge;
+* is validated as OKF before it is committed, and an invalid one leaves the file as
+  it was;
+* runs under the tenant lock and lands as its own commit touching only that
+  concept, with ``Dossier-Actor`` (and ``Dossier-Idempotency-Key``) trailers;
+* with an idempotency key, writes once: a retried call finds the earlier commit
+  by its trailer and answers with it instead of writing again.
+
+A person reviews drafts with ``dossier review``: approve (``status: stable`` and a
+``verified`` entry by ``human:<id>``) or reject (deprecated, or removed), each a
+commit with the reviewer as actor.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel
+
+from dossier.errors import DossierError, UsageError
+from dossier.okf import Bundle, ConceptDocument, ConceptNotFoundError, concept_href
+from dossier.okf.errors import InvalidConceptIdError
+from dossier.okf.links import escape_link_text
+from dossier.okf.validate import validate_concepts
+from dossier.tenancy import TenantContext, TenantRepo, tenant_lock
+from dossier.tenancy.git import run_git
+
+ACTOR_TRAILER = "Dossier-Actor"
+KEY_TRAILER = "Dossier-Idempotency-Key"
+
+_NAME = re.compile(r"[a-z0-9][a-z0-9._-]{0,62}")
+_KEY = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,127}")
+_TYPE = re.compile(r"[A-Za-z][A-Za-z0-9 _-]{0,39}")
+MAX_TITLE = 200
+MAX_DESCRIPTION = 1000
+MAX_BODY = 100_000
+
+#: Folders for the types the extractor uses, so agent concepts sit beside the loop's.
+_FOLDERS = {
+    "decision": "decisions", "requirement": "requirements", "risk": "risks",
+    "process": "processes", "system": "systems", "stakeholder": "stakeholders",
+    "glossary term": "glossary", "meeting": "meetings", "action item": "action-items",
+    "topic": "topics", "note": "notes",
+}
+
+Action = Literal["created", "amended", "deprecated", "approved", "rejected", "removed"]
+
+
+class WriteRefused(UsageError):
+    """The write is not allowed or not well formed; nothing was changed."""
+
+
+class WriteResult(BaseModel):
+    """What a write did: the concept, the commit, and whether it was a replay."""
+
+    concept_id: str
+    action: Action
+    commit: str | None
+    status: str
+    replayed: bool = False
+
+
+class PendingDraft(BaseModel):
+    """An agent's draft waiting for a person."""
+
+    concept_id: str
+    type: str
+    title: str
+    description: str
+    actor: str
+    at: str
+
+
+class PendingList(BaseModel):
+    drafts: list[PendingDraft]
+
+
+def check_actor_name(name: str) -> str:
+    """An agent or reviewer name: lowercase letters, digits, ``.``, ``_``, ``-``."""
+    if not isinstance(name, str) or not _NAME.fullmatch(name):
+        raise WriteRefused(
+            f"invalid actor name {name!r}: use 1-63 of a-z, 0-9, '.', '_', '-'"
+        )
+    return name
+
+
+def _now() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _slug(text: str) -> str:
+    slug = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:80].strip("-")
+    return slug or "untitled"
+
+
+def _text(value: str | None, name: str, limit: int, *, required: bool = False) -> str:
+    if value is None:
+        value = ""
+    if not isinstance(value, str):
+        raise WriteRefused(f"{name} must be text")
+    value = value.replace("\r\n", "\n").strip()
+    if required and not value:
+        raise WriteRefused(f"{name} is required")
+    if len(value) > limit:
+        raise WriteRefused(f"{name} is longer than {limit} characters")
+    if "\x00" in value:
+        raise WriteRefused(f"{name} contains a NUL byte")
+    return value
+
+
+def _one_line(value: str, name: str, limit: int, *, required: bool = False) -> str:
+    text = _text(value, name, limit, required=required)
+    return " ".join(text.split())
+
+
+def is_agent_owned(doc: ConceptDocument) -> bool:
+    generated = doc.frontmatter.get("generated")
+    by = generated.get("by") if isinstance(generated, dict) else None
+    return isinstance(by, str) and by.startswith("agent:")
+
+
+def _is_human_owned(doc: ConceptDocument) -> bool:
+    generated = doc.frontmatter.get("generated")
+    if isinstance(generated, dict) and str(generated.get("by", "")).startswith("human:"):
+        return True
+    verified = doc.frontmatter.get("verified")
+    entries = verified if isinstance(verified, list) else [verified]
+    return any(isinstance(v, dict) and str(v.get("by", "")).startswith("human:")
+               for v in entries)
+
+
+class KnowledgeWriter:
+    """Writes to one tenant's bundle on behalf of one actor (``agent:x`` or ``human:y``)."""
+
+    def __init__(self, ctx: TenantContext, actor: str, *, lock_timeout: float | None = None):
+        kind, _, name = actor.partition(":")
+        if kind not in ("agent", "human"):
+            raise WriteRefused(f"actor {actor!r} must be agent:<name> or human:<name>")
+        check_actor_name(name)
+        self.ctx = ctx
+        self.actor = actor
+        self.bundle = Bundle(ctx.bundle_dir)
+        self.lock_timeout = lock_timeout
+
+    # -- agent writes ---------------------------------------------------------------
+
+    def propose(
+        self,
+        *,
+        type: str,
+        title: str,
+        description: str = "",
+        body: str = "",
+        links: list[str] | None = None,
+        sources: list[str] | None = None,
+        note: str | None = None,
+        tags: list[str] | None = None,
+        key: str | None = None,
+    ) -> WriteResult:
+        """A new concept, owned by this agent as a draft."""
+        type_name = _one_line(type, "type", 40, required=True)
+        if not _TYPE.fullmatch(type_name):
+            raise WriteRefused(f"invalid type {type_name!r}: letters, digits, spaces, '-' or '_'")
+        title = _one_line(title, "title", MAX_TITLE, required=True)
+        description = _one_line(description, "description", MAX_DESCRIPTION)
+        text = _text(body, "body", MAX_BODY)
+        with self._locked(key) as replay:
+            if replay is not None:
+                return replay
+            concept_id = self._new_id(type_name, title)
+            parts = [text] if text else []
+            parts.extend(self._link_lines(links or []))
+            note_text = _one_line(note or "", "note", 1000)
+            if note_text:
+                parts.append(f"Recorded from: {note_text}")
+            frontmatter: dict[str, Any] = {
+                "type": type_name,
+                "title": title,
+                "description": description or title,
+                "status": "draft",
+                "tags": [_one_line(t, "tag", 60, required=True) for t in tags or []],
+                "generated": {"by": self.actor, "at": _now()},
+                "sources": self._sources(sources or []),
+            }
+            if not frontmatter["tags"]:
+                del frontmatter["tags"]
+            if not frontmatter["sources"]:
+                del frontmatter["sources"]
+            doc = ConceptDocument(concept_id, frontmatter, "\n\n".join(parts) + "\n")
+            return self._commit(doc, "created", f"propose {concept_id}", key)
+
+    def record_decision(
+        self, title: str, decision: str, rationale: str = "", key: str | None = None
+    ) -> WriteResult:
+        """A Decision in a few words: what was decided, and why."""
+        body = _text(decision, "decision", MAX_BODY, required=True)
+        why = _text(rationale, "rationale", MAX_BODY)
+        text = body + (f"\n\n## Rationale\n\n{why}" if why else "")
+        return self.propose(type="Decision", title=title, description=body.split("\n")[0][:200],
+                            body=text, key=key)
+
+    def record_note(self, text: str, title: str = "", key: str | None = None) -> WriteResult:
+        """A Note: something worth keeping that is not (yet) a typed concept."""
+        body = _text(text, "text", MAX_BODY, required=True)
+        heading = title or body.split("\n")[0][:80]
+        return self.propose(type="Note", title=heading, description=body.split("\n")[0][:200],
+                            body=body, key=key)
+
+    def amend(
+        self,
+        concept_id: str,
+        *,
+        description: str | None = None,
+        body: str | None = None,
+        append: str | None = None,
+        key: str | None = None,
+    ) -> WriteResult:
+        """Change a concept's description or body; it becomes this agent's draft.
+
+        A concept a person wrote or reviewed is refused: an agent proposes instead.
+        """
+        with self._locked(key) as replay:
+            if replay is not None:
+                return replay
+            doc = self._read(concept_id)
+            if _is_human_owned(doc):
+                raise WriteRefused(
+                    f"{concept_id} was written or reviewed by a person; propose a new concept "
+                    "or ask for a review instead"
+                )
+            frontmatter = dict(doc.frontmatter)
+            new_body = doc.body
+            if description is not None:
+                frontmatter["description"] = _one_line(description, "description",
+                                                       MAX_DESCRIPTION, required=True)
+            if body is not None:
+                new_body = _text(body, "body", MAX_BODY, required=True) + "\n"
+            if append:
+                new_body = new_body.rstrip("\n") + "\n\n" + _text(append, "append", MAX_BODY) + "\n"
+            if description is None and body is None and not append:
+                raise WriteRefused("nothing to amend: give description, body or append")
+            frontmatter["status"] = "draft"
+            frontmatter["generated"] = {"by": self.actor, "at": _now()}
+            return self._commit(ConceptDocument(doc.concept_id, frontmatter, new_body),
+                                "amended", f"amend {doc.concept_id}", key)
+
+    def deprecate(
+        self, concept_id: str, reason: str, superseded_by: str | None = None,
+        key: str | None = None,
+    ) -> WriteResult:
+        """Mark a concept no longer current, saying why (and what replaces it)."""
+        why = _one_line(reason, "reason", 1000, required=True)
+        with self._locked(key) as replay:
+            if replay is not None:
+                return replay
+            doc = self._read(concept_id)
+            if _is_human_owned(doc) and self.actor.startswith("agent:"):
+                raise WriteRefused(f"{concept_id} was reviewed by a person; an agent cannot "
+                                   "deprecate it")
+            frontmatter = dict(doc.frontmatter, status="deprecated")
+            lines = [f"Deprecated by {self.actor}: {why}"]
+            if superseded_by:
+                lines.extend(self._link_lines([superseded_by], label="Superseded by"))
+            body = doc.body.rstrip("\n") + "\n\n" + "\n".join(lines) + "\n"
+            if self.actor.startswith("agent:"):
+                frontmatter["generated"] = {"by": self.actor, "at": _now()}
+            return self._commit(ConceptDocument(doc.concept_id, frontmatter, body),
+                                "deprecated", f"deprecate {doc.concept_id}", key)
+
+    # -- review -----------------------------------------------------------------------
+
+    def pending(self) -> PendingList:
+        """Agent drafts waiting for review, in id order."""
+        drafts: list[PendingDraft] = []
+        for doc in self.bundle.iter_documents(skip_invalid=True):
+            if not is_agent_owned(doc) or doc.frontmatter.get("status") != "draft":
+                continue
+            generated = doc.frontmatter.get("generated") or {}
+            drafts.append(PendingDraft(
+                concept_id=doc.concept_id,
+                type=str(doc.frontmatter.get("type", "")),
+                title=str(doc.frontmatter.get("title", doc.concept_id)),
+                description=str(doc.frontmatter.get("description", "")),
+                actor=str(generated.get("by", "")),
+                at=str(generated.get("at", "")),
+            ))
+        return PendingList(drafts=drafts)
+
+    def approve(self, concept_id: str) -> WriteResult:
+        """A person accepts a draft: stable, and verified by them."""
+        self._require_human()
+        with self._locked(None):
+            doc = self._read_draft(concept_id)
+            verified = doc.frontmatter.get("verified")
+            entries = list(verified) if isinstance(verified, list) else (
+                [verified] if isinstance(verified, dict) else [])
+            entries.append({"by": self.actor, "at": _now()})
+            frontmatter = dict(doc.frontmatter, status="stable", verified=entries)
+            return self._commit(ConceptDocument(doc.concept_id, frontmatter, doc.body),
+                                "approved", f"approve {doc.concept_id}", None)
+
+    def reject(self, concept_id: str, *, remove: bool = False) -> WriteResult:
+        """A person declines a draft: deprecated (kept for history), or removed."""
+        self._require_human()
+        with self._locked(None):
+            doc = self._read_draft(concept_id)
+            if remove:
+                return self._commit_removal(doc)
+            frontmatter = dict(doc.frontmatter, status="deprecated")
+            body = doc.body.rstrip("\n") + f"\n\nRejected in review by {self.actor}.\n"
+            return self._commit(ConceptDocument(doc.concept_id, frontmatter, body),
+                                "rejected", f"reject {doc.concept_id}", None)
+
+    # -- internals ----------------------------------------------------------------------
+
+    def _require_human(self) -> None:
+        if not self.actor.startswith("human:"):
+            raise WriteRefused("only a person (human:<id>) reviews drafts")
+
+    @contextmanager
+    def _locked(self, key: str | None) -> Iterator[WriteResult | None]:
+        """Hold the tenant lock; yield the earlier result when ``key`` was used before."""
+        if key is not None and not _KEY.fullmatch(key):
+            raise WriteRefused(
+                "invalid idempotency key: 1-128 of letters, digits, '.', '_', ':', '-'"
+            )
+        with tenant_lock(self.ctx, timeout=self.lock_timeout):
+            yield self._replay(key) if key is not None else None
+
+    def _replay(self, key: str) -> WriteResult | None:
+        repo = TenantRepo(self.ctx)
+        if repo.head() is None:
+            return None
+        found = repo.git(
+            "log", "-n", "1", "--format=%H%x1f%(trailers:key=Dossier-Action,valueonly,separator=)"
+            "%x1f%(trailers:key=Dossier-Concept,valueonly,separator=)",
+            "--fixed-strings", f"--grep={KEY_TRAILER}: {key}",
+        ).stdout.strip()
+        if not found:
+            return None
+        sha, action, concept_id = [*found.split("\x1f"), "", ""][:3]
+        status = "draft"
+        if self.bundle.exists(concept_id):
+            status = str(self.bundle.read(concept_id).frontmatter.get("status", "stable"))
+        return WriteResult(concept_id=concept_id, action=action or "created",  # type: ignore[arg-type]
+                           commit=sha, status=status, replayed=True)
+
+    def _read(self, concept_id: str) -> ConceptDocument:
+        if not isinstance(concept_id, str) or not concept_id:
+            raise WriteRefused("concept_id is required")
+        try:
+            return self.bundle.read(concept_id)
+        except ConceptNotFoundError:
+            raise WriteRefused(f"no concept {concept_id!r} in this knowledge base") from None
+
+    def _read_draft(self, concept_id: str) -> ConceptDocument:
+        doc = self._read(concept_id)
+        if not is_agent_owned(doc) or doc.frontmatter.get("status") != "draft":
+            raise WriteRefused(f"{concept_id} is not an agent draft waiting for review")
+        return doc
+
+    def _new_id(self, type_name: str, title: str) -> str:
+        folder = _FOLDERS.get(type_name.lower(), _slug(type_name) + "s")
+        base = f"{folder}/{_slug(title)}"
+        for n in range(1, 1000):
+            candidate = base if n == 1 else f"{base}-{n}"
+            try:
+                path = self.bundle.path_for(candidate)
+            except InvalidConceptIdError:  # a reserved name such as index or log
+                continue
+            if not path.exists():
+                return candidate
+        raise WriteRefused(f"too many concepts named like {title!r}")
+
+    def _link_lines(self, targets: list[str], label: str = "Related") -> list[str]:
+        lines: list[str] = []
+        for target in targets:
+            doc = self._read(target)
+            title = str(doc.frontmatter.get("title") or doc.concept_id)
+            lines.append(f"- {label}: [{escape_link_text(title)}]({concept_href(doc.concept_id)})")
+        return ["\n".join(lines)] if lines else []
+
+    def _sources(self, raw: list[str]) -> list[dict[str, str]]:
+        entries: list[dict[str, str]] = []
+        for n, item in enumerate(raw, start=1):
+            text = _one_line(item, "source", 500, required=True)
+            if re.match(r"https?://", text):
+                resource = text
+            else:
+                # A tenant source, named as it is under sources/: confined, must exist.
+                rel = text.split("#", 1)[0]
+                path = self.ctx.confine(self.ctx.sources_dir / rel)
+                if not path.is_file():
+                    raise WriteRefused(f"no source {text!r} in this knowledge base")
+                resource = "../../sources/" + path.relative_to(
+                    self.ctx.sources_dir.resolve()).as_posix()
+                if "#" in text:
+                    resource += "#" + text.split("#", 1)[1]
+            entries.append({"id": f"src-agent-{n}", "resource": resource, "title": text})
+        return entries
+
+    def _commit(
+        self, doc: ConceptDocument, action: Action, summary: str, key: str | None
+    ) -> WriteResult:
+        path = self.bundle.path_for(doc.concept_id)
+        before = path.read_bytes() if path.is_file() else None
+        self.bundle.write(doc)
+        try:
+            report = validate_concepts(self.ctx.bundle_dir, [doc.concept_id])
+            rel = path.relative_to(self.ctx.bundle_dir.resolve()).as_posix()
+            errors = [f for f in report.errors if f.path.endswith(rel)]
+            if errors:
+                raise WriteRefused(
+                    "the concept would not be valid OKF: "
+                    + "; ".join(f"{f.code} {f.message}" for f in errors[:3])
+                )
+            sha = self._commit_paths([path], summary, action, doc.concept_id, key)
+        except BaseException:
+            if before is None:
+                path.unlink(missing_ok=True)
+            else:
+                path.write_bytes(before)
+            raise
+        return WriteResult(concept_id=doc.concept_id, action=action, commit=sha,
+                           status=str(doc.frontmatter.get("status", "stable")))
+
+    def _commit_removal(self, doc: ConceptDocument) -> WriteResult:
+        path = self.bundle.path_for(doc.concept_id)
+        before = path.read_bytes()
+        path.unlink()
+        try:
+            sha = self._commit_paths([path], f"remove {doc.concept_id}", "removed",
+                                     doc.concept_id, None)
+        except BaseException:
+            path.write_bytes(before)
+            raise
+        return WriteResult(concept_id=doc.concept_id, action="removed", commit=sha,
+                           status="removed")
+
+    def _commit_paths(
+        self, paths: list[Path], summary: str, action: str, concept_id: str, key: str | None
+    ) -> str | None:
+        """Commit exactly ``paths`` (other pending changes in the tenant stay as they are)."""
+        from dossier.tenancy.git import format_message
+
+        trailers = {ACTOR_TRAILER: self.actor, "Dossier-Action": action,
+                    "Dossier-Concept": concept_id}
+        if key is not None:
+            trailers[KEY_TRAILER] = key
+        rels = [p.relative_to(self.ctx.path.resolve()).as_posix() for p in paths]
+        repo = TenantRepo(self.ctx)
+        repo.git("add", "-A", "--", *rels)
+        result = run_git(
+            self.ctx.path, "-c", "maintenance.auto=false", "commit", "-q", "--no-verify",
+            "--cleanup=whitespace", "-m", format_message(f"dossier: {summary}", trailers),
+            "--", *rels, check=False,
+        )
+        if result.status != 0:
+            raise DossierError(
+                f"could not commit the write in tenant {self.ctx.client_id}: "
+                f"{(result.stderr or result.stdout).strip()[:300]}"
+            )
+        return repo.head()

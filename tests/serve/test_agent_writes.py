@@ -1,0 +1,208 @@
+"""Agents that write back: MCP write tools, idempotency, confinement, review, the loop.
+
+Every write goes through a real ``mcp.Client`` (in memory, and over stdio for the
+served command) into a real tenant repository built by the real loop.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import anyio
+import pytest
+from mcp import Client, StdioServerParameters
+
+from dossier.okf import Bundle
+from dossier.okf.validate import validate_bundle
+from dossier.serve import build_server
+from dossier.tenancy import Registry, TenantContext
+from tests.runtime.helpers import cli, commit_count, git, tree_digest, write_corpus
+
+WRITE_TOOLS = {"propose_concept", "record_decision", "record_note", "amend_concept",
+               "deprecate_concept"}
+DOC = (
+    "# Ops notes\n\n## SYS-12 Label Printer Service\n\nThe Label Printer Service is the "
+    "system that prints carrier labels at every dock door during wave picking.\n"
+)
+
+
+def _run(fn: Callable[[], Any]) -> Any:
+    async def main() -> Any:
+        return await fn()
+
+    return anyio.run(main)
+
+
+def call(ctx: TenantContext, tool: str, args: dict[str, Any], *, writes: bool = True) -> Any:
+    async def body() -> Any:
+        async with Client(build_server(ctx, allow_writes=writes, agent_name="scout")) as client:
+            return await client.call_tool(tool, args)
+
+    return _run(body)
+
+
+def ok(result: Any) -> dict[str, Any]:
+    assert not result.is_error, result.content[0].text
+    data: dict[str, Any] = result.structured_content
+    return data
+
+
+@pytest.fixture
+def tenants(tmp_path: Path) -> tuple[TenantContext, TenantContext, Path]:
+    corpus = write_corpus(tmp_path / "m", {"ops.md": DOC})
+    other = write_corpus(tmp_path / "o", {"b.md": "# Beta\n\nBeta's secret plan is here.\n"})
+    root = tmp_path / "t"
+    cli("provision", "alpha", "--root", str(root), "--source", str(corpus))
+    cli("provision", "beta", "--root", str(root), "--source", str(other))
+    assert cli("run-loop", "alpha", "beta", "--root", str(root)).exit_code == 0
+    registry = Registry(root)
+    return registry.get("alpha"), registry.get("beta"), corpus
+
+
+def test_write_tools_are_off_unless_allowed(tenants: tuple[Any, ...]) -> None:
+    alpha = tenants[0]
+
+    async def tools(writes: bool) -> set[str]:
+        async with Client(build_server(alpha, allow_writes=writes)) as client:
+            return {t.name for t in (await client.list_tools()).tools}
+
+    off = _run(lambda: tools(False))
+    on = _run(lambda: tools(True))
+    assert not WRITE_TOOLS & off and "list_pending_reviews" in off
+    assert on >= WRITE_TOOLS
+    refused = call(alpha, "record_note", {"text": "x"}, writes=False)
+    assert refused.is_error
+
+
+def test_a_proposal_lands_as_one_valid_draft_commit(tenants: tuple[Any, ...]) -> None:
+    alpha = tenants[0]
+    before = commit_count(alpha.path)
+    target = next(i for i in Bundle(alpha.bundle_dir).concept_ids() if "sys-12" in i)
+    data = ok(call(alpha, "propose_concept", {
+        "type": "Decision", "title": "Print labels at packing, not at the dock",
+        "description": "Labels move to the packing stations.",
+        "body": "Agreed on the call.", "links": [target], "note": "call with ops, 3 Dec",
+        "idempotency_key": "k-1",
+    }))
+    assert data["action"] == "created" and data["status"] == "draft"
+    concept_id = data["concept_id"]
+    assert concept_id.startswith("decisions/")
+    assert commit_count(alpha.path) == before + 1
+    message = git(alpha.path, "log", "-1", "--format=%B")
+    assert "Dossier-Actor: agent:scout" in message and "Dossier-Idempotency-Key: k-1" in message
+    assert git(alpha.path, "show", "--name-only", "--format=", "HEAD").split() == [
+        f"bundle/{concept_id}.md"]
+    doc = Bundle(alpha.bundle_dir).read(concept_id)
+    assert doc.frontmatter["generated"]["by"] == "agent:scout"
+    assert doc.frontmatter["status"] == "draft"
+    assert f"/{target}.md" in doc.body
+    assert validate_bundle(alpha.bundle_dir).ok
+
+
+def test_a_retried_write_with_the_same_key_writes_once(tenants: tuple[Any, ...]) -> None:
+    alpha = tenants[0]
+    args = {"title": "Use Vantage", "decision": "We use Vantage WMS.", "idempotency_key": "r-9"}
+    first = ok(call(alpha, "record_decision", args))
+    count = commit_count(alpha.path)
+    second = ok(call(alpha, "record_decision", args))
+    assert commit_count(alpha.path) == count
+    assert second["replayed"] is True
+    assert (second["concept_id"], second["commit"]) == (first["concept_id"], first["commit"])
+
+
+def test_writes_cannot_reach_another_tenant(tenants: tuple[Any, ...], tmp_path: Path) -> None:
+    alpha, beta = tenants[0], tenants[1]
+    beta_before = tree_digest(beta.path)
+    (alpha.bundle_dir / "evil").symlink_to(beta.bundle_dir, target_is_directory=True)
+    hostile = [
+        ("amend_concept", {"concept_id": "../beta/bundle/index", "append": "x"}),
+        ("amend_concept", {"concept_id": "/etc/passwd", "append": "x"}),
+        ("amend_concept", {"concept_id": "evil/topics/beta", "append": "x"}),
+        ("deprecate_concept", {"concept_id": "../../beta/bundle/topics/beta", "reason": "x"}),
+        ("propose_concept", {"type": "Note", "title": "x", "links": ["../beta/bundle/x"]}),
+        ("propose_concept", {"type": "Note", "title": "x",
+                             "sources": ["../../beta/sources/o/b-md.md"]}),
+        ("propose_concept", {"type": "../../beta", "title": "x"}),
+        ("record_note", {"text": "x", "idempotency_key": "../../etc"}),
+    ]
+    for tool, args in hostile:
+        assert call(alpha, tool, args).is_error, (tool, args)
+    titled = ok(call(alpha, "propose_concept", {"type": "Note", "title": "../../beta/bundle/x"}))
+    assert Bundle(alpha.bundle_dir).exists(titled["concept_id"])
+    assert ".." not in titled["concept_id"]
+    (alpha.bundle_dir / "evil").unlink()
+    assert tree_digest(beta.path) == beta_before
+
+
+def test_the_loop_leaves_agent_drafts_alone(tenants: tuple[Any, ...]) -> None:
+    alpha, _beta, corpus = tenants
+    target = next(i for i in Bundle(alpha.bundle_dir).concept_ids() if "sys-12" in i)
+    ok(call(alpha, "amend_concept", {"concept_id": target, "append": "Also prints returns."}))
+    draft = ok(call(alpha, "record_note", {"text": "The dock has 12 doors."}))
+    path = Bundle(alpha.bundle_dir).path_for(target)
+    amended = path.read_bytes()
+    note = Bundle(alpha.bundle_dir).path_for(draft["concept_id"]).read_bytes()
+    (corpus / "ops.md").write_text(DOC.replace("carrier labels", "carrier and customs labels"))
+    assert cli("run-loop", "alpha", "--root", str(alpha.root)).exit_code == 0
+    assert path.read_bytes() == amended
+    assert Bundle(alpha.bundle_dir).path_for(draft["concept_id"]).read_bytes() == note
+
+
+def test_agents_cannot_amend_what_a_person_reviewed(tenants: tuple[Any, ...]) -> None:
+    alpha = tenants[0]
+    draft = ok(call(alpha, "record_note", {"text": "Night shift starts at 22:00."}))
+    assert cli("review", "alpha", "--root", str(alpha.root), "--approve",
+               draft["concept_id"], "--as", "kim").exit_code == 0
+    refused = call(alpha, "amend_concept", {"concept_id": draft["concept_id"], "append": "x"})
+    assert refused.is_error
+
+
+def test_review_lists_approves_and_rejects_drafts(tenants: tuple[Any, ...]) -> None:
+    alpha = tenants[0]
+    keep = ok(call(alpha, "record_note", {"text": "Returns go to bay 4."}))["concept_id"]
+    drop = ok(call(alpha, "record_note", {"text": "Maybe move to bay 9?"}))["concept_id"]
+    pending = ok(call(alpha, "list_pending_reviews", {}, writes=False))["drafts"]
+    assert {d["concept_id"] for d in pending} == {keep, drop}
+    listing = cli("review", "alpha", "--root", str(alpha.root))
+    assert keep in listing.stdout and drop in listing.stdout
+    count = commit_count(alpha.path)
+    root = str(alpha.root)
+    assert cli("review", "alpha", "--root", root, "--approve", keep, "--as", "kim").exit_code == 0
+    assert cli("review", "alpha", "--root", root, "--reject", drop, "--remove",
+               "--as", "kim").exit_code == 0
+    assert commit_count(alpha.path) == count + 2
+    approved = Bundle(alpha.bundle_dir).read(keep).frontmatter
+    assert approved["status"] == "stable"
+    assert approved["verified"][-1]["by"] == "human:kim"
+    assert not Bundle(alpha.bundle_dir).exists(drop)
+    assert "Dossier-Actor: human:kim" in git(alpha.path, "log", "-1", "--format=%B")
+    again = cli("review", "alpha", "--root", root, "--approve", keep, "--as", "kim")
+    assert again.exit_code == 2  # no longer a draft: a clear refusal
+
+
+def test_served_command_writes_over_stdio(tenants: tuple[Any, ...]) -> None:
+    alpha = tenants[0]
+    env = {k: v for k, v in os.environ.items() if k != "DOSSIER_ROOT"}
+    env["LANCEDB_LOG"] = "error"
+    params = StdioServerParameters(
+        command=sys.executable,
+        args=["-m", "dossier.cli", "serve-mcp", "alpha", "--root", str(alpha.root),
+              "--allow-writes", "--agent-name", "claude"],
+        env=env,
+    )
+
+    async def body() -> Any:
+        async with Client(params, read_timeout_seconds=60) as client:
+            return await client.call_tool("record_note", {"text": "Dock 3 is closed Fridays.",
+                                                          "idempotency_key": "stdio-1"})
+
+    data = ok(_run(body))
+    assert Bundle(alpha.bundle_dir).read(data["concept_id"]).frontmatter["generated"]["by"] == (
+        "agent:claude")
+    assert subprocess.run(["git", "-C", str(alpha.path), "status", "--porcelain", "bundle"],
+                          capture_output=True, text=True, check=True).stdout == ""
