@@ -394,7 +394,7 @@ class SearchIndex:
 
     def _rebuild_locked(self, started: float, reason: str | None) -> IndexReport:
         """Write a fresh table generation from every concept file, then switch to it."""
-        from lancedb.index import FTS
+        FTS = lancedb_module().index.FTS
 
         if reason is not None:
             if (self.dir / META_NAME).exists() or any(self.dir.glob("*.lance")):

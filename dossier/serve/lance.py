@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import os
+import threading
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
@@ -19,9 +20,20 @@ os.environ.setdefault("LANCEDB_LOG", "error")
 T = TypeVar("T")
 
 
+_IMPORT_LOCK = threading.Lock()
+
+
 def lancedb_module() -> Any:
-    """Import lancedb on first use (~1.5 s)."""
-    import lancedb
+    """Import lancedb on first use (~1.5 s), one thread at a time.
+
+    The MCP server warms its index in a thread while a tool call may arrive; two
+    threads importing lancedb's submodules at once can see a partially initialised
+    ``lancedb.query`` (ImportError).  Every lancedb import goes through here first.
+    """
+    with _IMPORT_LOCK:
+        import lancedb
+        import lancedb.index
+        import lancedb.query
 
     return lancedb
 
@@ -33,9 +45,8 @@ def match_query(text: str, column: str = "text") -> Any:
     phrase query, which needs positions the index does not keep); a MatchQuery only
     tokenizes it, so any text a user or agent sends is a valid query.
     """
-    from lancedb.query import MatchQuery
-
-    query_class: Any = MatchQuery  # pydantic dataclass: its keyword defaults confuse mypy
+    # A pydantic dataclass: its keyword defaults confuse mypy.
+    query_class: Any = lancedb_module().query.MatchQuery
     return query_class(text, column)
 
 
