@@ -17,6 +17,7 @@ from dossier.cli.options import JsonOption, RootOption, TenantArgument
 from dossier.cli.output import console, err_console, handle_errors, print_json, styled
 
 if TYPE_CHECKING:
+    from dossier.serve.models import SearchHit
     from dossier.tenancy import TenantContext
 
 #: Environment variable for the HTTP bearer token (same name as dossier.serve.httpconfig).
@@ -233,6 +234,24 @@ def search_cmd(
         )
         if hit.snippet:
             console.print(f"   {hit.snippet}")
+        where = _provenance(hit)
+        if where:
+            console.print(styled(f"   {where}", "dim"))
+
+
+def _provenance(hit: SearchHit) -> str:
+    """Where the snippet sits and what it cites: ``§ Heading › Sub · sources/x.md:12-30``."""
+    parts = []
+    if hit.passage is not None and hit.passage.heading:
+        parts.append("§ " + " › ".join(hit.passage.heading))
+    if hit.citation is not None:
+        cite = hit.citation
+        lines = ""
+        if cite.line_start is not None:
+            end = cite.line_end if cite.line_end is not None else cite.line_start
+            lines = f":{cite.line_start}" + (f"-{end}" if end != cite.line_start else "")
+        parts.append(f"source {cite.path}{lines}")
+    return " · ".join(parts)
 
 
 @handle_errors
