@@ -13,6 +13,7 @@ import typer
 
 from dossier import __version__
 from dossier.cli import (
+    eval_cmds,
     graph_cmds,
     loop_cmds,
     okf_cmds,
@@ -53,7 +54,8 @@ def _root(
     """Dossier: per-tenant, git-backed OKF knowledge."""
 
 
-for _module in (okf_cmds, tenant_cmds, loop_cmds, serve_cmds, review_cmds, graph_cmds):
+for _module in (okf_cmds, tenant_cmds, loop_cmds, serve_cmds, eval_cmds, review_cmds,
+                graph_cmds):
     _module.register(app)
 
 

@@ -46,10 +46,13 @@ def _summary_row(record: RunRecord) -> dict[str, Any]:
         "sources": counts.sources,
         "skipped": [s.model_dump() for s in record.skipped],
         "protected": [p.model_dump() for p in record.protected],
+        "dropped": [d.model_dump() for d in record.dropped],
         "missing_locations": record.missing_locations,
+        "refused_locations": [r.model_dump() for r in record.refused_locations],
         "commit": record.commit,
         "stages": [s.model_dump() for s in record.stages],
         "errors": record.errors,
+        "evals": record.evals.model_dump() if record.evals else None,
     }
 
 
@@ -81,9 +84,16 @@ def _print_summary(records: list[RunRecord]) -> None:
         for missing in record.missing_locations:
             console.print(styled("missing source location", "yellow"),
                           f"{record.client_id}: {missing}")
+        for refused in record.refused_locations:
+            console.print(styled("refused source location", "red"),
+                          f"{record.client_id}: {refused.path} — {refused.reason}; "
+                          "nothing was read from it")
         for change in record.protected:
-            console.print(styled("kept human/foreign concept", "cyan"),
+            console.print(styled("kept human/foreign/edited concept", "cyan"),
                           f"{record.client_id}: {change.concept_id} — {change.reason}")
+        for dropped in record.dropped:
+            console.print(styled("dropped proposed concept", "yellow"),
+                          f"{record.client_id}: {dropped.concept_id} — {dropped.reason}")
         if not _ok(record):
             console.print(styled("failed", "red"), f"{record.client_id}: {record.message}")
 
@@ -96,6 +106,7 @@ def _run_with_display(
     lock_timeout: float | None,
     verify_hashes: bool,
     quiet: bool,
+    gate: bool = False,
 ) -> list[RunRecord]:
     from dossier.runtime.batch import run_tenants
     from dossier.runtime.orchestrator import LoopOptions
@@ -104,6 +115,7 @@ def _run_with_display(
     options = LoopOptions(
         lock_timeout=default_lock_timeout() if lock_timeout is None else lock_timeout,
         verify_hashes=verify_hashes,
+        gate=gate,
     )
     if quiet:
         return run_tenants(root, client_ids, orchestrator=orchestrator, options=options,
@@ -150,13 +162,21 @@ def run_loop(
                      help="Hash every source even when its size and mtime are unchanged."),
     ] = False,
     lock_timeout: LockTimeoutOption = None,
+    gate: Annotated[
+        bool,
+        typer.Option("--gate",
+                     help="Evaluate before committing; an iteration below the manifest's "
+                     "evals bars goes to dossier/rejected/<run_id>, not main."),
+    ] = False,
     json_out: JsonOption = False,
 ) -> None:
     """Run one iteration of the learning loop (ingest → extract → OKF → commit) per tenant.
 
     Each iteration that changes anything is exactly one commit in the tenant's own
     repository, with a run record in runs/<run_id>.json. Nothing changed: no commit,
-    and the run says "up to date". Exit 0 when every tenant succeeded, 1 otherwise.
+    and the run says "up to date". With --gate (or evals.gate in the manifest) an
+    iteration that misses the eval bars is committed to dossier/rejected/<run_id>
+    instead and main is unchanged. Exit 0 when every tenant succeeded, 1 otherwise.
     """
     from dossier.runtime.orchestrator import get_orchestrator
     from dossier.tenancy import Registry
@@ -172,7 +192,7 @@ def run_loop(
             raise UsageError(f"no tenants under {registry.root}; create one with "
                              "'dossier provision <client_id> --source PATH'")
     records = _run_with_display(registry.root, client_ids, orchestrator, jobs, lock_timeout,
-                                verify_hashes, quiet=json_out)
+                                verify_hashes, quiet=json_out, gate=gate)
     if json_out:
         print_json({"ok": all(_ok(r) for r in records),
                     "tenants": [_summary_row(r) for r in records]})
@@ -214,6 +234,9 @@ def ingest(
     )
     for path, reason in result.skipped:
         console.print(styled("skipped", "yellow"), f"{path} — {reason}")
+    for path, reason in result.refused_locations:
+        console.print(styled("refused source location", "red"),
+                      f"{path} — {reason}; nothing was read from it")
     console.print("next: dossier run-loop " + ctx.client_id)
 
 
@@ -228,12 +251,19 @@ def history(
     json_out: JsonOption = False,
 ) -> None:
     """List the tenant's loop iterations (from git trailers), or one concept's history."""
+    from dossier.cli.eval_cmds import quality_cell
     from dossier.okf import Bundle
     from dossier.okf.errors import ConceptNotFoundError
+    from dossier.runtime.eval_history import (
+        figures_by_run,
+        rejected_figures,
+        rejected_iterations,
+    )
     from dossier.tenancy import Registry, TenantRepo
 
     ctx = Registry(root).get(tenant)
     repo = TenantRepo(ctx)
+    rejected = []
     if concept is not None:
         path = Bundle(ctx.bundle_dir).path_for(concept)
         rows = repo.file_history(str(path.relative_to(ctx.path)))
@@ -244,11 +274,20 @@ def history(
             )
     else:
         rows = repo.iterations()
+        rejected = rejected_iterations(repo)
+    figures = figures_by_run(ctx, rows)
     data: list[dict[str, Any]] = [
         {"run_id": it.run_id, "commit": it.sha, "date": it.date, "summary": it.summary,
-         "trailers": it.trailers}
+         "trailers": it.trailers, "status": "committed",
+         "evals": figures[it.run_id].metrics if it.run_id in figures else None}
         for it in rows
     ]
+    for it in rejected:
+        found = rejected_figures(repo, it)
+        data.append({"run_id": it.run_id, "commit": it.sha, "date": it.date,
+                     "summary": it.summary, "trailers": it.trailers, "status": "rejected",
+                     "evals": found.metrics if found else None})
+    data.sort(key=lambda row: str(row["date"]), reverse=True)
     if json_out:
         print_json({"tenant": ctx.client_id, "concept": concept, "iterations": data})
         return
@@ -259,11 +298,14 @@ def history(
     from rich.table import Table
 
     table = Table(title=f"{ctx.client_id} history" + (f" of {concept}" if concept else ""))
-    for column in ("date", "run id", "commit", "summary"):
+    for column in ("date", "run id", "commit", "quality", "summary"):
         table.add_column(column)
     for row in data:
+        summary = str(row["summary"])
+        if row["status"] == "rejected":
+            summary = f"[red]rejected[/] (dossier/rejected/{row['run_id']}) " + summary
         table.add_row(str(row["date"]), str(row["run_id"] or "-"), str(row["commit"])[:12],
-                      str(row["summary"]))
+                      quality_cell(row["evals"]), summary)
     console.print(table)
 
 

@@ -8,9 +8,8 @@ stderr.  The serve layer (LanceDB, the mcp SDK) is imported inside each command.
 
 from __future__ import annotations
 
-import ipaddress
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Literal
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -18,8 +17,11 @@ from dossier.cli.options import JsonOption, RootOption, TenantArgument
 from dossier.cli.output import console, err_console, handle_errors, print_json, styled
 
 if TYPE_CHECKING:
+    from dossier.serve.models import SearchHit
     from dossier.tenancy import TenantContext
 
+#: Environment variable for the HTTP bearer token (same name as dossier.serve.httpconfig).
+TOKEN_ENV = "DOSSIER_MCP_TOKEN"
 SEMANTIC_NOTE = "needs pip install 'dossier\\[semantic]'"
 
 SERVE_HELP = (
@@ -29,6 +31,11 @@ SERVE_HELP = (
     "so an agent can only ever read this client's bundle. Tools: search_concepts, get_concept, "
     "get_related, list_concepts, get_concept_history; resources okf://index and "
     "okf://<concept_id>. In stdio mode stdout carries only MCP messages; logs go to stderr."
+    "\n\n"
+    "Over streamable-http every request's Host (and browser Origin) must name the bind "
+    "address or an --allow-host; with a token set, requests without it get 401; each "
+    "client address may hold --max-sessions sessions, and idle sessions close after "
+    "--idle-timeout seconds. A port that cannot be bound exits 1 before anything is served."
 )
 SEARCH_HELP = (
     "Search a tenant's concepts, with the same ranking as the MCP tool search_concepts."
@@ -52,15 +59,6 @@ def _tenant(client_id: str, root: Path | None) -> TenantContext:
     return Registry(root).get(client_id)
 
 
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
 @handle_errors
 def serve_mcp(
     client_id: TenantArgument,
@@ -74,11 +72,64 @@ def serve_mcp(
         ),
     ] = "stdio",
     host: Annotated[
-        str, typer.Option("--host", help="Address to bind for streamable-http.")
+        str,
+        typer.Option(
+            "--host",
+            help="Address to bind for streamable-http. Beyond loopback a token is required.",
+        ),
     ] = "127.0.0.1",
     port: Annotated[
         int, typer.Option("--port", min=1, max=65535, help="Port for streamable-http.")
     ] = 8000,
+    token: Annotated[
+        str | None,
+        typer.Option(
+            "--token",
+            envvar=TOKEN_ENV,
+            show_envvar=True,
+            show_default=False,
+            help="Bearer token every HTTP request must carry (Authorization: Bearer ...). "
+            "Required when --host is not a loopback address. Prefer the environment "
+            "variable: a command line is visible to other users.",
+        ),
+    ] = None,
+    allow_host: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--allow-host",
+            show_default=False,
+            help="Also accept this Host header (NAME, NAME:PORT), e.g. a reverse proxy's "
+            "public name; repeatable. The bind address is always accepted.",
+        ),
+    ] = None,
+    allow_origin: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--allow-origin",
+            show_default=False,
+            help="Also accept this browser Origin (https://NAME[:PORT]); repeatable.",
+        ),
+    ] = None,
+    max_sessions: Annotated[
+        int | None,
+        typer.Option(
+            "--max-sessions",
+            min=1,
+            show_default=False,
+            # the defaults are stated, not imported: dossier.serve is too slow to load for --help
+            help="Open sessions allowed per client address (default 16); more get HTTP 429.",
+        ),
+    ] = None,
+    idle_timeout: Annotated[
+        float | None,
+        typer.Option(
+            "--idle-timeout",
+            min=1,
+            show_default=False,
+            help="Seconds a session may sit with no request in flight before it is closed "
+            "(default 600).",
+        ),
+    ] = None,
     allow_writes: Annotated[
         bool,
         typer.Option(
@@ -98,29 +149,41 @@ def serve_mcp(
 
     if transport not in ("stdio", "streamable-http"):
         raise UsageError(f"--transport must be 'stdio' or 'streamable-http', not {transport!r}")
-    ctx = _tenant(client_id, root)
-    from dossier.serve import run_server
+    from dossier.serve import HttpConfig, run_server
+    from dossier.serve.httpconfig import DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_SESSIONS
     from dossier.serve.writes import check_actor_name
 
+    http: HttpConfig | None = None
+    if transport == "streamable-http":
+        http = HttpConfig(
+            host=host,
+            port=port,
+            token=token,
+            allow_hosts=tuple(allow_host or ()),
+            allow_origins=tuple(allow_origin or ()),
+            max_sessions=DEFAULT_MAX_SESSIONS if max_sessions is None else max_sessions,
+            idle_timeout=DEFAULT_IDLE_TIMEOUT if idle_timeout is None else idle_timeout,
+        )
+    ctx = _tenant(client_id, root)
     check_actor_name(agent_name)
 
-    chosen: Literal["stdio", "streamable-http"] = (
-        "stdio" if transport == "stdio" else "streamable-http"
-    )
-    if chosen == "stdio":
+    if http is None:
         err_console.print(f"dossier: serving tenant {ctx.client_id} over stdio")
-    else:
-        if not _is_loopback(host):
+        run_server(ctx, "stdio", allow_writes=allow_writes, agent_name=agent_name)
+        return
+    config = http
+
+    def announce(url: str) -> None:
+        if not config.loopback:
             err_console.print(
                 styled("warning:", "yellow"),
-                f"binding {host} exposes tenant {ctx.client_id} to the network with no "
-                "authentication",
+                f"{config.host} is reachable from the network and plain HTTP is unencrypted: "
+                "put a TLS-terminating proxy in front",
             )
-        err_console.print(
-            f"dossier: serving tenant {ctx.client_id} at http://{host}:{port}/mcp"
-        )
-    run_server(ctx, chosen, host=host, port=port, allow_writes=allow_writes,
-               agent_name=agent_name)
+        err_console.print(f"dossier: serving tenant {ctx.client_id} at {url}")
+
+    run_server(ctx, "streamable-http", http=config, on_listening=announce,
+               allow_writes=allow_writes, agent_name=agent_name)
 
 
 @handle_errors
@@ -171,6 +234,24 @@ def search_cmd(
         )
         if hit.snippet:
             console.print(f"   {hit.snippet}")
+        where = _provenance(hit)
+        if where:
+            console.print(styled(f"   {where}", "dim"))
+
+
+def _provenance(hit: SearchHit) -> str:
+    """Where the snippet sits and what it cites: ``§ Heading › Sub · sources/x.md:12-30``."""
+    parts = []
+    if hit.passage is not None and hit.passage.heading:
+        parts.append("§ " + " › ".join(hit.passage.heading))
+    if hit.citation is not None:
+        cite = hit.citation
+        lines = ""
+        if cite.line_start is not None:
+            end = cite.line_end if cite.line_end is not None else cite.line_start
+            lines = f":{cite.line_start}" + (f"-{end}" if end != cite.line_start else "")
+        parts.append(f"source {cite.path}{lines}")
+    return " · ".join(parts)
 
 
 @handle_errors

@@ -155,11 +155,12 @@ def deprovision(
     client_id: Annotated[str, typer.Argument(help="Tenant id.")],
     root: RootOption = None,
     archive: Annotated[
-        Path | None,
+        str | None,
         typer.Option(
             "--archive",
-            help="Where to write the git-bundle archive (a file, or a folder for the "
-            "default name). Default: <root>/.archive/<id>-<UTC timestamp>.bundle.",
+            help="Where to write the git-bundle archive: a file, or a folder (existing, or "
+            "ending in '/') for the default name; never inside the workspace. "
+            "Default: <root>/.archive/<id>-<UTC timestamp>.bundle.",
             show_default=False,
         ),
     ] = None,

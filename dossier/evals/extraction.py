@@ -3,7 +3,10 @@
 A gold concept is *found* when an extracted concept's title or any alias equals one of
 its names (case/punctuation-insensitive, a trailing plural tolerated), or when an
 extracted title starts with a gold identifier alias ("DEC-003: Adopt …").  A gold link
-is found when the matched concepts link to each other in either direction.
+is found when the matched concepts link to each other in either direction.  For gold
+concepts that name their sources, a match *cites the source* when one of its
+``sources[]`` is an expected path, and *cites the lines* when that citation's line range
+overlaps the expected one.
 """
 
 from __future__ import annotations
@@ -13,7 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from dossier.evals.gold import GoldConcept, GoldSet, match_key, singular_key
+from dossier.evals.gold import GoldConcept, GoldSet, GoldSource, match_key, singular_key
+from dossier.evals.tenant_view import BundleConcept, Citation
 from dossier.extract.model import ProposedConcept
 from dossier.extract.text import is_identifier
 
@@ -27,6 +31,12 @@ class Extracted:
     aliases: tuple[str, ...]
     type: str
     targets: frozenset[str]  # concept ids this concept's body links to
+    citations: tuple[Citation, ...] = ()
+
+    @classmethod
+    def of(cls, concept: BundleConcept) -> Extracted:
+        return cls(concept.concept_id, concept.title, concept.aliases, concept.type,
+                   concept.targets, concept.citations)
 
 
 @dataclass
@@ -45,6 +55,19 @@ class ExtractionScore:
     extras: list[str] = field(default_factory=list)
     missed_links: list[str] = field(default_factory=list)
     type_mismatches: list[str] = field(default_factory=list)
+    #: Found gold concepts that name their sources, and how many matches cite them.
+    sourced: int = 0
+    cites_source: int = 0
+    cites_lines: int = 0
+    citation_misses: list[str] = field(default_factory=list)
+
+    @property
+    def source_accuracy(self) -> float | None:
+        return self.cites_source / self.sourced if self.sourced else None
+
+    @property
+    def line_accuracy(self) -> float | None:
+        return self.cites_lines / self.sourced if self.sourced else None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -62,6 +85,12 @@ class ExtractionScore:
             "extras": self.extras,
             "missed_links": self.missed_links,
             "type_mismatches": self.type_mismatches,
+            "source_accuracy": _round(self.source_accuracy),
+            "line_accuracy": _round(self.line_accuracy),
+            "sourced": self.sourced,
+            "cites_source": self.cites_source,
+            "cites_lines": self.cites_lines,
+            "citation_misses": self.citation_misses,
         }
 
     def summary(self) -> str:
@@ -72,6 +101,25 @@ class ExtractionScore:
             f" outside gold {self.outside_gold_ratio:.3f} ({self.outside_gold}/{self.extracted}),"
             f" type accuracy {self.type_accuracy:.3f}"
         )
+
+
+def _round(value: float | None) -> float | None:
+    return None if value is None else round(value, 4)
+
+
+def _cites(hits: Sequence[Extracted], source: GoldSource, lines: bool) -> bool:
+    for hit in hits:
+        for cite in hit.citations:
+            if cite.path != source.path:
+                continue
+            if not lines or source.start is None:
+                return True
+            if cite.start is None:
+                continue
+            gold_end = source.end or source.start
+            if cite.start <= gold_end and (cite.end or cite.start) >= source.start:
+                return True
+    return False
 
 
 def _from_proposals(proposed: Sequence[ProposedConcept]) -> list[Extracted]:
@@ -122,13 +170,16 @@ def _matches(concept: Extracted, gold: GoldConcept) -> bool:
 
 
 def score_extraction(
-    proposed: Sequence[ProposedConcept] | Path | str, gold: GoldSet
+    proposed: Sequence[ProposedConcept] | Sequence[Extracted] | Path | str, gold: GoldSet
 ) -> ExtractionScore:
-    """Score proposals (or a bundle directory) against ``gold``."""
+    """Score proposals, extracted concepts (or a bundle directory) against ``gold``."""
+    extracted: list[Extracted]
     if isinstance(proposed, (str, Path)):
         extracted = _from_bundle(Path(proposed))
+    elif all(isinstance(p, Extracted) for p in proposed):
+        extracted = [p for p in proposed if isinstance(p, Extracted)]
     else:
-        extracted = _from_proposals(proposed)
+        extracted = _from_proposals([p for p in proposed if isinstance(p, ProposedConcept)])
     matched: dict[int, list[Extracted]] = {}
     used: set[str] = set()
     for index, concept in enumerate(gold.concepts):
@@ -147,6 +198,22 @@ def score_extraction(
             type_ok += 1
         else:
             mismatches.append(f"{concept.title}: gold {concept.type}, got {hits[0].type}")
+    sourced = cites_source = cites_lines = 0
+    citation_misses: list[str] = []
+    for index, concept in enumerate(gold.concepts):
+        hits = matched[index]
+        if not hits or not concept.sources:
+            continue
+        sourced += 1
+        if any(_cites(hits, s, lines=False) for s in concept.sources):
+            cites_source += 1
+        if any(_cites(hits, s, lines=True) for s in concept.sources):
+            cites_lines += 1
+        else:
+            wanted = ", ".join(
+                s.path + (f":{s.start}-{s.end}" if s.start else "") for s in concept.sources
+            )
+            citation_misses.append(f"{concept.title}: expected {wanted}")
     by_id = {e.concept_id: e for e in extracted}
     found_links = 0
     missed_links: list[str] = []
@@ -178,6 +245,10 @@ def score_extraction(
         extras=extras,
         missed_links=missed_links,
         type_mismatches=mismatches,
+        sourced=sourced,
+        cites_source=cites_source,
+        cites_lines=cites_lines,
+        citation_misses=citation_misses,
     )
 
 

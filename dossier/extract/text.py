@@ -7,6 +7,7 @@ the name-key functions safe to memoize (assembly calls them tens of thousands of
 
 from __future__ import annotations
 
+import bisect
 import re
 import unicodedata
 from functools import lru_cache
@@ -102,17 +103,34 @@ def truncate(text: str, max_chars: int) -> str:
     return cut + "…"
 
 
+@lru_cache(maxsize=8)
+def _sentence_marks(line: str) -> tuple[list[int], list[int]]:
+    """Positions of ". "/"? "/"! " (sentence starts follow them) and of ". "/"? " (ends).
+
+    Found once per line: searching the line again for every span made extraction
+    quadratic in line length (a one-line file has thousands of spans).  The cache
+    is keyed on the line itself, whose hash Python computes once per string.
+    """
+    starts = sorted(m.start() for m in _SENTENCE_MARK.finditer(line))
+    ends = [i for i in starts if line[i] != "!"]
+    return starts, ends
+
+
 def sentence_around(line: str, start: int, end: int, max_chars: int = 200) -> str:
     """The sentence of ``line`` that holds the span ``start:end`` (plain, ≤ max_chars)."""
-    left = max(line.rfind(". ", 0, start), line.rfind("? ", 0, start), line.rfind("! ", 0, start))
-    begin = 0 if left < 0 else left + 2
-    stop_candidates = [i for i in (line.find(". ", end), line.find("? ", end)) if i >= 0]
-    stop = min(stop_candidates) + 1 if stop_candidates else len(line)
+    starts, ends = _sentence_marks(line)
+    # the last mark that lies wholly before ``start`` (as ``rfind(mark, 0, start)``)
+    index = bisect.bisect_right(starts, start - 2) - 1
+    begin = 0 if index < 0 else starts[index] + 2
+    # the first ". " or "? " at or after ``end`` (as ``find(mark, end)``)
+    index = bisect.bisect_left(ends, end)
+    stop = ends[index] + 1 if index < len(ends) else len(line)
     text = collapse(strip_markdown(line[begin:stop].lstrip("-*+>#| ").strip()))
     text = re.sub(r"^\d+[.)]\s+", "", text)
     return truncate(text, max_chars)
 
 
+_SENTENCE_MARK = re.compile(r"[.?!](?= )")
 _WORD = re.compile(r"[A-Za-z0-9]+")
 
 

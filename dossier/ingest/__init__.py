@@ -13,6 +13,7 @@ from dossier.ingest.catalogue import (
     read_catalogue,
 )
 from dossier.ingest.ids import is_valid_source_id
+from dossier.ingest.limits import DEFAULT_LIMITS, DecodeLimits
 from dossier.ingest.loaders import DEFAULT_MAX_BYTES, MEDIA_TYPES, load_file, media_type_for
 from dossier.ingest.model import (
     CatalogueError,
@@ -27,12 +28,14 @@ from dossier.ingest.normalize import find_title, normalize_text
 from dossier.ingest.scan import apply_scan, iter_snapshots, load_snapshot, scan_sources
 
 __all__ = [
+    "DEFAULT_LIMITS",
     "DEFAULT_MAX_BYTES",
     "INGEST_VERSION",
     "MEDIA_TYPES",
     "Catalogue",
     "CatalogueEntry",
     "CatalogueError",
+    "DecodeLimits",
     "IngestError",
     "ScanResult",
     "Skip",

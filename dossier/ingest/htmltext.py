@@ -15,6 +15,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 
+from dossier.ingest.limits import Budget
+
+_FEED_CHARS = 256 * 1024  # the deadline is checked after each chunk fed to the parser
+
 _BR = "\x00"  # stands for <br> inside an inline buffer until the block is rendered
 _SKIP_TAGS = frozenset({"script", "style", "noscript", "template", "svg", "head", "iframe"})
 _BLOCK_TAGS = frozenset(
@@ -285,9 +289,19 @@ class _Converter(HTMLParser):
         return body + "\n" if body else ""
 
 
-def html_to_text(html: str) -> tuple[str, str | None]:
-    """Convert an HTML document; returns (markdown text, the <title> or None)."""
+def html_to_text(html: str, budget: Budget | None = None) -> tuple[str, str | None]:
+    """Convert an HTML document; returns (markdown text, the <title> or None).
+
+    The input is already bounded by ``max_source_bytes`` (HTML is not
+    compressed); it is fed in chunks so the deadline is checked while parsing
+    and the text cap as the result is built.
+    """
+    budget = budget or Budget()
     converter = _Converter()
-    converter.feed(html)
+    for start in range(0, len(html), _FEED_CHARS):
+        converter.feed(html[start : start + _FEED_CHARS])
+        budget.check_time()
     converter.close()
-    return converter.result(), (converter.title_text or None)
+    text = converter.result()
+    budget.add_text(len(text))
+    return text, (converter.title_text or None)

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from dossier.ingest.decode import DecodeFailure, decode_text, looks_binary
 from dossier.ingest.htmltext import html_to_text
+from dossier.ingest.limits import DEFAULT_LIMITS, Budget, DecodeLimits, LimitExceeded
 from dossier.ingest.model import Skip, SkipCode, SourceDocument
 from dossier.ingest.normalize import find_title, normalize_text
 from dossier.ingest.office import (
@@ -113,15 +114,17 @@ def read_bytes(path: str, max_bytes: int) -> bytes | Skip:
     return data
 
 
-def _plain(data: bytes) -> tuple[str, str | None]:
-    return decode_text(data), None
+def _plain(data: bytes, budget: Budget) -> tuple[str, str | None]:
+    text = decode_text(data)
+    budget.add_text(len(text))
+    return text, None
 
 
-def _html(data: bytes) -> tuple[str, str | None]:
-    return html_to_text(decode_text(data, html=True))
+def _html(data: bytes, budget: Budget) -> tuple[str, str | None]:
+    return html_to_text(decode_text(data, html=True), budget)
 
 
-_CONVERTERS: dict[str, Callable[[bytes], tuple[str, str | None]]] = {
+_CONVERTERS: dict[str, Callable[[bytes, Budget], tuple[str, str | None]]] = {
     MD: _plain,
     TXT: _plain,
     HTML: _html,
@@ -131,11 +134,19 @@ _CONVERTERS: dict[str, Callable[[bytes], tuple[str, str | None]]] = {
 
 
 def convert(
-    path: str, data: bytes, *, source_id: str = "", location: str = "", sha256: str | None = None
+    path: str,
+    data: bytes,
+    *,
+    source_id: str = "",
+    location: str = "",
+    sha256: str | None = None,
+    limits: DecodeLimits = DEFAULT_LIMITS,
 ) -> SourceDocument | Skip:
     """Bytes of a supported file → normalized document, or the reason it cannot be.
 
     ``sha256`` is the hash of ``data`` when the caller already computed it.
+    Decoding runs within ``limits`` (inflated size, text, time); past one the
+    file is a skip with the limit's code, never a hang.
     """
     media_type = media_type_for(path)
     if media_type is None:
@@ -143,7 +154,9 @@ def convert(
     if media_type in (MD, TXT, HTML) and looks_binary(data):
         return Skip(path, "binary content (NUL bytes) in a text file", SkipCode.BINARY)
     try:
-        raw_text, title_hint = _CONVERTERS[media_type](data)
+        raw_text, title_hint = _CONVERTERS[media_type](data, Budget(limits))
+    except LimitExceeded as exc:
+        return Skip(path, str(exc), exc.code)
     except DecodeFailure as exc:
         return Skip(path, str(exc), SkipCode.UNDECODABLE)
     except MissingExtra as exc:
@@ -174,6 +187,7 @@ def load_file(
     *,
     source_id: str = "",
     location: str = "",
+    limits: DecodeLimits = DEFAULT_LIMITS,
 ) -> SourceDocument | Skip:
     """Load one file by itself (the scanner assigns ids; this never raises for bad input).
 
@@ -195,4 +209,4 @@ def load_file(
     data = read_bytes(text_path, max_bytes)
     if isinstance(data, Skip):
         return data
-    return convert(text_path, data, source_id=source_id, location=location)
+    return convert(text_path, data, source_id=source_id, location=location, limits=limits)

@@ -90,6 +90,9 @@ class SkipCode:
     UNSUPPORTED = "unsupported-type"
     NEEDS_EXTRA = "needs-extra"
     PARSE_ERROR = "parse-error"
+    TOO_EXPANDED = "too-expanded"
+    TOO_MUCH_TEXT = "too-much-text"
+    TOO_SLOW = "too-slow"
     NO_TEXT = "no-text"
     UNREADABLE = "unreadable"
     NOT_REGULAR = "not-regular-file"
@@ -129,6 +132,8 @@ class ScanResult:
     removed: list[str] = field(default_factory=list)
     skipped: list[Skip] = field(default_factory=list)
     missing_locations: list[str] = field(default_factory=list)
+    #: ``(location, why)`` for each location the tenancy gate refused; none was read.
+    refused_locations: list[tuple[str, str]] = field(default_factory=list)
     catalogue: Catalogue | None = None
     stat_cache: StatCache | None = None
 
@@ -150,4 +155,7 @@ class ScanResult:
             "removed": sorted(self.removed),
             "skipped": [{"path": s.path, "code": s.code, "reason": s.reason} for s in self.skipped],
             "missing_locations": list(self.missing_locations),
+            "refused_locations": [
+                {"path": path, "reason": why} for path, why in self.refused_locations
+            ],
         }

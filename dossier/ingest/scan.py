@@ -50,6 +50,7 @@ from dossier.ingest.ids import (
     is_valid_source_id,
     slug,
 )
+from dossier.ingest.limits import DEFAULT_LIMITS, DecodeLimits
 from dossier.ingest.loaders import DEFAULT_MAX_BYTES, convert, precheck, read_bytes
 from dossier.ingest.model import (
     ScanResult,
@@ -62,8 +63,19 @@ from dossier.ingest.model import (
 from dossier.ingest.walk import Candidate, walk_folder
 
 # Skips that depend only on a file's bytes: safe to remember until its stat changes.
+# The decoding-limit skips are remembered too, so a bomb costs its decode time once,
+# not on every run; ``verify_hashes`` (which ignores the cache) retries them.
 _CACHEABLE_SKIPS = frozenset(
-    {SkipCode.BINARY, SkipCode.UNDECODABLE, SkipCode.EMPTY, SkipCode.PARSE_ERROR, SkipCode.NO_TEXT}
+    {
+        SkipCode.BINARY,
+        SkipCode.UNDECODABLE,
+        SkipCode.EMPTY,
+        SkipCode.PARSE_ERROR,
+        SkipCode.NO_TEXT,
+        SkipCode.TOO_EXPANDED,
+        SkipCode.TOO_MUCH_TEXT,
+        SkipCode.TOO_SLOW,
+    }
 )
 
 
@@ -88,9 +100,13 @@ class _Scan:
         cache_dir: Path,
         max_bytes: int,
         verify_hashes: bool,
+        limits: DecodeLimits = DEFAULT_LIMITS,
+        workspace: Path | None = None,
     ) -> None:
+        self.workspace = workspace
         self.sources_dir = sources_dir
         self.max_bytes = max_bytes
+        self.limits = limits
         self.old = read_catalogue(sources_dir)
         old_cache = read_stat_cache(cache_dir)
         self.version_ok = self.old.ingest_version == INGEST_VERSION
@@ -172,7 +188,7 @@ class _Scan:
         ):
             self._keep(existing, key)
             return
-        doc = convert(path, data, location=location, sha256=sha)
+        doc = convert(path, data, location=location, sha256=sha, limits=self.limits)
         if isinstance(doc, Skip):
             self._skip(doc, key)
             return
@@ -194,10 +210,26 @@ class _Scan:
 
     # -- per location ---------------------------------------------------------------
 
+    def _refused(self) -> dict[str, str]:
+        """Locations the tenancy gate refuses right now (location -> why); never read."""
+        if self.workspace is None:
+            return {}
+        # Imported here: the tenancy package pulls in pydantic and yaml, which a scan
+        # outside any tenant (evals, benchmarks) does not need.
+        from dossier.tenancy.sources import location_problem
+
+        refused: dict[str, str] = {}
+        for loc in self.locations:
+            problem = location_problem(loc, self.workspace)
+            if problem is not None:
+                refused[loc] = problem
+        return refused
+
     def run(self) -> ScanResult:
+        refused = self._refused()
         reals: dict[str, str] = {}
         for loc in self.locations:
-            if os.path.exists(loc):
+            if loc not in refused and os.path.exists(loc):
                 reals.setdefault(os.path.realpath(loc), loc)
         all_roots = frozenset(reals)
         missing: list[str] = []
@@ -207,6 +239,8 @@ class _Scan:
         unreadable: list[str] = []  # folders/entries the walk could not read
 
         for loc in self.locations:
+            if loc in refused:
+                continue
             try:
                 st = os.stat(loc)
             except OSError:
@@ -236,8 +270,9 @@ class _Scan:
             else:
                 self._skip(Skip(loc, "not a regular file or folder", SkipCode.NOT_REGULAR))
 
-        # Keep what a missing location or an unreadable folder had given us.
-        missing_set = set(missing)
+        # Keep what a missing or refused location, or an unreadable folder, had given
+        # us: knowledge learned earlier is not deleted because the source went away.
+        missing_set = set(missing) | set(refused)
         for sid, entry in self.old.entries.items():
             if sid in self.kept:
                 continue
@@ -272,6 +307,7 @@ class _Scan:
 
         self.result.removed = sorted(freed)
         self.result.missing_locations = missing
+        self.result.refused_locations = sorted(refused.items())
         self.result.unchanged.sort()
         self.result.skipped.sort(key=lambda s: s.path)
         self.result.new.sort(key=lambda d: d.source_id)
@@ -316,14 +352,26 @@ def scan_sources(
     *,
     max_bytes: int = DEFAULT_MAX_BYTES,
     verify_hashes: bool = False,
+    limits: DecodeLimits = DEFAULT_LIMITS,
+    workspace: Path | None = None,
 ) -> ScanResult:
     """Compare the registered locations with the catalogue; write nothing.
 
-    ``locations`` are files or folders (absolute paths, as registered).  Raises
+    ``locations`` are files or folders (absolute paths, as registered);
+    ``limits`` bound the decoding of each file (dossier/ingest/limits.py).  Raises
     :class:`~dossier.ingest.CatalogueError` for a corrupt catalogue; everything
     wrong with an individual file is a :class:`Skip` in the result.
+
+    ``workspace`` is the tenant workspace root when scanning for a tenant: every
+    location is then re-checked with the tenancy gate
+    (:func:`dossier.tenancy.sources.location_problem`) before anything under it is
+    read, because what a registered path names can change after registration.  A
+    refused location is listed in ``refused_locations`` and treated like a missing
+    one: nothing is read from it and nothing learned from it earlier is removed.
     """
-    return _Scan(locations, sources_dir, cache_dir, max_bytes, verify_hashes).run()
+    return _Scan(
+        locations, sources_dir, cache_dir, max_bytes, verify_hashes, limits, workspace
+    ).run()
 
 
 def apply_scan(result: ScanResult, sources_dir: Path, cache_dir: Path) -> list[str]:

@@ -192,7 +192,7 @@ class _ConceptChecks:
                 "process:<id>)",
             )
 
-    def run(self, ids: dict[str, Path], now: datetime) -> None:
+    def run(self, ids: dict[str, Path] | None, now: datetime) -> None:
         fm = self.fm
         for key, code in (("title", MISSING_TITLE), ("description", MISSING_DESCRIPTION)):
             value = fm.get(key)
@@ -219,7 +219,7 @@ class _ConceptChecks:
         has_notes = "[^" in body
         if has_links or has_notes:
             masked = masked_body(body)
-            if has_links:
+            if has_links and ids is not None:
                 self._links(ids, masked)
             if has_notes:
                 self._footnotes(source_ids, masked)
@@ -330,6 +330,13 @@ def _check_concept(
     text = _read(path, rel, out)
     if text is None:
         return
+    _check_concept_text(concept_id, text, ids, now, out)
+
+
+def _check_concept_text(
+    concept_id: str, text: str, ids: dict[str, Path] | None, now: datetime, out: _Collector
+) -> None:
+    rel = concept_id + ".md"
     try:
         raw = load_raw(text, rel)
         fm = doc_mod.check_mapping(raw, rel)
@@ -343,6 +350,21 @@ def _check_concept(
             rel, 1 if line is None else line + raw.frontmatter_line, doc_mod.MISSING_TYPE, problem
         )
     _ConceptChecks(rel, concept_id, raw, fm, out).run(ids, now)
+
+
+def concept_text_errors(
+    concept_id: str, text: str, *, today: date | None = None
+) -> list[Finding]:
+    """The conformance errors of one concept's text, checked before it is written.
+
+    The loop checks each proposal this way so that one bad proposal is dropped on
+    its own instead of failing the whole iteration after it reached the disk.
+    Every conformance error lives in one file, so nothing else is needed; links are
+    not checked (a broken link is a cross-file warning, never an error).
+    """
+    out = _Collector()
+    _check_concept_text(concept_id, text, None, _now(today), out)
+    return [f for f in out.findings if f.severity == "error"]
 
 
 def _has_frontmatter(text: str) -> bool:

@@ -1,19 +1,25 @@
 """Apply the extractor's proposed concepts to a bundle: merge, never clobber.
 
 The extractor is a pure function of the current sources, so the bundle a loop
-iteration should leave is "what the extractor proposes now", with three
-exceptions that protect people's work:
+iteration should leave is "what the extractor proposes now", with exceptions that
+protect people's work and the iteration itself:
 
 * a concept a person wrote or confirmed (``generated.by`` or a ``verified[].by``
   starting with ``human:``) is never rewritten or deleted; the machine's proposal is
   reported in the run record instead;
 * a concept some other producer wrote (``generated.by`` that is not one of
   Dossier's extractors, or no ``generated`` at all) is left alone too;
+* a concept file that no longer holds the bytes the loop last wrote there (the
+  ledger, :mod:`dossier.runtime.ledger`) was edited by a person — committed or
+  not — and is left alone and reported the same way;
 * a concept whose content (everything but ``generated.at``) did not change is not
-  rewritten at all, so it keeps its ``generated.at`` and git sees no diff.
+  rewritten at all, so it keeps its ``generated.at`` and git sees no diff;
+* a proposal that could not be a valid concept (a reserved or malformed id, an id
+  proposed twice, a document with a conformance error) is dropped and reported,
+  and the rest of the proposals are still applied.
 
 Concepts that Dossier's extractor wrote earlier and no longer proposes (their
-sources were removed) are deleted.
+sources were removed) are deleted, unless a person edited them since.
 """
 
 from __future__ import annotations
@@ -22,11 +28,25 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from dossier.extract import content_fingerprint
-from dossier.okf import Bundle, ConceptDocument
-from dossier.runtime.concept_facts import DOSSIER_PRODUCER_PREFIX, FactsCache, facts_of
-from dossier.runtime.records import ProtectedChange
+from dossier.fsutil import write_if_changed
+from dossier.okf import Bundle, ConceptDocument, OKFDocumentError
+from dossier.okf.document import render_concept, type_problem
+from dossier.okf.ids import id_problem
+from dossier.okf.validate import concept_text_errors
+from dossier.runtime.concept_facts import (
+    DOSSIER_PRODUCER_PREFIX,
+    ConceptFacts,
+    FactsCache,
+    facts_of,
+)
+from dossier.runtime.ledger import Ledger, blob_id
+from dossier.runtime.records import DroppedConcept, ProtectedChange
 
 __all__ = ["DOSSIER_PRODUCER_PREFIX", "SyncResult", "is_machine_owned", "sync_bundle"]
+
+#: Why a concept whose file differs from the loop's last write is kept.
+HUMAN_EDITED = "edited by hand since the loop wrote it; proposed change not applied"
+HUMAN_EDITED_ORPHAN = "edited by hand since the loop wrote it; no longer proposed, kept"
 
 
 @dataclass
@@ -37,16 +57,7 @@ class SyncResult:
     deleted: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     protected: list[ProtectedChange] = field(default_factory=list)
-
-    @property
-    def touched_directories(self) -> set[str]:
-        """Bundle directories whose index.md may need regenerating."""
-        dirs: set[str] = set()
-        for concept_id in [*self.written, *self.deleted]:
-            parts = concept_id.split("/")[:-1]
-            for depth in range(len(parts) + 1):
-                dirs.add("/".join(parts[:depth]))
-        return dirs
+    dropped: list[DroppedConcept] = field(default_factory=list)
 
 
 def is_machine_owned(doc: ConceptDocument) -> bool:
@@ -60,26 +71,37 @@ def sync_bundle(
     *,
     now: str,
     with_generated_at: Callable[[ConceptDocument, str], ConceptDocument],
+    ledger: Ledger,
     facts: FactsCache | None = None,
 ) -> SyncResult:
-    """Make the bundle hold ``proposals``, protecting human and foreign concepts.
+    """Make the bundle hold ``proposals``, protecting people's concepts and edits.
 
     ``proposals`` carry a placeholder ``generated.at``; ``with_generated_at`` returns a
     copy stamped with a given instant (the old one when content is unchanged,
     ``now`` otherwise).  ``facts`` is the stat-keyed cache of what existing files
-    hold; without one every existing file is read.
+    hold; without one every existing file is read.  Every write is planned and
+    checked first; the ledger then records old and new bytes as the loop's before
+    any file changes, and only the new ones once the writes are done.
     """
     cache = facts if facts is not None else FactsCache(None, "")
     result = SyncResult()
     proposed_ids: set[str] = set()
     existing = bundle.tree().concepts
+    owned: dict[str, str] = {}  # concept id → blob the loop leaves there
+    edited: dict[str, set[str]] = {}  # concept id → the loop's last write, for edited files
+    plans: list[tuple[ConceptDocument, bytes]] = []
     for proposal in proposals:
         concept_id = proposal.concept_id
+        problem = id_problem(concept_id)
+        if problem is None and concept_id in proposed_ids:
+            problem = "the extractor proposed this id twice; the first proposal was kept"
+        if problem is not None:
+            result.dropped.append(_dropped(proposal, f"invalid concept id: {problem}"))
+            continue
         proposed_ids.add(concept_id)
         path = existing.get(concept_id)
         if path is None:
-            _write(bundle, cache, with_generated_at(proposal, now))
-            result.written.append(concept_id)
+            _plan(plans, result, with_generated_at(proposal, now))
             continue
         current = cache.get(concept_id, path)
         if current.error is not None:
@@ -93,38 +115,147 @@ def sync_bundle(
         same = current.fingerprint == content_fingerprint(proposal)
         if not current.machine_owned:
             if not same:
-                owner = current.generated_by or "an unknown author"
-                reason = (
-                    "human-owned concept; proposed change not applied"
-                    if current.human_owned
-                    else f"written by {owner}; proposed change not applied"
-                )
-                result.protected.append(
-                    ProtectedChange(
-                        concept_id=concept_id,
-                        reason=reason,
-                        proposed_title=proposal.concept.title,
-                        proposed_description=proposal.concept.description,
-                    )
-                )
+                result.protected.append(_protected(proposal, _owner_reason(current)))
             else:
                 result.unchanged.append(concept_id)
             continue
+        last = ledger.last_written(concept_id)
+        if current.blob not in last:
+            if same and _is_loop_render(bundle, proposal, current.blob, with_generated_at):
+                owned[concept_id] = current.blob  # byte for byte what the loop writes
+                result.unchanged.append(concept_id)
+                continue
+            edited[concept_id] = last
+            if same:
+                result.unchanged.append(concept_id)
+            else:
+                result.protected.append(_protected(proposal, HUMAN_EDITED))
+            continue
+        owned[concept_id] = current.blob
         if same:
             # Same content: the file keeps its bytes and its generated.at.
             result.unchanged.append(concept_id)
             continue
-        _write(bundle, cache, with_generated_at(proposal, now))
-        result.written.append(concept_id)
+        _plan(plans, result, with_generated_at(proposal, now))
+    deletions: list[str] = []
     for concept_id in sorted(set(existing) - proposed_ids):
-        if cache.get(concept_id, existing[concept_id]).machine_owned:
-            bundle.delete(concept_id)
-            cache.forget(concept_id)
-            result.deleted.append(concept_id)
+        current = cache.get(concept_id, existing[concept_id])
+        if not current.machine_owned:
+            continue
+        last = ledger.last_written(concept_id)
+        if current.blob in last:
+            deletions.append(concept_id)
+        else:
+            edited[concept_id] = last
+            result.protected.append(
+                ProtectedChange(concept_id=concept_id, reason=HUMAN_EDITED_ORPHAN)
+            )
+    final = {**edited, **{cid: {blob} for cid, blob in owned.items()}}
+    _apply(bundle, cache, ledger, final, plans, deletions, result)
     return result
 
 
-def _write(bundle: Bundle, cache: FactsCache, doc: ConceptDocument) -> None:
-    bundle.write(doc)  # validates the id and confines the path
-    # Only stat'ed, so the plain join is enough (``path_for`` costs a realpath).
-    cache.remember(doc.concept_id, bundle.root / f"{doc.concept_id}.md", doc)
+def _apply(
+    bundle: Bundle,
+    cache: FactsCache,
+    ledger: Ledger,
+    final: dict[str, set[str]],
+    plans: list[tuple[ConceptDocument, bytes]],
+    deletions: list[str],
+    result: SyncResult,
+) -> None:
+    """Write and delete, with the ledger updated before (both blobs) and after (new).
+
+    ``final`` holds the ledger lines of the concepts that stay as they are: the
+    loop's current files, and for hand-edited ones the loop's last write (so putting
+    that back hands the concept back to the loop).
+    """
+    new_blobs = {doc.concept_id: blob_id(data) for doc, data in plans}
+    if plans:
+        in_flight = {cid: set(blobs) for cid, blobs in final.items()}
+        for concept_id, blob in new_blobs.items():
+            in_flight.setdefault(concept_id, set()).add(blob)
+        ledger.save(in_flight)
+    for doc, data in plans:
+        path = bundle.path_for(doc.concept_id)
+        write_if_changed(path, data)
+        cache.remember(doc.concept_id, bundle.root / f"{doc.concept_id}.md", doc,
+                       new_blobs[doc.concept_id])
+        result.written.append(doc.concept_id)
+    bundle.refresh()
+    for concept_id in deletions:
+        bundle.delete(concept_id)
+        cache.forget(concept_id)
+        final.pop(concept_id, None)
+        result.deleted.append(concept_id)
+    final.update({cid: {blob} for cid, blob in new_blobs.items()})
+    ledger.save(final)
+
+
+def _plan(
+    plans: list[tuple[ConceptDocument, bytes]], result: SyncResult, doc: ConceptDocument
+) -> None:
+    """Queue ``doc`` for writing, or drop it when it would not be a conformant concept."""
+    problem = type_problem(doc.frontmatter)
+    data = b""
+    if problem is None:
+        try:
+            text = render_concept(doc)
+        except OKFDocumentError as exc:
+            problem = str(exc)
+        else:
+            errors = concept_text_errors(doc.concept_id, text)
+            if errors:
+                problem = "; ".join(f"{f.code} {f.message}" for f in errors[:3])
+            data = text.encode("utf-8")
+    if problem is not None:
+        result.dropped.append(_dropped(doc, f"fails OKF validation: {problem}"))
+        return
+    plans.append((doc, data))
+
+
+def _is_loop_render(
+    bundle: Bundle,
+    proposal: ConceptDocument,
+    blob: str,
+    with_generated_at: Callable[[ConceptDocument, str], ConceptDocument],
+) -> bool:
+    """True when the file is exactly what the loop would write for ``proposal``.
+
+    Only asked for a file the ledger does not know (a run killed before its ledger
+    landed, a ledger lost with its commit): such a file holds nothing of a person's.
+    """
+    try:
+        generated = bundle.read(proposal.concept_id).frontmatter.get("generated")
+        at = generated.get("at") if isinstance(generated, dict) else None
+        if not isinstance(at, str):
+            return False
+        rendered = render_concept(with_generated_at(proposal, at)).encode("utf-8")
+    except OKFDocumentError:
+        return False
+    return blob_id(rendered) == blob
+
+
+def _owner_reason(current: ConceptFacts) -> str:
+    if current.human_owned:
+        return "human-owned concept; proposed change not applied"
+    owner = current.generated_by or "an unknown author"
+    return f"written by {owner}; proposed change not applied"
+
+
+def _protected(proposal: ConceptDocument, reason: str) -> ProtectedChange:
+    return ProtectedChange(
+        concept_id=proposal.concept_id,
+        reason=reason,
+        proposed_title=proposal.concept.title,
+        proposed_description=proposal.concept.description,
+    )
+
+
+def _dropped(proposal: ConceptDocument, reason: str) -> DroppedConcept:
+    title = proposal.frontmatter.get("title")
+    return DroppedConcept(
+        concept_id=str(proposal.concept_id),
+        reason=reason,
+        proposed_title=title if isinstance(title, str) else None,
+    )

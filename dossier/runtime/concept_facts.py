@@ -9,6 +9,10 @@ file's ``(size, mtime_ns, ctime_ns, inode)``.  A file a person edits (or git
 checks out, or an atomic write replaces) changes that key — ``ctime`` cannot be
 set back by any tool — so it is read again; protection never rests on a stale
 entry.  A missing, corrupt or foreign-version cache is rebuilt, never fatal.
+
+Each entry also holds the file's git blob id, which the loop compares with the
+blob it last wrote (:mod:`dossier.runtime.ledger`) to tell a person's edit from
+its own output without hashing every file on every iteration.
 """
 
 from __future__ import annotations
@@ -16,19 +20,20 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from dossier.extract import content_fingerprint
 from dossier.fsutil import atomic_write_text
 from dossier.okf import ConceptDocument, OKFDocumentError
-from dossier.okf.document import read_concept_file
+from dossier.okf.document import decode, parse_concept, read_capped
 from dossier.okf.index import Entry, entry_for
 from dossier.okf.index import entries_of as index_entries
+from dossier.runtime.ledger import blob_id
 
 #: Bump when what is stored (or how a fingerprint is computed) changes.
-SCHEMA = 1
+SCHEMA = 2
 #: ``generated.by`` prefix of every Dossier extractor (``dossier-deterministic/0.1.0``).
 DOSSIER_PRODUCER_PREFIX = "dossier-"
 
@@ -45,6 +50,8 @@ class ConceptFacts:
     error: str | None = None
     #: (type, title, description) for index.md, or None when the file has no usable type.
     entry: tuple[str, str, str] | None = None
+    #: git blob id of the file's bytes ("" when the file could not be read).
+    blob: str = ""
 
     @property
     def machine_owned(self) -> bool:
@@ -103,7 +110,7 @@ class FactsCache:
                 return
             entries: dict[str, tuple[StatKey, ConceptFacts]] = {}
             for concept_id, row in data["concepts"].items():
-                stat, fp, by, human, error, entry = row
+                stat, fp, by, human, error, entry, blob = row
                 entries[str(concept_id)] = (
                     (int(stat[0]), int(stat[1]), int(stat[2]), int(stat[3])),
                     ConceptFacts(
@@ -113,6 +120,7 @@ class FactsCache:
                         error=None if error is None else str(error),
                         entry=None if entry is None else (
                             str(entry[0]), str(entry[1]), str(entry[2])),
+                        blob=str(blob),
                     ),
                 )
         except (OSError, ValueError, KeyError, TypeError, IndexError, AttributeError):
@@ -126,13 +134,19 @@ class FactsCache:
         if key is not None and cached is not None and cached[0] == key:
             return cached[1]
         self.reads += 1
+        where = str(path)
+        blob = ""
         try:
-            facts = facts_of(read_concept_file(path, concept_id))
+            data = read_capped(path, where)
+            blob = blob_id(data)
+            facts = replace(
+                facts_of(parse_concept(decode(data, where), concept_id, path=where)), blob=blob
+            )
         except OKFDocumentError as exc:
             # Unusable for the loop, but index.md lists whatever has a type.
             listed = index_entries([(concept_id, path)])
             entry = (listed[0].type, listed[0].title, listed[0].description) if listed else None
-            facts = ConceptFacts(error=str(exc), entry=entry)
+            facts = ConceptFacts(error=str(exc), entry=entry, blob=blob)
         # Stat again after reading: a write racing the read must not be cached as seen.
         after = _stat_key(path)
         if key is not None and after == key:
@@ -150,8 +164,8 @@ class FactsCache:
                 out[concept_id] = entry
         return out
 
-    def remember(self, concept_id: str, path: Path, doc: ConceptDocument) -> None:
-        """Record the facts of ``doc``, which this process just wrote at ``path``.
+    def remember(self, concept_id: str, path: Path, doc: ConceptDocument, blob: str) -> None:
+        """Record the facts of ``doc``, which this process just wrote at ``path`` (``blob``).
 
         Saves reading back every file a first iteration writes.  The facts of a
         document equal those of its rendered and re-parsed file (the round-trip
@@ -159,7 +173,7 @@ class FactsCache:
         """
         key = _stat_key(path)
         try:
-            facts = facts_of(doc)
+            facts = replace(facts_of(doc), blob=blob)
         except OKFDocumentError:
             key = None
         if key is None:
@@ -182,7 +196,7 @@ class FactsCache:
             stat, facts = cached
             rows[concept_id] = [
                 list(stat), facts.fingerprint, facts.generated_by, facts.human_owned,
-                facts.error, None if facts.entry is None else list(facts.entry),
+                facts.error, None if facts.entry is None else list(facts.entry), facts.blob,
             ]
         payload = {"schema": SCHEMA, "label": self.label, "concepts": rows}
         text = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))

@@ -18,22 +18,27 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from pathlib import Path
 
 from dossier.errors import DossierError
-from dossier.ingest import ScanResult, apply_scan, iter_snapshots, scan_sources
+from dossier.ingest import ScanResult, apply_scan, iter_snapshots
 from dossier.okf import Bundle, append_log, generate_indexes
 from dossier.okf.validate import validate_bundle, validate_concepts
 from dossier.runtime.bundle_sync import sync_bundle
 from dossier.runtime.concept_facts import FactsCache
 from dossier.runtime.extract_stage import ExtractionRunner
+from dossier.runtime.gate import Quality
+from dossier.runtime.gate import prepare as prepare_quality
+from dossier.runtime.ingest_sources import scan_tenant_sources
+from dossier.runtime.ledger import Ledger
 from dossier.runtime.orchestrator import LoopOptions
+from dossier.runtime.preimage import Preimage
 from dossier.runtime.records import (
     Counts,
     InputRecord,
     RunRecord,
     SkipRecord,
     StageTiming,
+    refused_records,
 )
 from dossier.runtime.runid import new_run_id, utc_now_iso
 from dossier.runtime.state import LoopState, read_state, write_state
@@ -94,19 +99,13 @@ class DefaultOrchestrator:
         repo.recover()
         manifest = load_manifest(ctx)
         reset_loop_bookkeeping(ctx, repo)
+        quality = prepare_quality(ctx, repo, manifest, options.gate)
 
         with _stage(record, options, "ingest") as note:
-            locations = [Path(p) for p in manifest.source_paths()]
-            scan = scan_sources(
-                locations,
-                ctx.sources_dir,
-                ctx.cache_dir,
-                max_bytes=manifest.max_source_bytes,
-                verify_hashes=options.verify_hashes,
-            )
-            apply_scan(scan, ctx.sources_dir, ctx.cache_dir)
+            scan = scan_tenant_sources(ctx, manifest, verify_hashes=options.verify_hashes)
             record.skipped = [SkipRecord(path=s.path, reason=s.reason) for s in scan.skipped]
             record.missing_locations = list(scan.missing_locations)
+            record.refused_locations = refused_records(scan)
             record.inputs = _inputs(scan)
             note(
                 f"{len(scan.new)} new, {len(scan.changed)} changed, {len(scan.removed)} removed, "
@@ -120,11 +119,39 @@ class DefaultOrchestrator:
             and last == LoopState(head=head or "", extractor=runner.label)
             and not repo.is_dirty()
         ):
+            apply_scan(scan, ctx.sources_dir, ctx.cache_dir)  # writes no tracked file
             record.status = "up-to-date"
             record.message = "up to date"
             record.counts = Counts(sources=len(scan.unchanged))
             return
 
+        # From the first write on, a failure puts the tree back as this run found it
+        # (a person's uncommitted work included), so nothing half-learned is served.
+        preimage = Preimage(ctx).take()
+        try:
+            apply_scan(scan, ctx.sources_dir, ctx.cache_dir)
+            self._learn(ctx, options, runner, record, repo, scan, head, quality)
+        except Exception:
+            if repo.head() == head:  # not after a commit landed: that tree is the new one
+                with _stage(record, options, "restore") as note:
+                    restored = preimage.restore()
+                    note(f"{len(restored)} files put back as this run found them")
+            raise
+        finally:
+            preimage.discard()
+
+    def _learn(
+        self,
+        ctx: TenantContext,
+        options: LoopOptions,
+        runner: ExtractionRunner,
+        record: RunRecord,
+        repo: TenantRepo,
+        scan: ScanResult,
+        head: str | None,
+        quality: Quality | None,
+    ) -> None:
+        """Extract, apply, validate, evaluate and commit (or find nothing to commit)."""
         with _stage(record, options, "extract") as note:
             documents = list(iter_snapshots(ctx.sources_dir))
             proposals = runner.propose(documents)
@@ -139,9 +166,11 @@ class DefaultOrchestrator:
                 proposals,
                 now=now,
                 with_generated_at=runner.with_generated_at,
+                ledger=Ledger(ctx, repo),
                 facts=facts,
             )
             record.protected = sync.protected
+            record.dropped = sync.dropped
             changes = bundle_changes(repo)
             concepts = bundle.tree().concepts
             if changes.total:
@@ -155,13 +184,15 @@ class DefaultOrchestrator:
                     [changes.log_entry(len(documents))],
                 )
             facts.save(set(concepts))
-            note(f"+{changes.added} ~{changes.updated} -{changes.removed} concepts")
+            note(f"+{changes.added} ~{changes.updated} -{changes.removed} concepts"
+                 + (f", {len(sync.dropped)} proposals dropped" if sync.dropped else ""))
 
         with _stage(record, options, "validate") as note:
             # HEAD's bundle passed this check when it was committed; only concept files
             # that differ from it (and every index.md / log.md) can bring an error.
+            # The files this run wrote were checked before they were written.
             report = (
-                validate_concepts(ctx.bundle_dir, changes.present)
+                validate_concepts(ctx.bundle_dir, changes.present - set(sync.written))
                 if head is not None
                 else validate_bundle(ctx.bundle_dir)
             )
@@ -180,12 +211,33 @@ class DefaultOrchestrator:
             unchanged=max(0, len(proposals) - changes.added - changes.updated),
             sources=len(documents),
         )
+        nothing_changed = not changes.total and not scan.has_changes and not repo.is_dirty()
+        missed: list[str] = []
+        if quality is not None and not nothing_changed:
+            with _stage(record, options, "eval") as note:
+                missed = quality.evaluate(record)
+                note(f"{len(missed)} bar(s) missed" if quality.gated else "figures recorded")
         with _stage(record, options, "commit") as note:
-            if not changes.total and not scan.has_changes and not repo.is_dirty():
+            if nothing_changed:
                 record.status = "up-to-date"
                 record.message = "up to date"
                 note("nothing to commit")
                 write_state(ctx, LoopState(head=repo.head() or "", extractor=runner.label))
+                return
+            trailers = {
+                RUN_ID_TRAILER: record.run_id,
+                "Dossier-Orchestrator": self.name,
+                "Dossier-Extractor": runner.label,
+                "Dossier-Sources": str(len(documents)),
+            }
+            if quality is not None and missed:
+                record.status = "rejected"
+                record.message = "rejected by the eval gate: " + "; ".join(missed)
+                ctx.runs_dir.mkdir(exist_ok=True)
+                record.finished_at = utc_now_iso()
+                record.write(ctx.runs_dir / f"{record.run_id}.json")
+                record.commit = quality.reject(record, trailers)
+                note(f"rejected to dossier/rejected/{record.run_id}")
                 return
             record.status = "committed"
             record.message = (
@@ -195,15 +247,7 @@ class DefaultOrchestrator:
             ctx.runs_dir.mkdir(exist_ok=True)
             record.finished_at = utc_now_iso()
             record.write(ctx.runs_dir / f"{record.run_id}.json")
-            sha = repo.commit_all(
-                f"dossier: loop {record.run_id} ({record.message})",
-                {
-                    RUN_ID_TRAILER: record.run_id,
-                    "Dossier-Orchestrator": self.name,
-                    "Dossier-Extractor": runner.label,
-                    "Dossier-Sources": str(len(documents)),
-                },
-            )
+            sha = repo.commit_all(f"dossier: loop {record.run_id} ({record.message})", trailers)
             record.commit = sha
             write_state(ctx, LoopState(head=sha or repo.head() or "", extractor=runner.label))
             note(f"commit {sha[:12] if sha else '-'}")
@@ -254,8 +298,7 @@ def _stage(
 def _keep_failed_record(ctx: TenantContext, record: RunRecord) -> None:
     """A failed run commits nothing; keep its record in the gitignored cache for diagnosis."""
     try:
-        target = ctx.cache_dir / "failed-runs" / f"{record.run_id}.json"
-        ctx.confine(target.parent.parent)
+        target = ctx.cache_path("failed-runs", f"{record.run_id}.json")  # confined at use
         record.write(target)
     except (OSError, DossierError):
         pass

@@ -155,7 +155,11 @@ class ExtractionRunner:
         """Concept documents for every proposal, stamped with a placeholder time."""
         ordered = sorted(documents, key=lambda d: d.source_id)
         _remove_legacy_cache(self.cache_dir)
-        with ExtractionStore(self.cache_dir / STORE_NAME) as store:
+        # Confined at use, file included: SQLite follows a symlinked store file, so a
+        # link planted in .dossier/ would otherwise write this tenant's extractions
+        # into another tenant's cache.
+        self.ctx.confine(self.cache_dir / "links")
+        with ExtractionStore(self.ctx.confine(self.cache_dir / STORE_NAME)) as store:
             extractions = [self._extract(doc, store) for doc in ordered]
             store.prune({doc.source_id for doc in ordered})
         proposals = self.extractor.assemble(extractions, self.settings)

@@ -13,9 +13,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from dossier.ingest import apply_scan, scan_sources
+from dossier.ingest import DecodeLimits, ScanResult, apply_scan, scan_sources
 from dossier.runtime.runid import utc_now_iso
 from dossier.tenancy import (
+    Manifest,
     SourceLocation,
     TenantContext,
     TenantRepo,
@@ -24,6 +25,28 @@ from dossier.tenancy import (
     tenant_lock,
 )
 from dossier.tenancy.provision import resolve_sources
+
+
+def scan_tenant_sources(
+    ctx: TenantContext, manifest: Manifest, *, verify_hashes: bool = False
+) -> ScanResult:
+    """Scan the manifest's locations under the manifest's size and decoding bounds.
+
+    The one place the loop and ``dossier ingest`` turn the tenant's settings into
+    scan arguments, so both honour every bound the manifest sets.
+    """
+    return scan_sources(
+        [Path(p) for p in manifest.source_paths()],
+        ctx.sources_dir,
+        ctx.cache_dir,
+        max_bytes=manifest.max_source_bytes,
+        verify_hashes=verify_hashes,
+        limits=DecodeLimits(
+            max_expanded_bytes=manifest.max_expanded_bytes,
+            max_seconds=manifest.max_decode_seconds,
+        ),
+        workspace=ctx.root,
+    )
 
 
 @dataclass
@@ -38,6 +61,7 @@ class IngestResult:
     unchanged: int = 0
     skipped: list[tuple[str, str]] = field(default_factory=list)
     missing_locations: list[str] = field(default_factory=list)
+    refused_locations: list[tuple[str, str]] = field(default_factory=list)
     commit: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
@@ -50,6 +74,7 @@ class IngestResult:
             "unchanged": self.unchanged,
             "skipped": [{"path": p, "reason": r} for p, r in self.skipped],
             "missing_locations": self.missing_locations,
+            "refused_locations": [{"path": p, "reason": r} for p, r in self.refused_locations],
             "commit": self.commit,
         }
 
@@ -72,17 +97,13 @@ def ingest_paths(
             manifest = manifest.model_copy(update={"sources": sources})
             save_manifest(ctx, manifest)
         result.added_locations = added
-        scan = scan_sources(
-            [Path(p) for p in manifest.source_paths()],
-            ctx.sources_dir,
-            ctx.cache_dir,
-            max_bytes=manifest.max_source_bytes,
-        )
+        scan = scan_tenant_sources(ctx, manifest)
         apply_scan(scan, ctx.sources_dir, ctx.cache_dir)
         result.new, result.changed = len(scan.new), len(scan.changed)
         result.removed, result.unchanged = len(scan.removed), len(scan.unchanged)
         result.skipped = [(s.path, s.reason) for s in scan.skipped]
         result.missing_locations = list(scan.missing_locations)
+        result.refused_locations = list(scan.refused_locations)
         result.commit = repo.commit_all(
             f"dossier: ingest ({len(added)} new location(s), {result.new} new and "
             f"{result.changed} changed source(s))",

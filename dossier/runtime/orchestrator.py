@@ -35,6 +35,9 @@ class LoopOptions:
     extractor: str | None = None
     verify_hashes: bool = False
     lock_timeout: float = 30.0
+    #: Evaluate before committing; an iteration that misses the manifest's bars goes
+    #: to ``dossier/rejected/<run_id>`` instead of main (also ``evals.gate: true``).
+    gate: bool = False
     progress: ProgressCallback = _ignore_progress
 
 

@@ -1,10 +1,11 @@
 """The run record: what one loop iteration did, committed beside the knowledge.
 
 A run record is the per-iteration audit trail (stages with timings, inputs with
-hashes, counts, skips and why, concepts a human owns that the machine wanted to
-change).  It lives at ``runs/<run_id>.json`` in the tenant repository and lands in
-the same commit as the bundle changes it describes, so history and record can
-never disagree.  The shape is versioned by ``schema_version``.
+hashes, counts, skips and why, concepts a human owns or edited that the machine
+wanted to change, proposals dropped as invalid).  It lives at
+``runs/<run_id>.json`` in the tenant repository and lands in the same commit as
+the bundle changes it describes, so history and record can never disagree.
+The shape is versioned by ``schema_version``.
 """
 
 from __future__ import annotations
@@ -16,8 +17,9 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from dossier.fsutil import atomic_write_text
+from dossier.ingest import ScanResult
 
-RunStatus = Literal["committed", "up-to-date", "failed"]
+RunStatus = Literal["committed", "up-to-date", "failed", "rejected"]
 
 RUN_RECORD_SCHEMA_VERSION = 1
 
@@ -46,6 +48,13 @@ class SkipRecord(BaseModel):
     reason: str
 
 
+class RefusedLocation(BaseModel):
+    """A registered source location the tenancy gate refused this run; nothing was read from it."""
+
+    path: str
+    reason: str
+
+
 class ProtectedChange(BaseModel):
     """A machine-proposed change to a concept a person owns, reported instead of applied."""
 
@@ -53,6 +62,18 @@ class ProtectedChange(BaseModel):
     reason: str
     proposed_title: str | None = None
     proposed_description: str | None = None
+
+
+class DroppedConcept(BaseModel):
+    """A proposed concept the loop did not write because it failed a check.
+
+    One bad proposal (an id that cannot be a file, a document that would not
+    validate) costs that concept, not the iteration: the rest is committed.
+    """
+
+    concept_id: str
+    reason: str
+    proposed_title: str | None = None
 
 
 class Counts(BaseModel):
@@ -63,6 +84,15 @@ class Counts(BaseModel):
     removed: int = 0
     unchanged: int = 0
     sources: int = 0
+
+
+class EvalFigures(BaseModel):
+    """The eval of the bundle this iteration committed (or was rejected with)."""
+
+    gold: str = Field(description="The gold file measured against, relative to the tenant.")
+    gold_sha256: str = ""
+    metrics: dict[str, float | None] = Field(default_factory=dict)
+    failures: list[str] = Field(default_factory=list, description="Gate bars missed.")
 
 
 class RunRecord(BaseModel):
@@ -82,13 +112,18 @@ class RunRecord(BaseModel):
     counts: Counts = Field(default_factory=Counts)
     skipped: list[SkipRecord] = Field(default_factory=list)
     protected: list[ProtectedChange] = Field(default_factory=list)
+    dropped: list[DroppedConcept] = Field(default_factory=list)
     missing_locations: list[str] = Field(default_factory=list)
+    refused_locations: list[RefusedLocation] = Field(default_factory=list)
     errors: list[str] = Field(default_factory=list)
+    evals: EvalFigures | None = None
     commit: str | None = None
 
     def to_json(self) -> str:
         """Deterministic JSON (sorted keys, 2-space indent, trailing newline)."""
         data = self.model_dump(mode="json", exclude={"commit"})
+        if data.get("evals") is None:
+            data.pop("evals", None)  # records of tenants without a gold set stay unchanged
         return json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
     def write(self, path: Path) -> None:
@@ -99,3 +134,8 @@ class RunRecord(BaseModel):
 def read_run_record(path: Path) -> RunRecord:
     """Load a run record written by :meth:`RunRecord.write`."""
     return RunRecord.model_validate_json(path.read_text(encoding="utf-8"))
+
+
+def refused_records(scan: ScanResult) -> list[RefusedLocation]:
+    """The scan's refused source locations, as the run record lists them."""
+    return [RefusedLocation(path=path, reason=why) for path, why in scan.refused_locations]

@@ -10,13 +10,18 @@ duplicate log entry or an orphan run record behind.
 
 from __future__ import annotations
 
+import os
+import stat
 from dataclasses import dataclass, field
+from pathlib import Path
 
+from dossier.runtime.ledger import LEDGER_PATH
 from dossier.tenancy import TenantContext, TenantRepo
 
 _RESERVED = ("index.md", "log.md")
 #: Files the loop writes atomically in the tenant's .dossier/ (a kill may leave temps).
-_LOOP_CACHE_FILES = ("concept-facts.json", "loop-state.json", "ingest-stat.json")
+_LOOP_CACHE_FILES = ("concept-facts.json", "loop-state.json", "ingest-stat.json",
+                     "loop-before.index", "loop-after.index")
 
 
 @dataclass(frozen=True)
@@ -53,6 +58,13 @@ def _status_entries(repo: TenantRepo, *paths: str) -> list[tuple[str, str]]:
     return entries
 
 
+def _regular_file(path: Path) -> bool:
+    try:
+        return stat.S_ISREG(os.lstat(path).st_mode)
+    except OSError:
+        return False
+
+
 def bundle_changes(repo: TenantRepo) -> BundleChanges:
     """Count concept files that differ from HEAD (index.md and log.md are not concepts)."""
     added = updated = removed = 0
@@ -64,6 +76,8 @@ def bundle_changes(repo: TenantRepo) -> BundleChanges:
         if "D" in code:
             removed += 1
             continue
+        if not _regular_file(repo.ctx.path / path):
+            continue  # a symlink or other non-regular file is never committed or counted
         if code == "??" or "A" in code:
             added += 1
         else:
@@ -105,6 +119,8 @@ def reset_loop_bookkeeping(ctx: TenantContext, repo: TenantRepo) -> None:
     if repo.head() is None:
         return
     for code, path in _status_entries(repo, "bundle/log.md", "runs"):
+        if path == LEDGER_PATH:
+            continue  # may record files a killed run wrote; it stays as it is
         if code == "??":
             target = ctx.confine(path)
             if target.is_file():

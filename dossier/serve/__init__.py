@@ -8,20 +8,24 @@ opened or a server is built.  Public API:
 * :func:`sync_index`, :func:`refresh_index`, :func:`rebuild_index` - keep the index current
 * :class:`KnowledgeBase` - concepts, links, listings, history of one tenant
 * :func:`build_server` / :func:`run_server` - the tenant-bound MCP server
+* :class:`HttpConfig` - address, token, allowed hosts and session limits for HTTP
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 from dossier.serve.embed import Embedder, get_embedder, semantic_available
 from dossier.serve.errors import (
+    HttpConfigError,
     IndexUnavailableError,
     InvalidArgumentError,
+    ListenError,
     SemanticUnavailableError,
     ServeError,
 )
+from dossier.serve.httpconfig import HttpConfig
 from dossier.serve.index import SearchIndex
 from dossier.serve.knowledge import KnowledgeBase
 from dossier.serve.models import (
@@ -66,11 +70,20 @@ def build_server(ctx: TenantContext, **kwargs: Any) -> MCPServer:
     return _build(ctx, **kwargs)
 
 
-def run_server(ctx: TenantContext, transport: Transport = "stdio", **kwargs: Any) -> None:
-    """Serve ``ctx`` over stdio or streamable HTTP until stopped (see server.run_server)."""
+def run_server(
+    ctx: TenantContext,
+    transport: Transport = "stdio",
+    *,
+    http: HttpConfig | None = None,
+    on_listening: Callable[[str], None] | None = None,
+    allow_writes: bool = False,
+    agent_name: str = "mcp",
+) -> None:
+    """Serve ``ctx`` over stdio or streamable HTTP (see :class:`HttpConfig`) until stopped."""
     from dossier.serve.server import run_server as _run
 
-    _run(ctx, transport, **kwargs)
+    _run(ctx, transport, http=http, on_listening=on_listening, allow_writes=allow_writes,
+         agent_name=agent_name)
 
 
 __all__ = [
@@ -78,10 +91,13 @@ __all__ = [
     "ConceptPage",
     "ConceptView",
     "Embedder",
+    "HttpConfig",
+    "HttpConfigError",
     "IndexReport",
     "IndexUnavailableError",
     "InvalidArgumentError",
     "KnowledgeBase",
+    "ListenError",
     "RelatedResult",
     "SearchHit",
     "SearchIndex",

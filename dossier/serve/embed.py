@@ -21,7 +21,7 @@ from dossier.serve.errors import SEMANTIC_INSTALL_HINT, SemanticUnavailableError
 
 ENTRY_POINT_GROUP = "dossier.embedders"
 DEFAULT_EMBEDDER = "minilm"
-#: Characters of a concept given to the embedder (MiniLM reads ~256 tokens anyway).
+#: Characters of a passage given to the embedder (MiniLM reads ~256 tokens anyway).
 EMBED_CHARS = 1000
 
 
@@ -115,6 +115,11 @@ def get_embedder(name: str = DEFAULT_EMBEDDER) -> Embedder:
         return embedder
 
 
-def embedding_text(title: str, description: str, body: str) -> str:
-    """What a concept is embedded as: its title, description and the start of its body."""
-    return f"{title}. {description}\n{body}"[:EMBED_CHARS]
+def passage_embedding_text(text: str, text_offset: int, ordinal: int) -> str:
+    """What a passage is embedded as.
+
+    Passage 0's indexed text repeats the title for BM25 weighting; its embedding
+    reads the title and description once.  A body passage is embedded with the
+    concept title and heading path that lead its indexed text, for context.
+    """
+    return (text[text_offset:] if ordinal == 0 else text)[:EMBED_CHARS]

@@ -26,3 +26,19 @@ class SemanticUnavailableError(ServeError, UsageError):
 
 class IndexUnavailableError(ServeError):
     """The search index could not be opened or rebuilt (disk full, permissions)."""
+
+
+class HttpConfigError(ServeError, UsageError):
+    """The HTTP server options are unsafe or malformed (no token off loopback, bad host...)."""
+
+
+class ListenError(ServeError):
+    """The HTTP server could not listen on its address (port busy, address not on this host)."""
+
+
+class QueryFailedError(ServeError):
+    """The index is healthy but the search engine refused this one request.
+
+    Raised instead of rebuilding: a request cannot damage the index, so a rebuild
+    would only cost time (docs/search.md, "A query never rebuilds the index").
+    """

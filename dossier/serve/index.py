@@ -30,13 +30,14 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterable, Sequence
+from contextlib import AbstractContextManager
 from datetime import timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
 from dossier.okf import Bundle, InvalidConceptIdError, validate_concept_id
 from dossier.okf.walk import walk_bundle
-from dossier.serve.errors import IndexUnavailableError
+from dossier.serve.errors import IndexUnavailableError, QueryFailedError
 from dossier.serve.gitstate import bundle_changes, read_head
 from dossier.serve.index_meta import (
     META_NAME,
@@ -50,6 +51,8 @@ from dossier.serve.lance import (
     concept_schema,
     in_clause,
     lancedb_module,
+    match_query,
+    passage_schema,
     sql_str,
     write_lock,
 )
@@ -70,7 +73,7 @@ OPTIMIZE_AFTER_WRITES = 20
 #: fails once, reopens at the latest version and retries.
 PRUNE_OLDER_THAN = timedelta(minutes=10)
 LOCK_NAME = "index.lock"
-#: Columns returned to callers (``text`` is fetched only for snippets).
+#: Concept columns returned to callers.
 SUMMARY_COLUMNS = [
     "id",
     "type",
@@ -80,6 +83,21 @@ SUMMARY_COLUMNS = [
     "status",
     "trust_tier",
     "stale_after",
+]
+#: Passage columns returned with a search hit (``text`` from ``text_offset`` is the snippet).
+PASSAGE_COLUMNS = [
+    *SUMMARY_COLUMNS,
+    "pid",
+    "ordinal",
+    "heading",
+    "text",
+    "text_offset",
+    "line_start",
+    "line_end",
+    "cite_source",
+    "cite_path",
+    "cite_start",
+    "cite_end",
 ]
 
 
@@ -91,16 +109,25 @@ def _arrow(rows: Sequence[ConceptRow]) -> Any:
     return pa.table({f.name: [getattr(r, f.name) for r in rows] for f in schema}, schema=schema)
 
 
+def _passage_arrow(rows: Sequence[ConceptRow]) -> Any:
+    """The passages of ``rows`` as one Arrow table."""
+    import pyarrow as pa
+
+    schema = passage_schema()
+    items = [p for r in rows for p in r.passages]
+    return pa.table({f.name: [getattr(p, f.name) for p in items] for f in schema}, schema=schema)
+
+
 class SearchIndex:
     """The search index of one tenant; safe to share between threads of one process."""
 
     def __init__(self, ctx: TenantContext) -> None:
         self.ctx = ctx
-        self.dir = ctx.cache_dir / "index"
         self.bundle = Bundle(ctx.bundle_dir)
         self._lock = threading.RLock()
         self._db: Any = None
         self._table: Any = None
+        self._passages: Any = None
         self._table_name: str | None = None
         self._meta: IndexMeta | None = None
         self._seen_head: str | None = None
@@ -108,6 +135,18 @@ class SearchIndex:
         self._checked_files = False
         #: (inode, mtime, size) of meta.json when this handle last read or wrote it.
         self._seen_meta: tuple[int, int, int] | None = None
+
+    @property
+    def dir(self) -> Path:
+        """``.dossier/index``, confined to the tenant each time it is used.
+
+        Checked at use, not once: a ``.dossier`` (or ``index``) swapped for a symlink
+        into another tenant would otherwise receive this tenant's index.
+        """
+        return self.ctx.cache_path("index")
+
+    def _write_lock(self) -> AbstractContextManager[None]:
+        return write_lock(self.ctx.cache_path(LOCK_NAME))
 
     # -- opening ----------------------------------------------------------------------
 
@@ -121,8 +160,10 @@ class SearchIndex:
         """The table named by ``meta`` at its latest version (raises when unreadable)."""
         if self._table is not None and self._table_name == meta.table:
             self._table.checkout_latest()
+            self._passages.checkout_latest()
         else:
             self._table = self._connect().open_table(meta.table)
+            self._passages = self._connect().open_table(meta.passage_table)
             self._table_name = meta.table
         self._meta = meta
         return self._table
@@ -130,7 +171,7 @@ class SearchIndex:
     def close(self) -> None:
         """Drop the LanceDB handles (a later call reopens them)."""
         with self._lock:
-            self._db = self._table = self._table_name = self._meta = None
+            self._db = self._table = self._passages = self._table_name = self._meta = None
 
     # -- keeping current --------------------------------------------------------------
 
@@ -171,7 +212,7 @@ class SearchIndex:
         corrupt index gets repaired.
         """
         started = time.perf_counter()
-        with self._lock, write_lock(self.ctx.cache_dir / LOCK_NAME):
+        with self._lock, self._write_lock():
             head = read_head(self.ctx)
             meta = load_meta(self.dir)
             if meta is None:
@@ -215,7 +256,7 @@ class SearchIndex:
         """
         started = time.perf_counter()
         ids = set(changed_ids) | set(removed_ids)
-        with self._lock, write_lock(self.ctx.cache_dir / LOCK_NAME):
+        with self._lock, self._write_lock():
             meta = load_meta(self.dir)
             if meta is None:
                 return self._rebuild_locked(started, reason="no usable index metadata")
@@ -241,7 +282,7 @@ class SearchIndex:
     def rebuild(self) -> IndexReport:
         """Build the index from scratch from the bundle."""
         started = time.perf_counter()
-        with self._lock, write_lock(self.ctx.cache_dir / LOCK_NAME):
+        with self._lock, self._write_lock():
             return self._rebuild_locked(started, reason=None)
 
     # -- internals: change detection --------------------------------------------------
@@ -330,12 +371,19 @@ class SearchIndex:
         return read_row(concept_id, path, stat, known)
 
     def _write_rows(self, meta: IndexMeta, rows: list[ConceptRow], drop: set[str]) -> None:
+        """Upsert concept rows, replace all passages of changed concepts, delete dropped ones.
 
-        table = self._table
+        Passages are replaced wholesale per concept (delete by concept id, then add):
+        a changed concept may have more or fewer passages than before.
+        """
+        table, passages = self._table, self._passages
         drop = drop - {row.id for row in rows}
         writes = 0
         for ids in chunks(sorted(drop), 500):
             table.delete(in_clause(ids))
+            writes += 1
+        for ids in chunks(sorted(drop | {row.id for row in rows}), 500):
+            passages.delete(in_clause(ids))
             writes += 1
         for batch in chunks(rows, BUILD_BATCH):
             data = _arrow(batch)
@@ -345,18 +393,20 @@ class SearchIndex:
                 .when_not_matched_insert_all()
                 .execute(data)
             )
-            writes += 1
+            passages.add(_passage_arrow(batch))
+            writes += 2
         if writes:
             meta.writes_since_optimize += writes
             if meta.writes_since_optimize >= OPTIMIZE_AFTER_WRITES:
                 table.optimize(cleanup_older_than=PRUNE_OLDER_THAN)
+                passages.optimize(cleanup_older_than=PRUNE_OLDER_THAN)
                 meta.writes_since_optimize = 0
 
     # -- internals: rebuild -----------------------------------------------------------
 
     def _rebuild_locked(self, started: float, reason: str | None) -> IndexReport:
         """Write a fresh table generation from every concept file, then switch to it."""
-        from lancedb.index import FTS
+        FTS = lancedb_module().index.FTS
 
         if reason is not None:
             if (self.dir / META_NAME).exists() or any(self.dir.glob("*.lance")):
@@ -365,13 +415,13 @@ class SearchIndex:
                 log.info("building the search index of %s", self.ctx.client_id)
         head = read_head(self.ctx)  # before the walk: later commits get diffed next sync
         old = load_meta(self.dir)
-        self._db = self._table = self._table_name = self._meta = None
+        self._db = self._table = self._passages = self._table_name = self._meta = None
         if reason is not None and old is None:
             # Nothing trustworthy is left: start from an empty directory.
             shutil.rmtree(self.dir, ignore_errors=True)
         name = f"concepts_{uuid.uuid4().hex[:12]}"
         meta = IndexMeta(table=name, head=head)
-        keep = {name}
+        keep = {name, meta.passage_table}
         if old is not None and old.vectors is not None:
             # Vectors are keyed by content hash, so they stay valid across a rebuild
             # (re-embedding a large bundle takes minutes).
@@ -381,6 +431,9 @@ class SearchIndex:
         try:
             db = self._connect()
             table = db.create_table(name, schema=concept_schema(), mode="overwrite")
+            passages = db.create_table(
+                meta.passage_table, schema=passage_schema(), mode="overwrite"
+            )
             batch: list[ConceptRow] = []
             count = 0
             items = list(walk_bundle(self.ctx.bundle_dir).concepts.items())
@@ -394,12 +447,14 @@ class SearchIndex:
                 batch.append(row)
                 if len(batch) >= BUILD_BATCH:
                     table.add(_arrow(batch))
+                    passages.add(_passage_arrow(batch))
                     count += len(batch)
                     batch = []
             if batch:
                 table.add(_arrow(batch))
+                passages.add(_passage_arrow(batch))
                 count += len(batch)
-            table.create_index(
+            passages.create_index(
                 "text", config=FTS(with_position=False, num_workers=os.cpu_count() or 1)
             )
         except Exception as exc:  # disk full, permissions, a LanceDB failure
@@ -407,7 +462,8 @@ class SearchIndex:
                 f"cannot build the search index of {self.ctx.client_id} in {self.dir}: {exc}"
             ) from exc
         save_meta(self.dir, meta)
-        self._table, self._table_name, self._meta = table, name, meta
+        self._table, self._passages, self._table_name = table, passages, name
+        self._meta = meta
         self._seen_meta = self._meta_stamp()
         self._seen_head = head
         self._checked_files = True
@@ -430,15 +486,24 @@ class SearchIndex:
 
     # -- reading ----------------------------------------------------------------------
 
-    def read(self, fn: Callable[[Any], T]) -> T:
+    def read(self, fn: Callable[[Any], T], *, passages: bool = False) -> T:
         """Run ``fn(table)`` on a current index; a LanceDB failure reopens, then rebuilds.
 
-        A reader can fail when another process pruned the version it had open
-        (reopen fixes it) or when the files are damaged (rebuild fixes it).
+        ``table`` is the concepts table, or with ``passages`` the passages table.  A
+        reader can fail when another process pruned the version it had open (reopen
+        fixes it) or when the files are damaged (rebuild fixes it).  It can also fail
+        because of what it asked: then the index is healthy, and rebuilding it would
+        cost seconds to minutes and change nothing.  So before rebuilding,
+        :meth:`_healthy` probes both tables; a healthy index turns the failure into a
+        :class:`QueryFailedError` and leaves the index alone.
         """
+
+        def handle() -> Any:
+            return self._passages if passages else self._table
+
         self.ensure_current()
         try:
-            return fn(self._table)
+            return fn(handle())
         except Exception as first:
             log.warning("search index read failed (%s); reopening", first)
         with self._lock:
@@ -448,11 +513,35 @@ class SearchIndex:
                     raise IndexUnavailableError("index metadata missing")
                 self._table = None
                 self._open(meta)
-                return fn(self._table)
+                return fn(handle())
             except Exception as second:
+                if meta is not None and self._healthy():
+                    raise QueryFailedError(
+                        f"the search engine could not run this request ({second}); "
+                        "the index is intact"
+                    ) from None
                 log.warning("search index still unreadable (%s); rebuilding", second)
             self.rebuild()
-            return fn(self._table)
+            return fn(handle())
+
+    def _healthy(self) -> bool:
+        """True when both open tables answer a full scan and passages a full-text query.
+
+        Reads every data file's rows (``count_rows`` and a scan of ``id``) and the
+        full-text index, so damaged files fail here just as they fail a search.
+        """
+        try:
+            table, passages = self._table, self._passages
+            if table is None or passages is None:
+                return False
+            for each in (table, passages):
+                each.count_rows()
+                each.search().select(["id"]).limit(None).to_arrow()
+            probe = passages.search(match_query("probe"), query_type="fts")
+            probe.select(["id"]).limit(1).to_list()
+        except Exception:
+            return False
+        return True
 
     def meta(self) -> IndexMeta:
         """The index state after :meth:`ensure_current`."""
@@ -475,6 +564,22 @@ class SearchIndex:
             return found
 
         return self.read(run)
+
+    def passages_by_pid(self, pids: Sequence[str]) -> dict[str, dict[str, Any]]:
+        """:data:`PASSAGE_COLUMNS` of the given passages (absent pids are left out)."""
+        if not pids:
+            return {}
+
+        def run(table: Any) -> dict[str, dict[str, Any]]:
+            found: dict[str, dict[str, Any]] = {}
+            for batch in chunks(list(pids), 500):
+                clause = "pid IN (" + ", ".join(sql_str(p) for p in batch) + ")"
+                rows = table.search().where(clause).select(PASSAGE_COLUMNS).limit(len(batch))
+                for row in rows.to_list():
+                    found[row["pid"]] = row
+            return found
+
+        return self.read(run, passages=True)
 
     def backlink_sources(self, concept_id: str) -> list[str]:
         """Ids of concepts whose body links to ``concept_id``, sorted."""
@@ -503,8 +608,15 @@ class SearchIndex:
         return self.read(run)
 
     def fts(self, query: str, limit: int, where: str | None) -> list[dict[str, Any]]:
-        """BM25 candidates (summary columns, body text and ``_score``), best first."""
-        columns = [*SUMMARY_COLUMNS, "text", "body_offset", "_score"]
+        """BM25-ranked passages (:data:`PASSAGE_COLUMNS` and ``_score``), best first.
+
+        The query goes to LanceDB as a ``MatchQuery`` (its words, OR-ed), never as a
+        string: a string is parsed by LanceDB, and a quoted phrase then needs token
+        positions this index does not keep, so ``"proof of delivery"`` failed.
+        Quotes, ``AND``/``OR``/``NOT``, ``*``, ``:`` and the like are plain text here.
+        """
+        columns = [*PASSAGE_COLUMNS, "_score"]
+        match = match_query(query)
 
         def run(table: Any) -> list[dict[str, Any]]:
             inner = getattr(table, "_table", None)  # the AsyncTable the sync table wraps
@@ -517,7 +629,7 @@ class SearchIndex:
                 loop: Any = background_loop.LOOP
 
                 async def fetch() -> list[dict[str, Any]]:
-                    builder = inner.query().nearest_to_text(query, columns="text")
+                    builder = inner.query().nearest_to_text(match)
                     builder = builder.select(columns).limit(limit)
                     if where:
                         builder = builder.where(where)
@@ -526,26 +638,26 @@ class SearchIndex:
 
                 result: list[dict[str, Any]] = loop.run(fetch())
                 return result
-            builder = table.search(query, query_type="fts").select(columns).limit(limit)
+            builder = table.search(match, query_type="fts").select(columns).limit(limit)
             if where:
                 builder = builder.where(where, prefilter=True)
             return list(builder.to_list())
 
-        return self.read(run)
+        return self.read(run, passages=True)
 
     # -- vectors (semantic extra) ------------------------------------------------------
 
     def vector_search(
         self, embedder: Any, query: str, limit: int, where: str | None
     ) -> list[tuple[str, float]]:
-        """(id, cosine similarity) nearest to the query's embedding, best first."""
+        """(passage pid, cosine similarity) nearest to the query's embedding, best first."""
         self.ensure_current()
         vector = embedder.embed([query])[0]
         for attempt in (1, 2):
             try:
                 with self._lock:
                     vtable, _ = self._sync_vectors(embedder, reset=attempt == 2)
-                builder = vtable.search(vector).distance_type("cosine").select(["id"])
+                builder = vtable.search(vector).distance_type("cosine").select(["pid"])
                 if where:
                     builder = builder.where(where, prefilter=True)
                 rows = builder.limit(limit).to_list()
@@ -554,7 +666,7 @@ class SearchIndex:
                     raise IndexUnavailableError(f"vector index unreadable: {exc}") from exc
                 log.warning("vector table unreadable (%s); re-embedding", exc)
                 continue
-            return [(str(row["id"]), 1.0 - float(row["_distance"])) for row in rows]
+            return [(str(row["pid"]), 1.0 - float(row["_distance"])) for row in rows]
         return []
 
     def sync_vectors(self, embedder: Any) -> int:
@@ -568,11 +680,11 @@ class SearchIndex:
         """(vector table, concepts embedded now) after embedding changed concepts."""
         from dossier.serve.vectors import sync_vectors
 
-        with write_lock(self.ctx.cache_dir / LOCK_NAME):
+        with self._write_lock():
             meta = load_meta(self.dir) or self._meta
             assert meta is not None
             vtable, embedded, changed = sync_vectors(
-                self._connect(), self._table, meta, self.dir, embedder, reset
+                self._connect(), self._passages, meta, self.dir, embedder, reset
             )
             if changed:
                 save_meta(self.dir, meta)

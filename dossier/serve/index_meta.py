@@ -16,7 +16,8 @@ from typing import Any
 
 from dossier.fsutil import atomic_write_text
 
-META_SCHEMA_VERSION = 1
+#: 2: passages became rows of their own table (an index of version 1 is rebuilt).
+META_SCHEMA_VERSION = 2
 META_NAME = "meta.json"
 
 
@@ -58,6 +59,11 @@ class IndexMeta:
     files: dict[str, FileStamp] = field(default_factory=dict)
     writes_since_optimize: int = 0
     vectors: VectorState | None = None
+
+    @property
+    def passage_table(self) -> str:
+        """The passages table of this generation (named after its concepts table)."""
+        return "passages_" + self.table.split("_", 1)[-1]
 
     def indexed_count(self) -> int:
         return sum(1 for stamp in self.files.values() if stamp.error is None)

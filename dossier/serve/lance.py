@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import os
+import threading
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
@@ -19,11 +20,34 @@ os.environ.setdefault("LANCEDB_LOG", "error")
 T = TypeVar("T")
 
 
+_IMPORT_LOCK = threading.Lock()
+
+
 def lancedb_module() -> Any:
-    """Import lancedb on first use (~1.5 s)."""
-    import lancedb
+    """Import lancedb on first use (~1.5 s), one thread at a time.
+
+    The MCP server warms its index in a thread while a tool call may arrive; two
+    threads importing lancedb's submodules at once can see a partially initialised
+    ``lancedb.query`` (ImportError).  Every lancedb import goes through here first.
+    """
+    with _IMPORT_LOCK:
+        import lancedb
+        import lancedb.index
+        import lancedb.query
 
     return lancedb
+
+
+def match_query(text: str, column: str = "text") -> Any:
+    """A LanceDB full-text ``MatchQuery``: the words of ``text``, never parsed as syntax.
+
+    Handing LanceDB a plain string lets it parse the string (a quoted phrase becomes a
+    phrase query, which needs positions the index does not keep); a MatchQuery only
+    tokenizes it, so any text a user or agent sends is a valid query.
+    """
+    # A pydantic dataclass: its keyword defaults confuse mypy.
+    query_class: Any = lancedb_module().query.MatchQuery
+    return query_class(text, column)
 
 
 def concept_schema() -> Any:
@@ -40,9 +64,37 @@ def concept_schema() -> Any:
             pa.field("trust_tier", pa.string()),
             pa.field("stale_after", pa.float64()),
             pa.field("links", pa.list_(pa.string())),
-            pa.field("text", pa.string()),
-            pa.field("body_offset", pa.int32()),
             pa.field("content_hash", pa.string()),
+        ]
+    )
+
+
+def passage_schema() -> Any:
+    """One row per retrieval unit; ``id`` is the concept's, ``pid`` the passage's own."""
+    import pyarrow as pa
+
+    return pa.schema(
+        [
+            pa.field("pid", pa.string(), nullable=False),
+            pa.field("id", pa.string(), nullable=False),
+            pa.field("ordinal", pa.int32()),
+            # The concept's summary, repeated on each passage so a search needs one query.
+            pa.field("type", pa.string()),
+            pa.field("title", pa.string()),
+            pa.field("description", pa.string()),
+            pa.field("tags", pa.list_(pa.string())),
+            pa.field("status", pa.string()),
+            pa.field("trust_tier", pa.string()),
+            pa.field("stale_after", pa.float64()),
+            pa.field("heading", pa.list_(pa.string())),
+            pa.field("text", pa.string()),
+            pa.field("text_offset", pa.int32()),
+            pa.field("line_start", pa.int32()),
+            pa.field("line_end", pa.int32()),
+            pa.field("cite_source", pa.string()),
+            pa.field("cite_path", pa.string()),
+            pa.field("cite_start", pa.int32()),
+            pa.field("cite_end", pa.int32()),
         ]
     )
 
@@ -52,6 +104,7 @@ def vector_schema(dim: int) -> Any:
 
     return pa.schema(
         [
+            pa.field("pid", pa.string(), nullable=False),
             pa.field("id", pa.string(), nullable=False),
             pa.field("content_hash", pa.string()),
             pa.field("type", pa.string()),

@@ -15,6 +15,30 @@ TrustTier = Literal["unverified", "machine-confirmed", "human-reviewed"]
 Direction = Literal["outgoing", "incoming"]
 
 
+class PassageRef(BaseModel):
+    """Where the passage a hit quotes sits in its concept file."""
+
+    ordinal: int = Field(
+        description="The passage's position in its concept (0 = title and description)."
+    )
+    heading: list[str] = Field(
+        default_factory=list, description="Headings above the passage, outermost first."
+    )
+    line_start: int = Field(description="First line of the passage in the concept file (1-based).")
+    line_end: int = Field(description="Last line of the passage in the concept file (inclusive).")
+
+
+class Citation(BaseModel):
+    """The source a passage was taken from: its concept's sources[] entry, resolved."""
+
+    source_id: str = Field(description="The sources[].id the passage's footnote names.")
+    path: str = Field(
+        description="The source as a path from the tenant root (sources/...), or its URI."
+    )
+    line_start: int | None = Field(default=None, description="First cited line of the source.")
+    line_end: int | None = Field(default=None, description="Last cited line (inclusive).")
+
+
 class SearchHit(BaseModel):
     """One search result."""
 
@@ -24,11 +48,19 @@ class SearchHit(BaseModel):
     type: str
     description: str
     tags: list[str] = Field(default_factory=list)
-    snippet: str = Field(description="A passage of the body around the first matching term.")
+    snippet: str = Field(
+        description="The concept's passage that best matches the query, as plain text."
+    )
     score: float = Field(description="Relevance after trust/status/staleness tie-breakers.")
     trust_tier: TrustTier
     status: str = Field(description="draft | stable | deprecated (absent means stable).")
     stale: bool = Field(description="True when now >= stale_after.")
+    passage: PassageRef | None = Field(
+        default=None, description="Where the snippet's passage sits in the concept file."
+    )
+    citation: Citation | None = Field(
+        default=None, description="The source lines the snippet's passage cites, if any."
+    )
 
 
 class SearchResults(BaseModel):

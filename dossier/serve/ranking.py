@@ -25,6 +25,9 @@ STALE_FACTOR = 0.80
 #: A concept whose title *is* the query is what the user named: it outranks concepts
 #: that merely mention those words more often (BM25 favours long, repetitive bodies).
 EXACT_TITLE_FACTOR = 1.5
+#: A concept holding every "quoted phrase" of the query word for word outranks one that
+#: only has the words scattered (the index keeps no positions, so BM25 cannot tell).
+PHRASE_FACTOR = 1.5
 
 #: Reciprocal-rank-fusion constant (the customary 60 of Cormack et al.).
 RRF_K = 60
@@ -44,6 +47,21 @@ def title_factor(query: str, title: str) -> float:
     """``EXACT_TITLE_FACTOR`` when the query equals the title (case and punctuation aside)."""
     wanted = _normalized(query)
     return EXACT_TITLE_FACTOR if wanted and wanted == _normalized(title) else 1.0
+
+
+def quoted_phrases(query: str) -> list[str]:
+    """The ``"quoted phrases"`` of a query, normalized; an unclosed quote quotes nothing."""
+    parts = query.split('"')
+    closed = parts[1 : len(parts) - 1 : 2] if len(parts) % 2 else parts[1 : len(parts) - 2 : 2]
+    return [p for p in (_normalized(part) for part in closed) if " " in p]
+
+
+def phrase_factor(phrases: Sequence[str], text: str) -> float:
+    """``PHRASE_FACTOR`` when ``text`` holds every phrase (case and punctuation aside)."""
+    if not phrases:
+        return 1.0
+    haystack = f" {_normalized(text)} "
+    return PHRASE_FACTOR if all(f" {p} " in haystack for p in phrases) else 1.0
 
 
 def reciprocal_rank_fusion(rankings: Iterable[Sequence[str]], k: int = RRF_K) -> dict[str, float]:

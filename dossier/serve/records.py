@@ -1,24 +1,27 @@
-"""One concept file → one index row.
+"""One concept file → one concept row and its passage rows.
 
-The full-text index searches a single ``text`` column: one BM25 index answers a
-query in ~5 ms at 10,000 concepts, where a multi-column match over separate
-title/description/body indexes took twice as long.  Field weights come from
-repetition instead: the title three times, the description and tags twice, the id's
-words once, then the body.  ``body_offset`` marks where the body starts inside
-``text`` so snippets never quote the weighting preamble and the body is stored once.
+The concept row carries what filters, listings and backlinks need.  Full-text search
+runs over passage rows (see :mod:`dossier.serve.passages`), each with a single
+``text`` column: one BM25 index over one column answers about twice as fast as a
+multi-column match.  Field weights come from repetition: passage 0 holds the title
+three times, the description and tags twice, the id's words and the type once; every
+body passage starts with the concept's title and its heading path, so a paragraph is
+found by the words of the section it sits in.  ``text_offset`` marks where the
+passage's own text starts, so snippets never quote that preamble.
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from dossier.okf import ConceptDocument, parse_concept
 from dossier.okf.document import decode
 from dossier.okf.links import scan_links
 from dossier.okf.timefmt import parse_instant
+from dossier.serve.passages import Passage, split_passages
 
 #: Repetitions per field in the ``text`` column (the field weights of BM25 ranking).
 TITLE_WEIGHT = 3
@@ -41,9 +44,9 @@ class ConceptRow:
     trust_tier: str
     stale_after: float | None
     links: list[str]
-    text: str
-    body_offset: int
     content_hash: str
+    #: The concept's retrieval units (written to the passages table, not this row).
+    passages: list[PassageRow] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -56,10 +59,33 @@ class ConceptRow:
             "trust_tier": self.trust_tier,
             "stale_after": self.stale_after,
             "links": self.links,
-            "text": self.text,
-            "body_offset": self.body_offset,
             "content_hash": self.content_hash,
         }
+
+
+@dataclass
+class PassageRow:
+    """One row of the passages table (column names are its LanceDB schema)."""
+
+    pid: str
+    id: str
+    ordinal: int
+    type: str
+    title: str
+    description: str
+    tags: list[str]
+    status: str
+    trust_tier: str
+    stale_after: float | None
+    heading: list[str]
+    text: str
+    text_offset: int
+    line_start: int
+    line_end: int
+    cite_source: str | None
+    cite_path: str | None
+    cite_start: int | None
+    cite_end: int | None
 
 
 def content_hash(data: bytes) -> str:
@@ -93,7 +119,8 @@ def row_from_document(doc: ConceptDocument, digest: str) -> ConceptRow:
             if raw.resolution.target_id
         }
     )
-    return ConceptRow(
+    passages = split_passages(doc, title, description)
+    row = ConceptRow(
         id=doc.concept_id,
         type=concept.type,
         title=title,
@@ -103,9 +130,37 @@ def row_from_document(doc: ConceptDocument, digest: str) -> ConceptRow:
         trust_tier=concept.trust_tier,
         stale_after=stale.timestamp() if stale is not None else None,
         links=targets,
-        text=preamble + "\n" + doc.body,
-        body_offset=len(preamble) + 1,
         content_hash=digest,
+    )
+    row.passages = [_passage_row(p, row, preamble) for p in passages]
+    return row
+
+
+def _passage_row(passage: Passage, concept: ConceptRow, preamble: str) -> PassageRow:
+    """A passage as indexed: its weighting preamble, then the passage's own text."""
+    heading = "\n".join([concept.title, *passage.heading, ""])
+    lead = preamble if passage.ordinal == 0 else heading
+    cite = passage.citation
+    return PassageRow(
+        pid=f"{passage.concept_id}#{passage.ordinal}",
+        id=passage.concept_id,
+        ordinal=passage.ordinal,
+        type=concept.type,
+        title=concept.title,
+        description=concept.description,
+        tags=concept.tags,
+        status=concept.status,
+        trust_tier=concept.trust_tier,
+        stale_after=concept.stale_after,
+        heading=passage.heading,
+        text=lead + "\n" + passage.text,
+        text_offset=len(lead) + 1,
+        line_start=passage.line_start,
+        line_end=passage.line_end,
+        cite_source=cite.source_id if cite else None,
+        cite_path=cite.path if cite else None,
+        cite_start=cite.line_start if cite else None,
+        cite_end=cite.line_end if cite else None,
     )
 
 

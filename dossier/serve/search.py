@@ -1,9 +1,15 @@
 """Search over a tenant's concepts: the one function the CLI and the MCP tool share.
 
-Keyword mode is BM25 over the index's ``text`` column.  Hybrid mode adds the
-nearest concepts by embedding and fuses both rankings by reciprocal rank.  Either
-way a pool of candidates larger than ``limit`` is re-ordered by the trust, status
-and staleness tie-breakers of :mod:`dossier.serve.ranking` before it is cut.
+Keyword mode is BM25 over passages (sections and paragraphs, see
+:mod:`dossier.serve.passages`); a concept ranks by its best passage, plus a little
+for its second best, and its hit quotes that passage with the source lines it cites.
+The query is never parsed by LanceDB: its words are matched (quotes, operators and
+wildcards are plain characters), and a concept whose matching passages hold a
+"quoted phrase" word for word ranks higher.  Hybrid mode adds the nearest passages
+by embedding, ranks concepts by their nearest passage, and fuses both concept
+rankings by reciprocal rank.  Either way a pool of candidates larger than ``limit``
+is re-ordered by the trust, status and staleness tie-breakers of
+:mod:`dossier.serve.ranking` before it is cut.
 """
 
 from __future__ import annotations
@@ -15,10 +21,16 @@ from typing import Any, Literal
 
 from dossier.serve.embed import get_embedder
 from dossier.serve.errors import InvalidArgumentError
-from dossier.serve.index import SUMMARY_COLUMNS, SearchIndex
+from dossier.serve.index import SearchIndex
 from dossier.serve.lance import filter_clause
-from dossier.serve.models import SearchHit, SearchResults
-from dossier.serve.ranking import reciprocal_rank_fusion, tie_breaker, title_factor
+from dossier.serve.models import Citation, PassageRef, SearchHit, SearchResults
+from dossier.serve.ranking import (
+    phrase_factor,
+    quoted_phrases,
+    reciprocal_rank_fusion,
+    tie_breaker,
+    title_factor,
+)
 from dossier.serve.snippet import make_snippet, term_pattern
 from dossier.tenancy import TenantContext
 
@@ -29,6 +41,12 @@ MAX_TAGS = 20
 #: Candidates fetched per requested hit, so tie-breakers can reorder past the cut.
 POOL_FACTOR = 3
 MIN_POOL = 30
+#: Passages fetched per candidate concept (a concept's passages can crowd the top).
+PASSAGES_PER_CONCEPT = 4
+#: Weight of a concept's second-best passage in its score.
+SECOND_PASSAGE_WEIGHT = 0.1
+#: A snippet longer than this (one very long block) is cut around the query's terms.
+MAX_SNIPPET_CHARS = 1200
 
 
 def check_limit(name: str, value: object, low: int, high: int) -> int:
@@ -50,11 +68,22 @@ def check_label(name: str, value: object) -> str:
 
 
 def _hit(
-    row: dict[str, Any], score: float, pattern: re.Pattern[str] | None, now: float
+    row: dict[str, Any], shown: dict[str, Any], score: float, pattern: re.Pattern[str] | None,
+    now: float,
 ) -> SearchHit:
+    """A hit for the concept of ``row``, quoting passage ``shown`` and its citation."""
     stale_after = row.get("stale_after")
-    text = row.get("text") or ""
-    body = text[int(row.get("body_offset") or 0) :]
+    text = (shown.get("text") or "")[int(shown.get("text_offset") or 0) :].strip()
+    if len(text) > MAX_SNIPPET_CHARS:
+        text = make_snippet(text, pattern, MAX_SNIPPET_CHARS)
+    citation = None
+    if shown.get("cite_source") and shown.get("cite_path"):
+        citation = Citation(
+            source_id=shown["cite_source"],
+            path=shown["cite_path"],
+            line_start=shown.get("cite_start"),
+            line_end=shown.get("cite_end"),
+        )
     return SearchHit(
         id=row["id"],
         uri=f"okf://{row['id']}",
@@ -62,26 +91,74 @@ def _hit(
         type=row.get("type") or "",
         description=row.get("description") or "",
         tags=list(row.get("tags") or []),
-        snippet=make_snippet(body, pattern) if body.strip() else (row.get("description") or ""),
+        snippet=text or (row.get("description") or ""),
         score=round(score, 6),
         trust_tier=row.get("trust_tier") or "unverified",
         status=row.get("status") or "stable",
         stale=stale_after is not None and now >= float(stale_after),
+        passage=PassageRef(
+            ordinal=int(shown.get("ordinal") or 0),
+            heading=list(shown.get("heading") or []),
+            line_start=int(shown.get("line_start") or 1),
+            line_end=int(shown.get("line_end") or 1),
+        ),
+        citation=citation,
     )
 
 
-def _adjusted(row: dict[str, Any], base: float, now: float, query: str = "") -> float:
+def _adjusted(
+    row: dict[str, Any],
+    base: float,
+    now: float,
+    query: str = "",
+    phrases: Sequence[str] = (),
+    text: str = "",
+) -> float:
+    """``base`` times the tie-breakers, the title rule and the phrase rule (over ``text``:
+    the concept's matching passages)."""
     stale_after = row.get("stale_after")
     stale = stale_after is not None and now >= float(stale_after)
     factor = tie_breaker(
         row.get("trust_tier") or "unverified", row.get("status") or "stable", stale
     )
+    factor *= phrase_factor(phrases, text)
     return base * factor * title_factor(query, row.get("title") or "")
 
 
 def _ranked(scored: list[tuple[float, dict[str, Any]]]) -> list[tuple[float, dict[str, Any]]]:
     """Best first; equal scores in id order so results are deterministic."""
     return sorted(scored, key=lambda item: (-item[0], item[1]["id"]))
+
+
+def _by_concept(
+    scored: Sequence[tuple[float, dict[str, Any]]], pool: int
+) -> dict[str, list[tuple[float, dict[str, Any]]]]:
+    """Passages grouped under their concept, best first, for the first ``pool`` concepts."""
+    groups: dict[str, list[tuple[float, dict[str, Any]]]] = {}
+    for score, row in sorted(scored, key=lambda item: (-item[0], item[1]["pid"])):
+        if row["id"] in groups:
+            groups[row["id"]].append((score, row))
+        elif len(groups) < pool:
+            groups[row["id"]] = [(score, row)]
+    return groups
+
+
+def concept_score(scores: Sequence[float]) -> float:
+    """A concept's relevance from its passages' (best first): the best, plus a little
+    for a second good one, so a concept that answers in two places edges ahead."""
+    best = scores[0] if scores else 0.0
+    return best + SECOND_PASSAGE_WEIGHT * (scores[1] if len(scores) > 1 else 0.0)
+
+
+def _shown(group: Sequence[tuple[float, dict[str, Any]]]) -> dict[str, Any]:
+    """The passage a hit quotes: its best body passage; the title passage only if alone.
+
+    A concept found by its name still shows the part of its body the query matches.
+    """
+    for _, row in group:
+        if int(row.get("ordinal") or 0) > 0:
+            return row
+    return group[0][1]
 
 
 def search_index(
@@ -115,29 +192,51 @@ def search_index(
     where = filter_clause(type, tag_list)
     pool = max(limit * POOL_FACTOR, MIN_POOL)
     now = time.time()
-    candidates = index.fts(query, pool, where)
-    rows = {row["id"]: row for row in candidates}
+    found = index.fts(query, pool * PASSAGES_PER_CONCEPT, where)
+    groups = _by_concept([(float(row["_score"]), row) for row in found], pool)
+    phrases = quoted_phrases(query)
     keyword = _ranked(
-        [(_adjusted(row, float(row["_score"]), now, query), row) for row in candidates]
+        [
+            (
+                _adjusted(
+                    group[0][1],
+                    concept_score([s for s, _ in group]),
+                    now,
+                    query,
+                    phrases,
+                    " ".join(row.get("text") or "" for _, row in group),
+                ),
+                group[0][1],
+            )
+            for group in groups.values()
+        ]
     )
+    shown = {cid: _shown(group) for cid, group in groups.items()}
+    rows = {cid: group[0][1] for cid, group in groups.items()}
     if embedder is None:
         scored = keyword
     else:
         # Tie-breakers apply inside each ranking (to BM25 and to cosine similarity):
         # applied to fused RRF scores, whose adjacent ranks differ by ~2 %, a 10 %
         # factor would reorder far more than ties.
-        nearest = index.vector_search(embedder, query, pool, where)
-        missing = [cid for cid, _ in nearest if cid not in rows]
-        rows.update(index.rows_by_id(missing, [*SUMMARY_COLUMNS, "text", "body_offset"]))
-        semantic = _ranked(
-            [(_adjusted(rows[cid], sim, now), rows[cid]) for cid, sim in nearest if cid in rows]
+        nearest = index.vector_search(embedder, query, pool * PASSAGES_PER_CONCEPT, where)
+        by_pid = {row["pid"]: row for row in found}
+        by_pid.update(index.passages_by_pid([pid for pid, _ in nearest if pid not in by_pid]))
+        near_groups = _by_concept(
+            [(sim, by_pid[pid]) for pid, sim in nearest if pid in by_pid], pool
         )
+        semantic = _ranked(
+            [(_adjusted(g[0][1], g[0][0], now), g[0][1]) for g in near_groups.values()]
+        )
+        for cid, group in near_groups.items():
+            rows.setdefault(cid, group[0][1])
+            shown.setdefault(cid, _shown(group))
         fused = reciprocal_rank_fusion(
             [[row["id"] for _, row in keyword], [row["id"] for _, row in semantic]]
         )
         scored = _ranked([(value, rows[cid]) for cid, value in fused.items()])
     pattern = term_pattern(query)
-    hits = [_hit(row, score, pattern, now) for score, row in scored[:limit]]
+    hits = [_hit(row, shown[row["id"]], score, pattern, now) for score, row in scored[:limit]]
     return SearchResults(query=query, mode=mode, hits=hits)
 
 

@@ -26,7 +26,10 @@ from pydantic import Field
 from dossier import __version__
 from dossier.errors import DossierError
 from dossier.okf import ConceptNotFoundError
+from dossier.serve.httpconfig import HttpConfig
+from dossier.serve.httpserve import serve_http
 from dossier.serve.knowledge import MAX_DEPTH, MAX_PAGE, MAX_RELATED, KnowledgeBase
+from dossier.serve.listener import open_listener
 from dossier.serve.models import (
     ConceptHistory,
     ConceptPage,
@@ -110,7 +113,8 @@ def build_server(
             Field(description="keyword (BM25, default) or hybrid (needs dossier[semantic])."),
         ] = "keyword",
     ) -> SearchResults:
-        """Search this client's concepts; ranked hits with a snippet, trust tier and status."""
+        """Search this client's concepts; ranked hits, each quoting its best-matching passage
+        (snippet) with where it sits (passage) and the source lines it cites (citation)."""
         return guarded(lambda: kb.search(query, limit=limit, type=type, tags=tags, mode=mode))
 
     @server.tool(annotations=_READ_ONLY)
@@ -195,16 +199,20 @@ def run_server(
     ctx: TenantContext,
     transport: Transport = "stdio",
     *,
-    host: str = "127.0.0.1",
-    port: int = 8000,
+    http: HttpConfig | None = None,
+    on_listening: Callable[[str], None] | None = None,
     allow_writes: bool = False,
     agent_name: str = "mcp",
 ) -> None:
     """Serve until the client disconnects (stdio) or the process is stopped (HTTP).
 
-    The index is brought up to date in a background thread so the handshake is not
-    delayed by a first-time build; the first query waits for it if needed.
+    Over HTTP the socket is bound first: a busy port raises ListenError before
+    ``on_listening(url)`` announces anything.  The index is brought up to date in a
+    background thread so the handshake is not delayed by a first-time build; the
+    first query waits for it if needed.
     """
+    config = http or HttpConfig()
+    listener = open_listener(config) if transport == "streamable-http" else None
     kb = KnowledgeBase(ctx)
     server = build_server(ctx, knowledge=kb, allow_writes=allow_writes, agent_name=agent_name)
 
@@ -215,7 +223,10 @@ def run_server(
             log.exception("could not prepare the search index of %s", ctx.client_id)
 
     threading.Thread(target=warm, name="dossier-index-warmup", daemon=True).start()
-    if transport == "stdio":
+    if listener is None:
         server.run("stdio")
-    else:
-        server.run("streamable-http", host=host, port=port)
+        return
+    with listener:
+        if on_listening is not None:
+            on_listening(config.url)
+        serve_http(server, config, listener)

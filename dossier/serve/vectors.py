@@ -1,9 +1,11 @@
 """The vector table of the semantic extra: embeddings kept in step by content hash.
 
-Each concept is embedded from its title, description and the start of its body;
-the content hash it was made from is recorded in ``meta.json``, so only concepts
-whose file changed are embedded again, and vectors survive a rebuild of the
-concept table.
+Every passage is embedded (passage 0 is the title and description; body passages
+carry the concept's title and heading path before their text), so a question that
+matches one section of a long concept finds it.  The content hash each concept's
+vectors were made from is recorded in ``meta.json``: only concepts whose file
+changed are embedded again (all their passages), and vectors survive a rebuild of
+the tables.
 """
 
 from __future__ import annotations
@@ -13,13 +15,13 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from dossier.serve.embed import Embedder, embedding_text
+from dossier.serve.embed import Embedder, passage_embedding_text
 from dossier.serve.index_meta import IndexMeta, VectorState
 from dossier.serve.lance import chunks, in_clause, vector_schema
 
 
 def sync_vectors(
-    db: Any, concepts: Any, meta: IndexMeta, index_dir: Path, embedder: Embedder, reset: bool
+    db: Any, passages: Any, meta: IndexMeta, index_dir: Path, embedder: Embedder, reset: bool
 ) -> tuple[Any, int, bool]:
     """(vector table, concepts embedded now, whether ``meta`` changed).
 
@@ -47,32 +49,29 @@ def sync_vectors(
         vtable.delete(in_clause(batch))
         for cid in batch:
             state.hashes.pop(cid, None)
-    columns = ["id", "type", "tags", "title", "description", "text", "body_offset", "content_hash"]
-    for batch in chunks(stale, 256):
-        rows = concepts.search().where(in_clause(batch)).select(columns).limit(len(batch))
-        rows = rows.to_list()
-        if not rows:
-            continue
-        texts = [
-            embedding_text(r["title"], r["description"], r["text"][r["body_offset"] :])
-            for r in rows
-        ]
-        vectors = embedder.embed(texts)
-        data = pa.Table.from_pylist(
-            [
-                {
-                    "id": r["id"],
-                    "content_hash": r["content_hash"],
-                    "type": r["type"],
-                    "tags": r["tags"],
-                    "vector": v,
-                }
-                for r, v in zip(rows, vectors, strict=True)
-            ],
-            schema=vector_schema(embedder.dim),
-        )
-        merge = vtable.merge_insert("id").when_matched_update_all().when_not_matched_insert_all()
-        merge.execute(data)
-        for r in rows:
-            state.hashes[r["id"]] = r["content_hash"]
+    columns = ["pid", "id", "ordinal", "type", "tags", "text", "text_offset"]
+    for batch in chunks(stale, 64):
+        rows = passages.search().where(in_clause(batch)).select(columns).limit(None).to_list()
+        vtable.delete(in_clause(batch))
+        if rows:
+            vectors = embedder.embed(
+                [passage_embedding_text(r["text"], r["text_offset"], r["ordinal"]) for r in rows]
+            )
+            data = pa.Table.from_pylist(
+                [
+                    {
+                        "pid": r["pid"],
+                        "id": r["id"],
+                        "content_hash": current[r["id"]],
+                        "type": r["type"],
+                        "tags": r["tags"],
+                        "vector": v,
+                    }
+                    for r, v in zip(rows, vectors, strict=True)
+                ],
+                schema=vector_schema(embedder.dim),
+            )
+            vtable.add(data)
+        for cid in batch:
+            state.hashes[cid] = current[cid]
     return vtable, len(stale), bool(stale or gone or created)

@@ -2,10 +2,12 @@
 
 ``git bundle verify`` only checks a bundle's header and prerequisites — a bundle
 cut short inside its pack data still "is okay".  So an archive counts as verified
-only after it has been unpacked into a scratch repository (with object fsck) and
-its refs match the tenant's.  Restore runs the same unpack, which is also what
-refuses random bytes, a truncated file, or a bundle of something that is not a
-Dossier tenant, before anything appears under the workspace root.
+only after it has been unpacked into a scratch repository (with ``git fsck
+--strict`` over every object), has passed :func:`verify_unpacked`, and its refs
+match the tenant's.  Restore runs the same unpack and the same
+:func:`verify_unpacked`, which is what refuses random bytes, a truncated file,
+hostile git objects, or a bundle of something that is not a Dossier tenant,
+before anything appears under the workspace root.
 """
 
 from __future__ import annotations
@@ -14,8 +16,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from dossier.fsutil import PathEscapeError, resolve_within
-from dossier.tenancy.errors import ArchiveError, GitError
+from dossier.tenancy.context import MANIFEST_NAME
+from dossier.tenancy.errors import ArchiveError, GitError, ManifestError
 from dossier.tenancy.git import DEFAULT_BRANCH, run_git
+from dossier.tenancy.manifest import Manifest, read_manifest_file
+from dossier.tenancy.sources import location_problem
 
 SIGNATURES = (b"# v2 git bundle\n", b"# v3 git bundle\n")
 SUFFIX = ".bundle"
@@ -106,11 +111,56 @@ def unpack(archive: Path, scratch: Path) -> None:
         raise ArchiveError(
             f"archive {archive} is corrupt or truncated: {_git_complaint(fetched.stderr)}"
         )
+    check_objects(scratch, archive)
     try:
         run_git(scratch, "symbolic-ref", "HEAD", branch)
         run_git(scratch, "reset", "-q", "--hard")
     except GitError as exc:
         raise ArchiveError(f"archive {archive} cannot be checked out: {exc}") from None
+
+
+def check_objects(scratch: Path, archive: Path) -> None:
+    """Refuse hostile objects anywhere in the fetched history, not just on HEAD.
+
+    ``transfer.fsckObjects`` on a fetch from a bundle lets through what git only
+    *warns* about — a tree entry named ``..`` or ``.git``, a ``.gitmodules`` with a
+    ``../`` submodule name or an option-like URL — and objects reachable only from
+    a side ref are never checked out, so they would sit in the restored history.
+    ``git fsck --strict`` turns those warnings into errors and walks every ref.
+    """
+    checked = run_git(scratch, "fsck", "--strict", "--no-dangling", "--no-progress",
+                      check=False)
+    if checked.status != 0:
+        raise ArchiveError(
+            f"archive {archive} holds objects git's strict check refuses: "
+            f"{_git_complaint(checked.stderr or checked.stdout)}"
+        )
+
+
+def verify_unpacked(scratch: Path, archive: Path, workspace: Path) -> Manifest:
+    """Every check an archive passes before its tenant may exist; returns its manifest.
+
+    The single gate for both directions: ``deprovision`` runs it on the archive it
+    just wrote (a tenant is deleted only when its archive would restore), and
+    ``restore`` runs it before anything appears under the workspace root.  It
+    expects ``scratch`` to hold :func:`unpack`'s result (objects already fscked)
+    and checks what is checked out: a valid manifest, no symlink leaving the tree,
+    and source locations that pass :func:`~dossier.tenancy.sources.location_problem`
+    for ``workspace``.
+    """
+    try:
+        manifest = read_manifest_file(resolve_within(scratch, MANIFEST_NAME))
+    except (ManifestError, PathEscapeError) as exc:
+        raise ArchiveError(f"archive {archive} is not a Dossier tenant: {exc}") from None
+    check_symlinks(scratch, archive)
+    for location in manifest.source_paths():
+        problem = location_problem(location, workspace)
+        if problem is not None:
+            raise ArchiveError(
+                f"archive {archive} registers the source location {location!r}, which is "
+                f"refused: {problem}"
+            )
+    return manifest
 
 
 def check_symlinks(worktree: Path, archive: Path) -> None:

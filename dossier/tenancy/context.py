@@ -58,26 +58,30 @@ class TenantContext:
         resolved = root.expanduser().resolve()
         return cls(client_id=client_id, root=resolved, path=resolved / client_id)
 
+    # The folders below are confined each time they are asked for, not once: a
+    # ``runs`` or ``.dossier`` replaced by a symlink into another tenant (or committed
+    # as one) is refused at the moment a reader or writer is about to use it.
+
     @property
     def manifest_path(self) -> Path:
         return self.path / MANIFEST_NAME
 
     @property
     def bundle_dir(self) -> Path:
-        return self.path / "bundle"
+        return self._owned_dir("bundle")
 
     @property
     def sources_dir(self) -> Path:
-        return self.path / "sources"
+        return self._owned_dir("sources")
 
     @property
     def runs_dir(self) -> Path:
-        return self.path / "runs"
+        return self._owned_dir("runs")
 
     @property
     def cache_dir(self) -> Path:
         """Gitignored, rebuildable state (search index, lock)."""
-        return self.path / ".dossier"
+        return self._owned_dir(".dossier")
 
     @property
     def git_dir(self) -> Path:
@@ -94,6 +98,25 @@ class TenantContext:
                 f"tenant {self.client_id!r}: {self.path} is a symlink; a tenant directory "
                 "must be a real directory inside the workspace"
             )
+
+    def _owned_dir(self, name: str) -> Path:
+        """One of the folders Dossier owns; it must be a real folder, never a symlink.
+
+        Even a link that stays inside the tenant is refused: ``runs -> bundle`` would
+        put run records among the concepts.
+        """
+        self.check_directory()
+        if os.path.islink(self.path / name):
+            raise PathEscapeError(
+                f"tenant {self.client_id!r}: {self.path / name} is a symlink; Dossier's "
+                f"folder {name!r} must be a real folder inside the tenant"
+            )
+        return self.confine(name)
+
+    def cache_path(self, *parts: str) -> Path:
+        """A path under ``.dossier/``, confined at this moment (symlinks resolved)."""
+        self._owned_dir(".dossier")
+        return self.confine("/".join((".dossier", *parts)))
 
     def confine(self, rel: str | os.PathLike[str]) -> Path:
         """Resolve ``rel`` inside this tenant's directory or raise PathEscapeError.

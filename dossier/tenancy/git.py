@@ -13,12 +13,13 @@ GitPython is imported lazily (it costs ~140 ms) so ``dossier --help`` stays fast
 from __future__ import annotations
 
 import os
+import stat
 import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from dossier.tenancy.context import TenantContext
+from dossier.tenancy.context import MANIFEST_NAME, TenantContext
 from dossier.tenancy.errors import GitError
 from dossier.tenancy.gitobjects import (
     RUN_ID_TRAILER,
@@ -33,6 +34,11 @@ if TYPE_CHECKING:
     import git as gitpython
 
 DEFAULT_BRANCH = "main"
+#: What a loop or ingest commit stages: the paths Dossier writes, nothing else.
+#: ``evals/`` holds a tenant's gold file for extraction scoring.
+OWNED_PATHS = ("bundle", "sources", "runs", "evals", MANIFEST_NAME, ".gitignore")
+#: Index modes of regular files (``ls-files -s`` prints the mode first).
+_REGULAR_MODES = ("100644 ", "100755 ")
 #: git's defaults for gc.auto and gc.autoPackLimit (see ``maintenance_due``).
 GC_AUTO_LOOSE = 6700
 GC_AUTO_PACK_LIMIT = 50
@@ -232,6 +238,58 @@ def maintenance_due(git_dir: Path) -> bool:
     return packs > GC_AUTO_PACK_LIMIT
 
 
+def _lstat_mode(path: Path) -> int:
+    try:
+        return os.lstat(path).st_mode
+    except OSError:
+        return 0
+
+
+def add_pathspecs(
+    worktree: Path, areas: list[str], extra_env: dict[str, str] | None = None
+) -> list[str]:
+    """Pathspecs for ``git add -A`` of ``areas`` that leave nested repositories out.
+
+    An untracked folder holding a repository is listed by ``ls-files -o --directory``
+    as ``dir/``; ``git add`` would record it as a gitlink, or fail outright on one
+    without commits.  Every writer that stages tenant files (the loop's commit, its
+    preimage, the eval gate) uses this, so none of them trips on one.
+    """
+    untracked = run_git(worktree, "ls-files", "-o", "--directory", "-z", "--exclude-standard",
+                        "--", *areas, extra_env=extra_env).stdout
+    nested = [
+        f":(exclude,literal){entry.rstrip('/')}"
+        for entry in untracked.split("\x00")
+        if entry.endswith("/") and os.path.lexists(worktree / entry / ".git")
+    ]
+    return [*areas, *nested]
+
+
+def stage_regular_files(
+    worktree: Path, areas: list[str], extra_env: dict[str, str] | None = None
+) -> None:
+    """``git add -A`` of ``areas`` (nested repositories left out), then drop from the index
+    every entry that is not a regular file, whether just added or tracked before.
+
+    ``extra_env`` may name another index (``GIT_INDEX_FILE``): the eval gate builds its
+    rejected commit this way, under exactly the rule of a loop commit.
+    """
+    if areas:
+        run_git(worktree, "add", "-A", "--", *add_pathspecs(worktree, areas, extra_env),
+                extra_env=extra_env)
+    listing = run_git(worktree, "ls-files", "-s", "-z", extra_env=extra_env).stdout
+    foreign = [
+        entry.partition("\t")[2]
+        for entry in listing.split("\x00")
+        if entry and not entry.startswith(_REGULAR_MODES)
+    ]
+    if foreign:
+        # -f: a nested repository tracked by older versions may have moved on since,
+        # and a plain ``rm --cached`` refuses such an entry.
+        run_git(worktree, "--literal-pathspecs", "rm", "-q", "--cached", "-f",
+                "--ignore-unmatch", "--", *foreign, extra_env=extra_env)
+
+
 class TenantRepo:
     """The git repository of one tenant.  Callers that mutate hold ``tenant_lock(ctx)``."""
 
@@ -240,16 +298,32 @@ class TenantRepo:
         self.ctx = ctx
         self.path = ctx.path
 
+    def require_repo(self) -> None:
+        """Refuse a tenant whose ``.git`` is not a real directory of its own.
+
+        A gitfile (``gitdir: ...``) or a symlink could point at another tenant's
+        repository; a missing one would let git find an enclosing repository.  Checked
+        at every use, so a ``.git`` swapped after the repo object was made is caught.
+        """
+        git_dir = self.ctx.git_dir
+        if os.path.islink(git_dir) or (os.path.lexists(git_dir) and not git_dir.is_dir()):
+            raise GitError(
+                f"tenant {self.ctx.client_id!r}: {git_dir} is not a directory (a gitfile or "
+                "symlink could point at another repository); refusing to use it"
+            )
+        if not git_dir.is_dir():
+            raise GitError(f"tenant {self.ctx.client_id!r} has no git repository at {self.path}")
+
     def git(self, *args: str, check: bool = True) -> GitResult:
         """Run a git subcommand in this tenant's repository."""
-        if not self.ctx.git_dir.is_dir() or self.ctx.git_dir.is_symlink():
-            raise GitError(f"tenant {self.ctx.client_id!r} has no git repository at {self.path}")
+        self.require_repo()
         return run_git(self.path, *args, check=check)
 
     def commit_all(self, message: str, trailers: dict[str, str] | None = None) -> str | None:
-        """Stage everything and commit; return the new sha, or None when nothing changed.
+        """Stage what Dossier owns (:meth:`stage_owned`) and commit; the new sha or None.
 
-        Two git processes on the common path (``add -A``, ``commit``); the "nothing
+        None means nothing changed.  Four git processes on the common path (``ls-files
+        -o``, ``add``, ``ls-files -s``, ``commit``); the "nothing
         to commit" case is confirmed with ``diff --cached --quiet`` only after
         ``commit`` declined, and the new sha is read from ``.git`` without a third run.
         ``commit`` would also spawn ``git maintenance run --auto`` every time; that
@@ -257,7 +331,7 @@ class TenantRepo:
         own thresholds are reached.
         """
         text = format_message(message, trailers or {})
-        self.git("add", "-A")
+        self.stage_owned()
         result = self.git(
             "-c", "maintenance.auto=false",
             "commit", "-q", "--no-verify", "--cleanup=whitespace", "-m", text,
@@ -273,6 +347,20 @@ class TenantRepo:
         if maintenance_due(self.ctx.git_dir):
             self.git("maintenance", "run", "--auto", "--quiet")
         return self.head()
+
+    def stage_owned(self) -> None:
+        """Stage the paths Dossier owns, then drop every non-regular file from the index.
+
+        Only :data:`OWNED_PATHS` are added: a scratch file a person left in the
+        tenant folder, or a repository nested in it (which ``git add -A`` records as
+        a gitlink), is never committed.  Then every index entry that is not a
+        regular file — a symlink (to ``/etc/hostname``, to another tenant) or a
+        gitlink — is removed from the index, whether it was just added or already
+        tracked; the work-tree file itself is left alone.
+        """
+        self.require_repo()
+        stage_regular_files(self.path, [n for n in OWNED_PATHS
+                                         if os.path.lexists(self.path / n)])
 
     def head(self) -> str | None:
         """The sha HEAD points at, or None before the first commit."""
@@ -308,14 +396,32 @@ class TenantRepo:
         found = _parse_log(output.stdout)
         return found if include_all else [it for it in found if it.run_id is not None]
 
-    def is_dirty(self) -> bool:
-        """True when tracked or untracked files differ from HEAD (``.dossier/`` excluded)."""
+    def is_dirty(self, *, everything: bool = False) -> bool:
+        """True when what a commit would stage differs from HEAD.
+
+        By default that is the owned paths (:data:`OWNED_PATHS`), tracked or not: a
+        scratch file a person left in the tenant folder is never committed, so it
+        does not make the loop commit again on every run.  ``everything`` looks at
+        the whole work tree (``.dossier/`` excluded): what ``deprovision`` would lose.
+        """
+        self.require_repo()
+        if everything:
+            result = run_git(
+                self.path, "status", "--porcelain", "-z", "--", ".", ":(exclude).dossier",
+                extra_env={"GIT_OPTIONAL_LOCKS": "0"},
+            )
+            return bool(result.stdout.strip("\x00\n "))
+        paths = [f":(literal){name}" for name in OWNED_PATHS]
         result = run_git(
-            self.path,
-            "status", "--porcelain", "-z", "--", ".", ":(exclude).dossier",
-            extra_env={"GIT_OPTIONAL_LOCKS": "0"},
+            self.path, "status", "--porcelain", "-z", "--untracked-files=all", "--no-renames",
+            "--", *paths, extra_env={"GIT_OPTIONAL_LOCKS": "0"},
         )
-        return bool(result.stdout.strip("\x00\n "))
+        for entry in result.stdout.split("\x00"):
+            if len(entry) < 4:
+                continue
+            if entry[:2] != "??" or stat.S_ISREG(_lstat_mode(self.path / entry[3:])):
+                return True  # an untracked symlink or nested repository is never staged
+        return False
 
     def recover(self, min_age: float = 2.0) -> list[Path]:
         """Remove lock files a killed git left behind; return what was removed.
@@ -324,6 +430,7 @@ class TenantRepo:
         running git here; ``min_age`` spares a lock a user's own git command may
         have taken a moment ago.
         """
+        self.require_repo()
         git_dir = self.ctx.git_dir
         candidates = [git_dir / n for n in ("index.lock", "HEAD.lock", "packed-refs.lock",
                                               "config.lock")]

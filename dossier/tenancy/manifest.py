@@ -10,6 +10,7 @@ else (not YAML, not a mapping, an unknown or newer schema, a bad field) is a
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Final, Literal
@@ -24,6 +25,10 @@ from dossier.tenancy.ids import validate_client_id
 
 CURRENT_SCHEMA_VERSION: Final = 1
 DEFAULT_MAX_SOURCE_BYTES = 5 * 1024 * 1024
+#: Bounds on decoding one file (what a DOCX/PDF may inflate to, how long it may take);
+#: the ingest layer reads them from here (docs/ingest.md, "Bounds on decoding").
+DEFAULT_MAX_EXPANDED_BYTES = 64 * 1024 * 1024
+DEFAULT_MAX_DECODE_SECONDS = 60.0
 HEADER = "# Dossier tenant manifest (docs/tenancy.md). Written by dossier; keep it valid YAML.\n"
 
 _SafeLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -84,19 +89,82 @@ class SourceLocation(BaseModel):
         return _check_iso(value)
 
 
+#: Longest identity name and email accepted (git itself has no limit; a sane one does).
+MAX_IDENTITY_NAME = 100
+MAX_IDENTITY_EMAIL = 254
+_EMAIL = re.compile(r"[^@\s<>]+@[^@\s<>]+")
+
+
+def _has_control(value: str) -> bool:
+    """True for any control or format character (newline, ESC, NUL, bidi overrides)."""
+    return any(unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp") for c in value)
+
+
 class CommitIdentity(BaseModel):
-    """Who the loop's commits are by; written into the tenant repo's own git config."""
+    """Who the loop's commits are by; written into the tenant repo's own git config.
+
+    Valid: a name of 1–100 printable characters with no ``<`` or ``>`` and no
+    leading or trailing space, and an email ``local@domain`` of at most 254
+    characters with no whitespace, ``<`` or ``>``.  Control and format characters
+    (newlines, ESC, bidi overrides) are refused in both, so an identity can neither
+    forge extra lines in a commit header nor disguise itself in a terminal.
+    ``restore`` goes further and always resets it to :func:`dossier_identity`.
+    """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     name: str = "Dossier"
     email: str
 
-    @field_validator("name", "email")
+    @field_validator("name")
     @classmethod
-    def _one_line(cls, value: str) -> str:
-        if not value.strip() or any(c in value for c in "\n\r\x00<>"):
-            raise ValueError("must be a non-empty single line without '<' or '>'")
+    def _sane_name(cls, value: str) -> str:
+        if (not value.strip() or value != value.strip() or len(value) > MAX_IDENTITY_NAME
+                or _has_control(value) or any(c in value for c in "<>")):
+            raise ValueError(
+                f"must be 1-{MAX_IDENTITY_NAME} printable characters without '<', '>' or "
+                "surrounding spaces"
+            )
+        return value
+
+    @field_validator("email")
+    @classmethod
+    def _sane_email(cls, value: str) -> str:
+        if (len(value) > MAX_IDENTITY_EMAIL or _has_control(value)
+                or not _EMAIL.fullmatch(value)):
+            raise ValueError(
+                f"must be an address local@domain of at most {MAX_IDENTITY_EMAIL} characters "
+                "without spaces, '<' or '>'"
+            )
+        return value
+
+
+def dossier_identity(client_id: str) -> CommitIdentity:
+    """Dossier's own commit identity for a tenant: ``Dossier <dossier@<id>.invalid>``."""
+    return CommitIdentity(name="Dossier", email=default_email(client_id))
+
+
+class EvalSettings(BaseModel):
+    """The ``evals:`` section: bars an iteration's eval figures must meet (docs/evals.md).
+
+    ``min`` maps a metric name of ``dossier eval --json`` to its minimum (for a
+    lower-is-better figure such as ``stub_share``: its maximum); ``max_drop`` to how
+    much worse than the last committed figure it may get; ``gate`` turns the check
+    on for every ``run-loop`` (``--gate`` does it for one run).
+    """
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    gate: bool = False
+    min: dict[str, float] = Field(default_factory=dict)
+    max_drop: dict[str, float] = Field(default_factory=dict)
+
+    @field_validator("max_drop")
+    @classmethod
+    def _non_negative(cls, value: dict[str, float]) -> dict[str, float]:
+        for name, drop in value.items():
+            if drop < 0:
+                raise ValueError(f"max_drop of {name!r} must not be negative")
         return value
 
 
@@ -115,6 +183,9 @@ class Manifest(BaseModel):
     commit_identity: CommitIdentity
     entity_patterns: list[str] = Field(default_factory=list)
     max_source_bytes: int = Field(default=DEFAULT_MAX_SOURCE_BYTES, gt=0)
+    max_expanded_bytes: int = Field(default=DEFAULT_MAX_EXPANDED_BYTES, gt=0)
+    max_decode_seconds: float = Field(default=DEFAULT_MAX_DECODE_SECONDS, gt=0)
+    evals: EvalSettings | None = None
 
     @field_validator("client_id")
     @classmethod
@@ -157,8 +228,11 @@ class Manifest(BaseModel):
 
 def render_manifest(manifest: Manifest) -> str:
     """The manifest as YAML text: fixed field order, block style, stable across runs."""
+    data = manifest.model_dump(mode="json")
+    if data.get("evals") is None:
+        data.pop("evals", None)  # optional section: absent unless set
     body = yaml.safe_dump(
-        manifest.model_dump(mode="json"),
+        data,
         sort_keys=False,
         allow_unicode=True,
         default_flow_style=False,

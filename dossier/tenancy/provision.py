@@ -12,17 +12,16 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from dossier.errors import UsageError
-from dossier.fsutil import is_within
 from dossier.tenancy.context import MANIFEST_NAME
 from dossier.tenancy.git import RepoSkeleton, format_message, init_repo, run_git
 from dossier.tenancy.manifest import (
-    CommitIdentity,
     Manifest,
     SourceLocation,
-    default_email,
+    dossier_identity,
     render_manifest,
     utc_now,
 )
+from dossier.tenancy.sources import check_location
 
 GITIGNORE = "# Rebuildable per-machine state (search index, lock): never committed.\n.dossier/\n"
 KEEP_DIRS = ("sources", "runs")
@@ -32,7 +31,9 @@ def resolve_sources(sources: Iterable[str | Path], workspace: Path) -> list[Path
     """Absolute, resolved, de-duplicated source paths; each must exist outside the workspace.
 
     A source inside the workspace could be another tenant's directory: registering
-    it would copy that tenant's data into this one, so it is refused.
+    it would copy that tenant's data into this one, so it is refused by
+    :func:`~dossier.tenancy.sources.check_location` — the same check every scan and
+    every restore applies again.
     """
     resolved: list[Path] = []
     for raw in sources:
@@ -45,11 +46,7 @@ def resolve_sources(sources: Iterable[str | Path], workspace: Path) -> list[Path
             raise UsageError(f"source {text!r} does not exist") from None
         except (OSError, RuntimeError) as exc:
             raise UsageError(f"source {text!r} cannot be resolved: {exc}") from None
-        if is_within(workspace, path) or is_within(path, workspace):
-            raise UsageError(
-                f"source {text!r} overlaps the tenant workspace {workspace}; register "
-                "material that lives outside it"
-            )
+        check_location(path, workspace)
         if path not in resolved:
             resolved.append(path)
     return resolved
@@ -62,7 +59,7 @@ def new_manifest(client_id: str, display_name: str, sources: list[Path]) -> Mani
         display_name=display_name,
         created_at=now,
         sources=[SourceLocation(path=str(p), added_at=now) for p in sources],
-        commit_identity=CommitIdentity(name="Dossier", email=default_email(client_id)),
+        commit_identity=dossier_identity(client_id),
     )
 
 

@@ -15,12 +15,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from dossier.errors import UsageError
-from dossier.fsutil import PathEscapeError, is_within, resolve_within
+from dossier.fsutil import is_within
 from dossier.tenancy import archive as archives
 from dossier.tenancy.context import MANIFEST_NAME, TenantContext, resolve_root
 from dossier.tenancy.errors import (
     ArchiveError,
-    ManifestError,
     ProvisionConflictError,
     TenancyError,
     TenantDirtyError,
@@ -38,14 +37,13 @@ from dossier.tenancy.ids import validate_client_id
 from dossier.tenancy.lock import tenant_lock
 from dossier.tenancy.manifest import (
     Manifest,
-    default_email,
+    dossier_identity,
     load_manifest,
-    read_manifest_file,
     render_manifest,
 )
 from dossier.tenancy.provision import build_tenant, new_manifest, resolve_sources
 from dossier.tenancy.status import TenantDetails, TenantSummary, details, summarize
-from dossier.tenancy.workspace import clean_stale, remove_tree, temp_path
+from dossier.tenancy.workspace import clean_all_stale, clean_stale, remove_tree, temp_path
 
 ARCHIVE_DIR = ".archive"
 _RESTORE_LABEL = "_restore"  # not a valid client id, so it never collides with one
@@ -80,6 +78,7 @@ class Registry:
         self.root = resolve_root(root)
         self.lock_timeout = lock_timeout
         self._skeleton: RepoSkeleton | None = None
+        clean_all_stale(self.root)
 
     # -- lookup -------------------------------------------------------------------------
 
@@ -89,6 +88,18 @@ class Registry:
         return TenantContext(client_id=client_id, root=self.root, path=self.root / client_id)
 
     def _ensure_root(self) -> None:
+        """Create the workspace root for a new tenant; refuse one inside a tenant.
+
+        A tenant created inside another one (``--root tenants/acme/bundle``) would
+        become part of that tenant's directory: its data in the other's bundle, its
+        repository nested in the other's.
+        """
+        for folder in (self.root, *self.root.parents):
+            if os.path.lexists(folder / MANIFEST_NAME):
+                raise UsageError(
+                    f"workspace root {self.root} is inside the tenant at {folder}; "
+                    "choose a --root outside every tenant"
+                )
         try:
             self.root.mkdir(parents=True, exist_ok=True)
         except (FileExistsError, NotADirectoryError):
@@ -194,17 +205,31 @@ class Registry:
 
     # -- deprovision --------------------------------------------------------------------
 
-    def archive_target(self, client_id: str, archive: Path | None) -> Path:
+    def archive_target(self, client_id: str, archive: str | Path | None) -> Path:
         """Where deprovision writes the archive; an existing file is never overwritten.
 
-        A file path given by the user must be free.  A generated name (the default
-        folder, or a folder given) gets a ``-2``, ``-3`` … suffix when a deprovision
-        of the same id already wrote one in the same second.
+        ``archive`` names a file, or a folder to put the archive in: an existing
+        folder, or a path ending in ``/`` (created if missing).  A generated name
+        (the default folder, or a folder given) gets a ``-2``, ``-3`` … suffix when a
+        deprovision of the same id already wrote one in the same second.  The archive
+        may not land inside the workspace, except in its own ``.archive`` folder: a
+        file dropped into a tenant would be committed by that tenant's next loop.
         """
-        folder = self.root / ARCHIVE_DIR if archive is None else archive.expanduser().resolve()
-        if archive is None:
-            folder.mkdir(parents=True, exist_ok=True)
-        if folder.is_dir():
+        folder = self._archive_dir() if archive is None else None
+        target: Path | None = None
+        if archive is not None:
+            text = os.fspath(archive)
+            if "\x00" in text:
+                raise UsageError(f"archive path {text!r} contains a NUL byte")
+            given = Path(text).expanduser().absolute()
+            if text.endswith(("/", os.sep)) and not os.path.lexists(given):
+                self._refuse_in_workspace(given)
+                given.mkdir(parents=True)
+            if given.is_dir():
+                folder = given.resolve()
+            else:
+                target = given.parent.resolve() / given.name
+        if folder is not None:
             name = archives.archive_file_name(client_id)
             target = folder / name
             counter = 1
@@ -212,19 +237,39 @@ class Registry:
                 counter += 1
                 target = folder / name.replace(archives.SUFFIX, f"-{counter}{archives.SUFFIX}")
         else:
-            target = folder
+            assert target is not None
             if os.path.lexists(target):
                 raise UsageError(
                     f"archive {target} already exists; choose another --archive path"
                 )
             if not target.parent.is_dir():
                 raise UsageError(f"archive folder {target.parent} does not exist")
-        if is_within(self.root / client_id, target):
-            raise UsageError(f"archive {target} would be inside the tenant it archives")
+        self._refuse_in_workspace(target)
         return target
 
+    def _archive_dir(self) -> Path:
+        """``<root>/.archive``, created if missing; it must be a real folder, not a link."""
+        folder = self.root / ARCHIVE_DIR
+        if os.path.islink(folder) or (os.path.lexists(folder) and not folder.is_dir()):
+            raise UsageError(f"{folder} is not a real folder; archives go nowhere else")
+        folder.mkdir(parents=True, exist_ok=True)
+        return folder
+
+    def _refuse_in_workspace(self, target: Path) -> None:
+        """Refuse an archive path (symlinks resolved) inside the workspace but not in .archive."""
+        resolved = target.parent.resolve() / target.name
+        if not is_within(self.root, resolved):
+            return
+        archive_dir = self.root / ARCHIVE_DIR
+        if not os.path.islink(archive_dir) and is_within(archive_dir, resolved.parent):
+            return
+        raise UsageError(
+            f"archive {target} would be inside the workspace {self.root} (only its "
+            f"{ARCHIVE_DIR} folder may hold archives); choose a path outside it"
+        )
+
     def deprovision(
-        self, client_id: str, archive: Path | None = None, *, force: bool = False
+        self, client_id: str, archive: str | Path | None = None, *, force: bool = False
     ) -> Path:
         """Archive the tenant's whole history, verify the archive, then remove the tenant.
 
@@ -236,7 +281,7 @@ class Registry:
         with tenant_lock(ctx, self.lock_timeout):
             repo = TenantRepo(ctx)
             repo.recover()
-            if not force and repo.is_dirty():
+            if not force and repo.is_dirty(everything=True):
                 raise TenantDirtyError(
                     f"tenant {client_id} has uncommitted changes (see 'git -C {ctx.path} "
                     "status'); they would not be in the archive. Commit them, or pass "
@@ -250,11 +295,13 @@ class Registry:
         return target
 
     def _write_verified_archive(self, ctx: TenantContext, target: Path) -> None:
+        """Write the archive and put it through restore's own checks before anything is deleted."""
         archives.create(ctx.path, target)
         clean_stale(self.root, _VERIFY_LABEL)
         scratch = temp_path(self.root, _VERIFY_LABEL)
         try:
             archives.unpack(target, scratch)
+            archives.verify_unpacked(scratch, target, self.root)
             if archives.refs(scratch) != archives.refs(ctx.path):
                 raise ArchiveError(f"archive {target} does not hold every ref of the tenant")
         except BaseException:
@@ -282,25 +329,21 @@ class Registry:
         scratch = temp_path(self.root, _RESTORE_LABEL)
         try:
             archives.unpack(archive, scratch)
-            try:
-                manifest = read_manifest_file(resolve_within(scratch, MANIFEST_NAME))
-            except (ManifestError, PathEscapeError) as exc:
-                raise ArchiveError(
-                    f"archive {archive} is not a Dossier tenant: {exc}"
-                ) from None
-            archives.check_symlinks(scratch, archive)
+            manifest = archives.verify_unpacked(scratch, archive, self.root)
             ctx = self.context(as_id or manifest.client_id)
             self._refuse_existing(ctx)
             renamed = self._retarget(manifest, ctx.client_id)
             write_repo_config(scratch, renamed.commit_identity)
-            if renamed.client_id != manifest.client_id:
+            if renamed != manifest:
                 (scratch / MANIFEST_NAME).write_text(render_manifest(renamed), encoding="utf-8")
-                run_git(scratch, "add", "-A")
-                message = format_message(
-                    f"dossier: restore {manifest.client_id} as {renamed.client_id}", {}
-                )
+                run_git(scratch, "add", "--", MANIFEST_NAME)
+                if renamed.client_id != manifest.client_id:
+                    summary = f"dossier: restore {manifest.client_id} as {renamed.client_id}"
+                else:
+                    summary = (f"dossier: restore {manifest.client_id}: commit identity reset "
+                               "to Dossier's own")
                 run_git(scratch, "commit", "-q", "--no-verify", "--cleanup=whitespace",
-                        "-m", message)
+                        "-m", format_message(summary, {}))
             if not _renamed_into_place(scratch, ctx.path):
                 self._refuse_existing(ctx)
                 raise TenancyError(f"could not move the restored tenant to {ctx.path}")
@@ -311,11 +354,16 @@ class Registry:
 
     @staticmethod
     def _retarget(manifest: Manifest, client_id: str) -> Manifest:
-        if manifest.client_id == client_id:
+        """The manifest as restored under ``client_id``, with Dossier's own commit identity.
+
+        An archive may come from anywhere; its manifest's ``commit_identity`` would
+        become the author of every later commit.  So a restored tenant always commits
+        as ``Dossier <dossier@<id>.invalid>``; a manifest naming anyone else is reset
+        (in the restore's one extra commit).
+        """
+        identity = dossier_identity(client_id)
+        if manifest.client_id == client_id and manifest.commit_identity == identity:
             return manifest
-        identity = manifest.commit_identity
-        if identity.email == default_email(manifest.client_id):
-            identity = identity.model_copy(update={"email": default_email(client_id)})
         return manifest.model_copy(update={"client_id": client_id, "commit_identity": identity})
 
     def _refuse_existing(self, ctx: TenantContext) -> None:

@@ -3,9 +3,10 @@
 A tenant is built (provision, restore) or torn down (deprovision) in
 ``<root>/.tmp-<label>-<pid>`` and moved with one ``rename``, so a killed process
 leaves either no tenant or a whole one — never half of one.  The leftovers of a
-killed process are recognised by their dead pid and removed the next time the
-same label is used.  Client ids never start with ``.``, so these names can never
-collide with a tenant, and listings skip them.
+killed process are recognised by their dead pid and removed the next time a
+registry opens the workspace (and whenever the same label is used again).  Client
+ids never start with ``.``, so these names can never collide with a tenant, and
+listings skip them.
 """
 
 from __future__ import annotations
@@ -49,6 +50,28 @@ def clean_stale(root: Path, label: str) -> list[Path]:
     for entry in entries:
         rest = entry.name[len(prefix):] if entry.name.startswith(prefix) else ""
         if rest.isdigit() and rest.isascii() and not pid_alive(int(rest)):
+            remove_tree(Path(entry.path))
+            removed.append(Path(entry.path))
+    return removed
+
+
+def clean_all_stale(root: Path) -> list[Path]:
+    """Remove every scratch dir under ``root`` whose process is gone, whatever its label.
+
+    Run each time a registry opens the workspace: a deprovision killed after moving
+    the tenant aside would otherwise leave a hidden copy of the deleted client's data
+    until the same id happened to be used again.
+    """
+    removed: list[Path] = []
+    try:
+        entries = list(os.scandir(root))
+    except OSError:  # no root yet, not a folder, not readable: the command will say so
+        return removed
+    for entry in entries:
+        if not entry.name.startswith(TEMP_PREFIX):
+            continue
+        label, _, pid = entry.name[len(TEMP_PREFIX):].rpartition("-")
+        if label and pid.isdigit() and pid.isascii() and not pid_alive(int(pid)):
             remove_tree(Path(entry.path))
             removed.append(Path(entry.path))
     return removed

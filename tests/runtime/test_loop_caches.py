@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 from pathlib import Path
 
 from dossier.extract import DeterministicExtractor
@@ -12,6 +13,7 @@ from dossier.okf.validate import validate_bundle
 from dossier.runtime.concept_facts import FactsCache, facts_of
 from dossier.runtime.default import FACTS_FILE
 from dossier.runtime.extract_stage import STORE_NAME
+from dossier.runtime.ledger import blob_id
 from tests.runtime.helpers import cli, cli_json, git, write_corpus
 
 DOC = (
@@ -39,7 +41,8 @@ def test_cache_matches_what_the_files_say(tmp_path: Path) -> None:
     concepts = bundle.tree().concepts
     assert concepts
     for concept_id, path in concepts.items():
-        assert cache.get(concept_id, path) == facts_of(bundle.read(concept_id))
+        expected = replace(facts_of(bundle.read(concept_id)), blob=blob_id(path.read_bytes()))
+        assert cache.get(concept_id, path) == expected
     assert cache.reads == 0  # every answer came from the saved cache
     assert cache.entries(concepts) == read_entries(bundle.tree())
 

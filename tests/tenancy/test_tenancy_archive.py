@@ -75,7 +75,7 @@ def test_round_trip_gives_identical_history_and_tree(
     assert _git(restored.path, "fsck", "--strict") == ""
     assert _git(restored.path, "remote") == ""
     # the restored repo carries its own identity again: commits work with no global config
-    (restored.path / "after.txt").write_text("x\n", encoding="utf-8")
+    (restored.path / "runs" / "after.txt").write_text("x\n", encoding="utf-8")
     assert TenantRepo(restored).commit_all("after restore", {"Dossier-Run-Id": "r3"})
     assert _git(restored.path, "log", "-1", "--format=%ae").strip() == "dossier@acme.invalid"
 
@@ -187,7 +187,7 @@ def test_archive_target_rules(registry: Registry, acme: TenantContext, tmp_path:
         registry.deprovision("acme", taken)
     with pytest.raises(UsageError, match="does not exist"):
         registry.deprovision("acme", tmp_path / "no-such-dir" / "a.bundle")
-    with pytest.raises(UsageError, match="inside the tenant"):
+    with pytest.raises(UsageError, match="inside the workspace"):
         registry.deprovision("acme", acme.path / "self.bundle")
     assert taken.read_bytes() == b"keep me"
     assert acme.path.is_dir()
@@ -204,8 +204,15 @@ def test_archive_with_a_symlink_out_of_the_tenant_is_refused(
     ctx = registry.provision("acme")
     os.symlink("/etc/passwd", ctx.bundle_dir / "passwd.md")
     os.symlink("../index.md", ctx.bundle_dir / "notes-link.md")  # inside: fine on its own
-    TenantRepo(ctx).commit_all("plant a link", {})
-    archive = registry.deprovision("acme")
+    # Dossier never commits a symlink; a person with plain git can.
+    _git(ctx.path, "add", "bundle/passwd.md", "bundle/notes-link.md")
+    _git(ctx.path, "commit", "-q", "-m", "plant a link")
+    archive = tmp_path / "planted.bundle"
+    _git(ctx.path, "bundle", "create", "-q", str(archive), "--all")
+    # deprovision applies restore's checks to its own archive and keeps the tenant
+    with pytest.raises(ArchiveError, match="pointing outside"):
+        registry.deprovision("acme", tmp_path / "refused.bundle")
+    assert ctx.path.is_dir() and not (tmp_path / "refused.bundle").exists()
     _assert_refused(registry, archive, "symlink 'bundle/passwd.md' pointing outside")
 
 

@@ -63,7 +63,7 @@ def test_nothing_to_commit_returns_none(acme: TenantContext) -> None:
 def test_iterations_skip_commits_without_run_id(acme: TenantContext) -> None:
     repo = TenantRepo(acme)
     for i, trailers in enumerate([{"Dossier-Run-Id": "r1"}, {}, {"Dossier-Run-Id": "r2"}]):
-        (acme.path / f"f{i}.txt").write_text(str(i), encoding="utf-8")
+        (acme.runs_dir / f"f{i}.txt").write_text(str(i), encoding="utf-8")
         repo.commit_all(f"commit {i}", trailers)
     assert [it.run_id for it in repo.iterations()] == ["r2", "r1"]
     assert [it.run_id for it in repo.iterations(limit=1)] == ["r2"]
@@ -74,7 +74,7 @@ def test_iterations_skip_commits_without_run_id(acme: TenantContext) -> None:
 
 def test_a_run_id_mentioned_in_the_body_is_not_an_iteration(acme: TenantContext) -> None:
     repo = TenantRepo(acme)
-    (acme.path / "x.txt").write_text("x", encoding="utf-8")
+    (acme.runs_dir / "x.txt").write_text("x", encoding="utf-8")
     repo.commit_all("manual\n\nDossier-Run-Id: fake\n\nnot a trailer block", {})
     assert repo.iterations() == []
 
@@ -85,7 +85,7 @@ def test_file_history(acme: TenantContext) -> None:
     concept.parent.mkdir()
     concept.write_text("v1", encoding="utf-8")
     first = repo.commit_all("one", {"Dossier-Run-Id": "r1"})
-    (acme.path / "other.txt").write_text("x", encoding="utf-8")
+    (acme.runs_dir / "other.txt").write_text("x", encoding="utf-8")
     repo.commit_all("two", {"Dossier-Run-Id": "r2"})
     concept.write_text("v2", encoding="utf-8")
     third = repo.commit_all("three", {"Dossier-Run-Id": "r3"})
@@ -99,7 +99,7 @@ def test_file_history(acme: TenantContext) -> None:
 
 def test_invalid_trailers_are_refused(acme: TenantContext) -> None:
     repo = TenantRepo(acme)
-    (acme.path / "x.txt").write_text("x", encoding="utf-8")
+    (acme.runs_dir / "x.txt").write_text("x", encoding="utf-8")
     for bad in ({"Bad Key": "v"}, {"K": "two\nlines"}, {"K": ""}, {"": "v"}):
         with pytest.raises(GitError):
             repo.commit_all("msg", bad)
@@ -111,7 +111,7 @@ def test_recover_removes_a_stale_index_lock(acme: TenantContext) -> None:
     repo = TenantRepo(acme)
     lock = acme.git_dir / "index.lock"
     lock.write_text("", encoding="utf-8")
-    (acme.path / "x.txt").write_text("x", encoding="utf-8")
+    (acme.runs_dir / "x.txt").write_text("x", encoding="utf-8")
     with pytest.raises(GitError, match=r"index\.lock"):
         repo.commit_all("blocked", {})
     assert repo.recover() == []  # too fresh: a live git may own it
@@ -132,7 +132,7 @@ def test_git_environment_from_a_hook_cannot_redirect_commits(
     monkeypatch.setenv("GIT_DIR", str(outer / ".git"))
     monkeypatch.setenv("GIT_INDEX_FILE", str(outer / ".git" / "index"))
     monkeypatch.setenv("GIT_WORK_TREE", str(outer))
-    (acme.path / "x.txt").write_text("x", encoding="utf-8")
+    (acme.runs_dir / "x.txt").write_text("x", encoding="utf-8")
     sha = TenantRepo(acme).commit_all("in the tenant", {})
     monkeypatch.delenv("GIT_DIR")
     monkeypatch.delenv("GIT_INDEX_FILE")

@@ -60,7 +60,7 @@ def test_deprovision_and_restore_of_a_leave_b_unchanged(
 def test_lock_handling_on_a_leaves_b_unchanged(registry: Registry, beta: TenantContext) -> None:
     alpha = registry.provision("alpha")
     with tenant_lock(alpha, timeout=0):
-        (alpha.path / "x.txt").write_text("x", encoding="utf-8")
+        (alpha.runs_dir / "x.txt").write_text("x", encoding="utf-8")
         TenantRepo(alpha).commit_all("a change", {"Dossier-Run-Id": "r"})
         TenantRepo(alpha).recover(min_age=0)
 
@@ -76,5 +76,5 @@ def test_refused_operations_leave_b_unchanged(
             TenantRepo(alpha).file_history(hostile)
     with pytest.raises(UsageError, match="overlaps"):
         registry.provision("gamma", sources=[beta.path])
-    with pytest.raises(UsageError, match="inside the tenant"):
+    with pytest.raises(UsageError, match="inside the workspace"):
         registry.deprovision("beta", beta.path / "x.bundle")

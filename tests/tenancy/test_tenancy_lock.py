@@ -34,7 +34,7 @@ with tenant_lock(ctx, timeout=float(sys.argv[5]) if len(sys.argv) > 5 else 30.0)
     print("locked", flush=True)
     time.sleep(seconds)
     if commit != "-":
-        (ctx.path / f"{commit}.txt").write_text(commit, encoding="utf-8")
+        (ctx.runs_dir / f"{commit}.txt").write_text(commit, encoding="utf-8")
         TenantRepo(ctx).commit_all(f"commit {commit}", {"Dossier-Run-Id": commit})
 print("released", flush=True)
 """

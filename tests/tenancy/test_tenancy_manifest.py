@@ -25,6 +25,8 @@ FIELD_ORDER = [
     "commit_identity",
     "entity_patterns",
     "max_source_bytes",
+    "max_expanded_bytes",
+    "max_decode_seconds",
 ]
 
 

@@ -194,7 +194,7 @@ def test_list_reports_loop_commit_run_status_and_concepts(
     ctx = registry.provision("acme", name="Acme")
     make_loop_commit(ctx, "20260101T000000Z-aaaaaa", status="committed")
     sha = make_loop_commit(ctx, "20260102T000000Z-bbbbbb", status="up-to-date")
-    (ctx.path / "manual.txt").write_text("a human edit\n", encoding="utf-8")
+    (ctx.runs_dir / "manual.txt").write_text("a human edit\n", encoding="utf-8")
     TenantRepo(ctx).commit_all("manual edit", {})  # newest commit is not a loop commit
     [row] = registry.list()
     assert row.display_name == "Acme"

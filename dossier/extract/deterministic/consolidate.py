@@ -27,6 +27,7 @@ from dossier.extract.text import (
     sentence_around,
     slugify,
 )
+from dossier.okf.ids import id_problem
 
 MAX_ID_CHARS = 80
 _KIND_RANK = {"section": 0, "document": 1, "row": 2, "item": 3, "list": 4}
@@ -310,6 +311,15 @@ def resolve_components(
 
 
 def assign_ids(comps: list[Component], order: dict[str, int]) -> None:
+    """Give every component a ``folder/slug`` id that is valid and unique.
+
+    Same components in, same ids out.  A slug that names a reserved file (a term
+    "Index" or a heading "### Log" would be ``glossary/index``, and ``index.md`` is
+    not a concept) gets the type added (``glossary/index-glossary-term``).  Several
+    components wanting one id share it by first source: the first keeps it, the rest
+    get ``-2``, ``-3``..., skipping every suffix that is itself some component's
+    natural id, so a title "Foo 2" never collides with the second "Foo".
+    """
     wanted: dict[str, list[Component]] = {}
     for comp in comps:
         folder = cues.FOLDERS.get(comp.type, "topics")
@@ -317,13 +327,25 @@ def assign_ids(comps: list[Component], order: dict[str, int]) -> None:
         base = comp.title
         if identifier and entity_key(identifier) not in entity_key(comp.title):
             base = f"{identifier} {comp.title}"
-        slug = slugify(base, MAX_ID_CHARS - len(folder) - 4)
+        limit = MAX_ID_CHARS - len(folder) - 4
+        slug = slugify(base, limit)
+        if id_problem(f"{folder}/{slug}") is not None:
+            slug = slugify(f"{slug} {comp.type}", limit)
         wanted.setdefault(f"{folder}/{slug}", []).append(comp)
+    taken = {concept_id for concept_id in wanted if id_problem(concept_id) is None}
     for concept_id in sorted(wanted):
         group = wanted[concept_id]
         group.sort(key=lambda c: (_first_source(c, order), c.title, c.keys[0]))
+        suffix = 1
         for index, comp in enumerate(group):
-            comp.concept_id = concept_id if index == 0 else f"{concept_id}-{index + 1}"
+            if index == 0 and id_problem(concept_id) is None:
+                comp.concept_id = concept_id
+                continue
+            suffix += 1
+            while f"{concept_id}-{suffix}" in taken:
+                suffix += 1
+            comp.concept_id = f"{concept_id}-{suffix}"
+            taken.add(comp.concept_id)
 
 
 def _first_source(comp: Component, order: dict[str, int]) -> tuple[int, int]:

@@ -33,7 +33,10 @@ CAMEL = re.compile(r"^[A-Z][a-z0-9]+[A-Z][A-Za-z0-9]*$")
 _ACRONYM_PLURAL = re.compile(r"[A-Z][A-Za-z]{0,2}[A-Z]{1,5}s?")
 _ACRONYM = re.compile(r"^[A-Z][A-Za-z]{0,2}[A-Z]{1,5}$")
 _BOLD = re.compile(r"\*\*([^*\n]{2,80}?)\*\*")
-_ROLE_AFTER = re.compile(r"^\s*(?:,|\(|—|–|-)\s*(?:the\s+|our\s+)?([A-Z][^,;()\n.]{1,60})")
+# Used with ``match(text, pos)``, never on a slice: slicing the rest of a long line
+# for every name made extraction quadratic in line length.
+_ROLE_AFTER = re.compile(r"\s*(?:,|\(|—|–|-)\s*(?:the\s+|our\s+)?([A-Z][^,;()\n.]{1,60})")
+_ALIAS_PAREN = re.compile(r"\s*\(([^()]{1,60})\)")
 
 #: Capitalised words that start sentences or label things, never names by themselves.
 STOPWORDS = frozenset(
@@ -162,7 +165,7 @@ def phrases(text: str, lowercase_vocab: frozenset[str]) -> Iterator[Found]:
             continue  # "Feature Name: …", "Start Date: …" label a value, they name nothing
         role = None
         if 2 <= len(tokens) <= 3 and all(t[:1].isupper() and t[1:].islower() for t in tokens):
-            after = _ROLE_AFTER.match(text[end:])
+            after = _ROLE_AFTER.match(text, end)
             if after and is_role_phrase(after.group(1).split(" and ")[0].split(" at ")[0]):
                 role = after.group(1).strip()
         yield Found(name, start, end, role=role)
@@ -217,8 +220,7 @@ def acronym_fits(name: str, acronym: str) -> bool:
 def alias_pairs(text: str, names: list[Found]) -> Iterator[tuple[str, str]]:
     """``Name (SYS-02)``, ``SYS-02 (Name)`` and ``Full Name (FN)`` pairs."""
     for found in names:
-        tail = text[found.end :]
-        match = re.match(r"\s*\(([^()]{1,60})\)", tail)
+        match = _ALIAS_PAREN.match(text, found.end)
         if not match:
             continue
         inner = match.group(1).strip()

@@ -326,11 +326,13 @@ def extract(doc: SourceLike) -> SourceExtraction:
                 entry[5] = found.role
 
     for number, (_level, heading) in sorted(parsed.heading_at.items()):
+        cleaned: str | None = None  # once per heading, not once per identifier in it
         for found in identifiers(heading):
             entry = id_occ.get(found.text)
             if entry is None:
-                id_occ[found.text] = [1, number, clean_heading(heading, forms), False,
-                                      scope_at(number), None]
+                if cleaned is None:
+                    cleaned = clean_heading(heading, forms)
+                id_occ[found.text] = [1, number, cleaned, False, scope_at(number), None]
             else:
                 entry[0] += 1
 

@@ -1,0 +1,298 @@
+"""A concept body → retrieval units (passages), each with its place and its citation.
+
+Search ranks passages, not whole concepts: a question is usually answered by one
+paragraph of one section, and BM25 over a whole long concept dilutes that paragraph
+among everything else the concept says.  A passage is a run of blocks (paragraphs,
+lists, tables, code) of one section, packed up to :data:`MAX_WORDS` and never across
+a heading, so the snippet an agent reads is the part that answers.
+
+The splitter reads OKF body structure only: ATX headings, blank-line separated
+blocks, fenced code, and footnote markers whose label is a ``sources[].id`` (SPEC
+§5.1).  The footnote that cites a block maps, through that ``sources`` entry, to the
+source path and line range the passage came from (``…/x.md#L12-L30``).  Passage 0 is
+the concept's title and description, so a concept is still found by its name.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+from dossier.okf import ConceptDocument
+
+#: A passage grows by whole blocks until the next would pass this many words.
+MAX_WORDS = 200
+#: A block longer than MAX_WORDS is cut into pieces of about this many words.
+PIECE_WORDS = 150
+
+_HEADING = re.compile(r"^ {0,3}(#{1,6})[ \t]+(.*?)[ \t#]*$")
+_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
+_FOOTNOTE_DEF = re.compile(r"^ {0,3}\[\^([^\]\s]+)\]:")
+_FOOTNOTE_REF = re.compile(r"\[\^([^\]\s]+)\]")
+_IMAGE_OR_LINK = re.compile(r"!?\[([^\]]*)\]\((?:[^()]|\([^)]*\))*\)")
+_REF_LINK = re.compile(r"\[([^\]]+)\]\[[^\]]*\]")
+_AUTOLINK = re.compile(r"<((?:https?|mailto):[^>\s]+)>")
+_LIST_ITEM = re.compile(r"^\s*(?:[-*+]|\d{1,9}[.)])\s+")
+_TABLE_RULE = re.compile(r"^\s*\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)*\|?\s*$")
+_LINES = re.compile(r"#L(\d+)(?:-L(\d+))?$")
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=\S)")
+
+
+@dataclass(frozen=True)
+class Citation:
+    """Where a passage's text came from: a ``sources`` entry, resolved."""
+
+    source_id: str
+    #: The source as a path from the tenant root (``sources/x.md``), or the URI as given.
+    path: str
+    line_start: int | None = None
+    line_end: int | None = None
+    title: str | None = None
+
+
+@dataclass
+class Passage:
+    """One retrieval unit of a concept."""
+
+    concept_id: str
+    ordinal: int
+    #: Headings above the passage, outermost first (empty before the first heading).
+    heading: list[str]
+    #: Plain text: footnote markers dropped, link syntax reduced to its text.
+    text: str
+    #: Lines of the concept file the passage spans (1-based, inclusive).
+    line_start: int
+    line_end: int
+    citation: Citation | None = None
+
+
+@dataclass
+class _Block:
+    lines: list[str]
+    first: int  # 1-based line in the concept file
+    last: int
+    kind: str = "text"  # text | list | table | code
+    labels: list[str] = field(default_factory=list)
+    _plain: str | None = None
+
+    @property
+    def text(self) -> str:
+        """The block as plain text (computed once)."""
+        if self._plain is None:
+            self._plain = _block_text(self)
+        return self._plain
+
+
+def plain(markdown: str) -> str:
+    """Inline markdown reduced to the words a reader sees, on one line.
+
+    Link and image syntax keeps its text, footnote markers go; other characters
+    (backticks, quotes, punctuation) stay, so quoted answers survive verbatim.
+    """
+    text = markdown
+    if "[" in text:  # most lines have no markup: skip the regexes (index build time)
+        text = _FOOTNOTE_REF.sub("", text)
+        text = _IMAGE_OR_LINK.sub(r"\1", text)
+        text = _REF_LINK.sub(r"\1", text)
+    if "<" in text:
+        text = _AUTOLINK.sub(r"\1", text)
+    return " ".join(text.split())
+
+
+def _block_text(block: _Block) -> str:
+    if block.kind == "code":
+        inner = block.lines[1:-1] if len(block.lines) > 1 else block.lines
+        return " ".join(" ".join(inner).split())
+    out = []
+    for line in block.lines:
+        if block.kind == "table" and _TABLE_RULE.match(line):
+            continue
+        stripped = line.strip()
+        if block.kind == "table":
+            stripped = " ".join(cell.strip() for cell in stripped.strip("|").split("|"))
+        elif stripped.startswith(">"):
+            stripped = stripped.lstrip("> ")
+        out.append(stripped)
+    return plain("\n".join(out))
+
+
+def _kind(lines: Sequence[str]) -> str:
+    first = lines[0]
+    if _FENCE.match(first):
+        return "code"
+    if first.lstrip().startswith("|"):
+        return "table"
+    if _LIST_ITEM.match(first):
+        return "list"
+    return "text"
+
+
+def _sections(body: str, body_line: int) -> list[tuple[list[str], list[_Block]]]:
+    """(heading path, blocks) per section, in order; footnote definitions left out."""
+    sections: list[tuple[list[str], list[_Block]]] = [([], [])]
+    path: list[tuple[int, str]] = []
+    current: list[str] = []
+    start = 0
+    fence: str | None = None
+
+    def flush(end: int) -> None:
+        nonlocal current
+        if current:
+            block = _Block(current, start, end, _kind(current))
+            joined = "\n".join(current)
+            block.labels = _FOOTNOTE_REF.findall(joined) if "[^" in joined else []
+            sections[-1][1].append(block)
+        current = []
+
+    lines = body.split("\n")
+    for offset, line in enumerate(lines):
+        number = body_line + offset
+        if fence is not None:
+            current.append(line)
+            match = _FENCE.match(line)
+            if match and match.group(1)[0] == fence[0] and len(match.group(1)) >= len(fence):
+                fence = None
+                flush(number)
+            continue
+        fence_match = _FENCE.match(line)
+        if fence_match:
+            flush(number - 1)
+            fence = fence_match.group(1)
+            current, start = [line], number
+            continue
+        heading = _HEADING.match(line)
+        if heading:
+            flush(number - 1)
+            level = len(heading.group(1))
+            path = [(lvl, text) for lvl, text in path if lvl < level]
+            path.append((level, plain(heading.group(2))))
+            sections.append(([text for _, text in path], []))
+            continue
+        if not line.strip() or _FOOTNOTE_DEF.match(line):
+            flush(number - 1)
+            continue
+        if not current:
+            start = number
+        current.append(line)
+    flush(body_line + len(lines) - 1)
+    return [(heading, blocks) for heading, blocks in sections if blocks]
+
+
+def _pieces(block: _Block) -> list[_Block]:
+    """A block of more than MAX_WORDS cut into pieces (by line, then by sentence)."""
+    if len(block.text.split()) <= MAX_WORDS:
+        return [block]
+    units: list[tuple[str, int]] = []  # (raw text, line number)
+    if block.kind in ("list", "table", "code") or len(block.lines) > 1:
+        units = [(line, block.first + i) for i, line in enumerate(block.lines)]
+    else:
+        units = [(s, block.first) for s in _SENTENCE_END.split(block.lines[0])]
+    pieces: list[_Block] = []
+    group: list[tuple[str, int]] = []
+    words = 0
+    for raw, line in units:
+        count = len(raw.split())
+        if group and words + count > PIECE_WORDS:
+            pieces.append(_piece(block, group))
+            group, words = [], 0
+        group.append((raw, line))
+        words += count
+    if group:
+        pieces.append(_piece(block, group))
+    return pieces
+
+
+def _piece(block: _Block, group: list[tuple[str, int]]) -> _Block:
+    lines = [raw for raw, _ in group]
+    piece = _Block(lines, group[0][1], group[-1][1], "text" if block.kind == "code" else block.kind)
+    # Every piece keeps the block's citation: the footnote ends the block, not the piece.
+    piece.labels = list(block.labels)
+    return piece
+
+
+def source_citations(doc: ConceptDocument) -> dict[str, Citation]:
+    """``sources[].id`` → its citation (path from the tenant root and line range)."""
+    found: dict[str, Citation] = {}
+    folder = posixpath.dirname(f"bundle/{doc.concept_id}.md")
+    for source in doc.concept.sources:
+        if not source.id or not source.resource:
+            continue
+        resource = source.resource
+        start = end = None
+        match = _LINES.search(resource)
+        if match:
+            start = int(match.group(1))
+            end = int(match.group(2) or match.group(1))
+            resource = resource[: match.start()]
+        if not urlsplit(resource).scheme and not resource.startswith("/"):
+            joined = posixpath.normpath(posixpath.join(folder, resource))
+            resource = joined if not joined.startswith("..") else resource
+        found[source.id] = Citation(source.id, resource, start, end, source.title)
+    return found
+
+
+def split_passages(doc: ConceptDocument, title: str, description: str) -> list[Passage]:
+    """The passages of one concept: passage 0 is title and description, then the body's."""
+    citations = source_citations(doc)
+    head_line = max(1, doc.body_line - 1)
+    passages = [
+        Passage(doc.concept_id, 0, [], f"{title}. {description}" if description else title,
+                1, head_line)
+    ]
+    for heading, blocks in _sections(doc.body, doc.body_line):
+        group: list[_Block] = []
+        words = 0
+        for piece in (p for block in blocks for p in _pieces(block)):
+            count = len(piece.text.split())
+            if group and words + count > MAX_WORDS:
+                passages.append(_passage(doc.concept_id, len(passages), heading, group, citations))
+                group, words = [], 0
+            group.append(piece)
+            words += count
+        if group:
+            passages.append(_passage(doc.concept_id, len(passages), heading, group, citations))
+    return passages
+
+
+def _passage(
+    concept_id: str,
+    ordinal: int,
+    heading: list[str],
+    group: list[_Block],
+    citations: dict[str, Citation],
+) -> Passage:
+    text = " ".join(b.text for b in group if b.text)
+    cited = [c for b in group for c in (citations.get(label) for label in b.labels) if c]
+    return Passage(
+        concept_id=concept_id,
+        ordinal=ordinal,
+        heading=list(heading),
+        text=text,
+        line_start=group[0].first,
+        line_end=group[-1].last,
+        citation=_merge(cited),
+    )
+
+
+def _merge(cited: list[Citation]) -> Citation | None:
+    """One citation for a passage: the first source it cites, its line ranges joined.
+
+    Blocks citing the same source file are merged into one span; a passage whose
+    blocks cite different files keeps the first (the rest are in the concept).
+    """
+    if not cited:
+        return None
+    first = cited[0]
+    same = [c for c in cited if c.path == first.path]
+    starts = [c.line_start for c in same if c.line_start is not None]
+    ends = [c.line_end for c in same if c.line_end is not None]
+    return Citation(
+        first.source_id,
+        first.path,
+        min(starts) if starts else None,
+        max(ends) if ends else None,
+        first.title,
+    )

@@ -1,0 +1,188 @@
+"""Any query text an agent or a user sends is searched; none crashes or rebuilds the index.
+
+Quoted phrases used to reach LanceDB's query parser, which needs token positions the
+index does not keep: ``dossier search acme '"proof of delivery"'`` printed a traceback,
+the MCP tool returned an opaque error, and both rebuilt the whole index on the way.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from mcp import Client
+from typer.testing import CliRunner
+
+from dossier.cli import app
+from dossier.serve import build_server
+from dossier.serve.errors import QueryFailedError
+from dossier.serve.index import SearchIndex
+from dossier.serve.ranking import PHRASE_FACTOR
+from dossier.serve.search import MAX_QUERY_CHARS
+from dossier.tenancy import TenantContext
+
+Run = Callable[..., Any]
+
+HOSTILE = [
+    '"proof of delivery"',
+    '"revenue numbers"',
+    '"unbalanced quote',
+    'revenue"',
+    '""',
+    '"',
+    "'",
+    "it's Jane's",
+    "revenue AND orders",
+    "revenue OR",
+    "NOT revenue",
+    "AND OR NOT",
+    "(revenue",
+    "revenue)",
+    "((( )))",
+    "rev*",
+    "*",
+    "title:revenue",
+    ":",
+    "revenue^2",
+    "^",
+    "revenue~",
+    "~1",
+    "back\\slash",
+    "\\",
+    '\\"',
+    "a/b",
+    "+revenue -orders",
+    "{[revenue]}",
+    "&&||!",
+    "ünïcødé révenue",
+    "数据 收入",
+    "🙂 revenue",
+    "'; DROP TABLE concepts; --",
+    "%s %n {0}",
+    "revenue\torders\nJane",
+    "x" * MAX_QUERY_CHARS,
+    ("revenue orders " * 200)[:MAX_QUERY_CHARS],
+]
+
+#: Not searchable at all: a clear usage error (exit 2 / a ToolError), never a traceback.
+REFUSED = ["", "   ", "\t", "x" * (MAX_QUERY_CHARS + 1)]
+
+
+def index_state(ctx: TenantContext) -> str:
+    """Every file of the index (names and bytes): a rebuild or a write changes it."""
+    root = SearchIndex(ctx).dir
+    digest = hashlib.sha256()
+    for path in sorted(p for p in root.rglob("*") if p.is_file() and p.name != "index.lock"):
+        digest.update(str(path.relative_to(root)).encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+@pytest.fixture
+def built(alpha: TenantContext) -> TenantContext:
+    """alpha with its index built (a first search builds it)."""
+    result = CliRunner().invoke(app, ["search", "alpha", "revenue", "--root", str(alpha.root)])
+    assert result.exit_code == 0, result.output
+    return alpha
+
+
+def test_every_hostile_query_works_through_the_cli_and_leaves_the_index_alone(
+    built: TenantContext,
+) -> None:
+    before = index_state(built)
+    root = str(built.root)
+    for query in HOSTILE:
+        result = CliRunner().invoke(app, ["search", "alpha", query, "--root", root, "--json"])
+        assert result.exit_code == 0, (query, result.output)
+        assert result.exception is None, (query, result.exception)
+        assert isinstance(json.loads(result.stdout), list), query
+    for query in REFUSED:
+        result = CliRunner().invoke(app, ["search", "alpha", query, "--root", root])
+        assert result.exit_code == 2, (query, result.output)
+        assert isinstance(result.exception, SystemExit), (query, result.exception)
+        assert "query" in result.output
+    assert index_state(built) == before
+
+
+def test_every_hostile_query_works_through_mcp_and_leaves_the_index_alone(
+    built: TenantContext, run: Run
+) -> None:
+    before = index_state(built)
+
+    async def body() -> tuple[list[Any], list[Any]]:
+        async with Client(build_server(built)) as client:
+            answered = [
+                await client.call_tool("search_concepts", {"query": q, "limit": 5})
+                for q in HOSTILE
+            ]
+            refused = [
+                await client.call_tool("search_concepts", {"query": q}) for q in REFUSED
+            ]
+            return answered, refused
+
+    answered, refused = run(body)
+    for query, result in zip(HOSTILE, answered, strict=True):
+        assert not result.is_error, (query, result.content[0].text)
+        assert isinstance(result.structured_content["hits"], list), query
+    for query, result in zip(REFUSED, refused, strict=True):
+        assert result.is_error, query
+        assert "query" in result.content[0].text, query
+    assert index_state(built) == before
+
+
+def test_a_quoted_phrase_ranks_the_concept_that_holds_it_word_for_word(
+    fresh_tenant: Callable[[str], TenantContext],
+    put_concept: Callable[..., None],
+    commit_iteration: Callable[[TenantContext, str, str], str],
+) -> None:
+    ctx = fresh_tenant("acme")
+    put_concept(ctx, "notes/pod", "# POD\n\nThe proof of delivery is signed.\n", title="POD")
+    put_concept(
+        ctx, "notes/scattered", "# Misc\n\nDelivery was late; proof came later.\n", title="Misc"
+    )
+    commit_iteration(ctx, "run-2", "two notes")
+
+    def scores(query: str) -> dict[str, float]:
+        result = CliRunner().invoke(
+            app, ["search", "acme", query, "--root", str(ctx.root), "--json"]
+        )
+        assert result.exit_code == 0, result.output
+        return {h["id"]: h["score"] for h in json.loads(result.stdout)}
+
+    words, phrase = scores("proof of delivery"), scores('"proof of delivery"')
+    assert set(words) == set(phrase) >= {"notes/pod", "notes/scattered"}  # words still count
+    assert phrase["notes/pod"] == pytest.approx(words["notes/pod"] * PHRASE_FACTOR, rel=1e-4)
+    assert phrase["notes/scattered"] == pytest.approx(words["notes/scattered"], rel=1e-4)
+
+
+def test_a_request_the_engine_refuses_never_rebuilds_a_healthy_index(
+    built: TenantContext,
+) -> None:
+    """The mechanism, with a real LanceDB failure: a raw phrase string on this index."""
+    index = SearchIndex(built)
+    before = index_state(built)
+
+    def raw_phrase(table: Any) -> Any:
+        return table.search('"proof of delivery"', query_type="fts").limit(5).to_list()
+
+    with pytest.raises(QueryFailedError):
+        index.read(raw_phrase)
+    assert index_state(built) == before
+    assert "metrics/revenue" in {h["id"] for h in index.fts("revenue", 5, None)}
+
+
+def test_a_damaged_index_is_still_rebuilt(built: TenantContext, tmp_path: Path) -> None:
+    """The health probe does not stop the repair it exists to tell apart."""
+    index = SearchIndex(built)
+    index.ensure_current()
+    for data in index.dir.rglob("*.lance"):
+        if data.is_file():
+            data.write_bytes(b"garbage" * 100)
+    before = index_state(built)
+    hits = index.fts("revenue", 5, None)
+    assert "metrics/revenue" in {h["id"] for h in hits}
+    assert index_state(built) != before  # a new table generation was written
