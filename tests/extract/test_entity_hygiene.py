@@ -80,3 +80,10 @@ def test_nothing_is_injected_into_a_code_block() -> None:
                 continue
             if fenced:
                 assert "](" not in line and "[^" not in line, (concept.concept_id, line)
+
+
+def test_a_heading_led_by_an_identifier_without_separator_is_that_identifier() -> None:
+    text = "# Yard\n\n## SYS-20 Yard Manager\n\nThe Yard Manager tracks trailers in the yard.\n"
+    concept = [c for c in run([make_doc("yard", text)]) if "SYS-20" in (c.title, *c.aliases)]
+    assert [(c.concept_id, c.title) for c in concept] == [
+        ("systems/sys-20-yard-manager", "Yard Manager")]

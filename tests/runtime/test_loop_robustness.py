@@ -171,8 +171,8 @@ def test_failed_iteration_puts_back_the_tree_it_found(tmp_path: Path) -> None:
 
 def test_suffixed_ids_never_collide_with_a_concept_of_that_name() -> None:
     """Two "Foo" and one "Foo 2": the second Foo must not take "Foo 2"'s id (or overwrite it)."""
-    from dossier.extract import cues
-    from dossier.extract.consolidate import Component, assign_ids
+    from dossier.extract.deterministic import cues
+    from dossier.extract.deterministic.consolidate import Component, assign_ids
 
     def comp(title: str, key: str, type_: str = cues.TOPIC) -> Component:
         return Component(keys=[key], units=[], identifiers=[], forms={}, title=title, type=type_)

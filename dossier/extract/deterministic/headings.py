@@ -20,7 +20,7 @@ from dossier.extract.text import (
 MAX_TITLE_CHARS = 120
 ID_PATTERN = r"[A-Z]{2,6}-\d+(?:-\d+)*"
 _NUMBERING = re.compile(r"^(?:\d+(?:\.\d+)*\.?|[A-Z]\.|[IVX]+\.)\s+")
-_ID_LEAD = re.compile(rf"^({ID_PATTERN})\s*(?:[:—–.]|-\s)\s*(.+)$")
+_ID_LEAD = re.compile(rf"^({ID_PATTERN})(?:\s*(?:[:—–.]|-\s)\s*|\s+)(.+)$")
 _ID_TRAIL = re.compile(rf"^(.+?)\s*[\(\[]({ID_PATTERN})[\)\]]\s*$")
 _ID_ONLY = re.compile(rf"^({ID_PATTERN})$")
 _ID_PAREN = re.compile(rf"\s*\(({ID_PATTERN})\)")
