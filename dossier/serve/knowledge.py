@@ -32,8 +32,16 @@ from dossier.serve.models import (
     RelatedConcept,
     RelatedResult,
     SearchResults,
+    Vocabulary,
 )
-from dossier.serve.search import SearchMode, check_label, check_limit, search_index
+from dossier.serve.search import (
+    SearchMode,
+    check_label,
+    check_limit,
+    resolve_type,
+    search_index,
+    vocabulary,
+)
 from dossier.tenancy import TenantContext, TenantRepo
 
 MAX_DEPTH = 3
@@ -98,6 +106,32 @@ class KnowledgeBase:
         if not path.is_file():
             raise ConceptNotFoundError(
                 f"no concept {concept_id!r} in tenant {self.ctx.client_id!r}"
+            )
+        return path.read_text(encoding="utf-8")
+
+    def vocabulary(self) -> Vocabulary:
+        """How many concepts carry each type and each tag."""
+        types, tags = vocabulary(self.index)
+        return Vocabulary(types=types, tags=tags, concepts=sum(types.values()))
+
+    def folder_index_markdown(self, folder: str) -> str:
+        """A folder's ``index.md`` (``okf://decisions/index``), confined to the bundle.
+
+        Concept ids may not end in ``index`` (a reserved name), but the root index links
+        to these files, so an agent following a link must be able to read them.
+        """
+        if not isinstance(folder, str) or "\x00" in folder or len(folder) > MAX_ID_CHARS:
+            raise InvalidArgumentError("not a folder of this bundle")
+        folder = folder.strip().strip("/")
+        if not folder:
+            return self.index_markdown()
+        if any(part in ("", ".", "..") or part.startswith(".") for part in folder.split("/")):
+            raise InvalidArgumentError(f"{folder!r} is not a folder of this bundle")
+        path = self.ctx.confine(self.ctx.bundle_dir / folder / "index.md")
+        bundle = self.ctx.bundle_dir.resolve()
+        if not path.is_relative_to(bundle) or path.is_symlink() or not path.is_file():
+            raise ConceptNotFoundError(
+                f"no index for folder {folder!r} in tenant {self.ctx.client_id!r}"
             )
         return path.read_text(encoding="utf-8")
 
@@ -203,6 +237,7 @@ class KnowledgeBase:
         check_limit("limit", limit, 1, MAX_PAGE)
         if type is not None:
             check_label("type", type)
+            type = resolve_type(self.index, type)
         if tag is not None:
             check_label("tag", tag)
         if prefix is not None and (

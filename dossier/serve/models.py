@@ -71,6 +71,14 @@ class SearchResults(BaseModel):
     hits: list[SearchHit]
 
 
+class Vocabulary(BaseModel):
+    """The types and tags a tenant's concepts use, with how many carry each."""
+
+    concepts: int
+    types: dict[str, int]
+    tags: dict[str, int]
+
+
 class LinkView(BaseModel):
     """A link between two concepts, with the sentence that makes it."""
 

@@ -161,6 +161,39 @@ def _shown(group: Sequence[tuple[float, dict[str, Any]]]) -> dict[str, Any]:
     return group[0][1]
 
 
+def vocabulary(index: SearchIndex) -> tuple[dict[str, int], dict[str, int]]:
+    """Concept counts per type and per tag, from the index (no concept file is parsed)."""
+    ids = index.ids(None)
+    rows = index.rows_by_id(ids, ["type", "tags"]) if ids else {}
+    types: dict[str, int] = {}
+    tags: dict[str, int] = {}
+    for row in rows.values():
+        name = str(row.get("type") or "")
+        if name:
+            types[name] = types.get(name, 0) + 1
+        for tag in row.get("tags") or []:
+            tags[str(tag)] = tags.get(str(tag), 0) + 1
+    return dict(sorted(types.items())), dict(sorted(tags.items()))
+
+
+def resolve_type(index: SearchIndex, type: str) -> str:
+    """The bundle's spelling of ``type``, matched case-insensitively.
+
+    Agents write ``decision`` for ``Decision``; a filter that silently matches nothing
+    looks like "no such knowledge".  An unknown type is an error naming the types that
+    exist, with their counts.
+    """
+    types, _tags = vocabulary(index)
+    if type in types:
+        return type
+    folded = {name.casefold(): name for name in types}
+    found = folded.get(type.strip().casefold())
+    if found is not None:
+        return found
+    known = ", ".join(f"{name} ({count})" for name, count in types.items()) or "none yet"
+    raise InvalidArgumentError(f"no concepts of type {type!r}; the types here are: {known}")
+
+
 def search_index(
     index: SearchIndex,
     query: str,
@@ -180,6 +213,7 @@ def search_index(
     check_limit("limit", limit, 1, MAX_LIMIT)
     if type is not None:
         check_label("type", type)
+        type = resolve_type(index, type)
     tag_list = list(tags or [])
     if len(tag_list) > MAX_TAGS:
         raise InvalidArgumentError(f"at most {MAX_TAGS} tags may be given, got {len(tag_list)}")

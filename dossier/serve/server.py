@@ -36,6 +36,7 @@ from dossier.serve.models import (
     ConceptView,
     RelatedResult,
     SearchResults,
+    Vocabulary,
 )
 from dossier.serve.search import MAX_LIMIT
 from dossier.tenancy import TenantContext
@@ -103,7 +104,9 @@ def build_server(
         query: Annotated[str, Field(description="Words to look for (names, terms, phrases).")],
         limit: Annotated[int, _range(f"Hits to return, 1-{MAX_LIMIT}.", 1, MAX_LIMIT)] = 10,
         type: Annotated[
-            str | None, Field(description="Only concepts of this OKF type (e.g. 'table').")
+            str | None,
+            Field(description="Only concepts of this type, case-insensitive (e.g. 'Decision'); "
+                  "list_types_and_tags shows which exist."),
         ] = None,
         tags: Annotated[
             list[str] | None, Field(description="Only concepts carrying every one of these tags.")
@@ -153,6 +156,15 @@ def build_server(
         )
 
     @server.tool(annotations=_READ_ONLY)
+    def list_types_and_tags() -> Vocabulary:
+        """The concept types and tags this knowledge base uses, each with its count.
+
+        Call it first to learn the vocabulary for the type and tag filters of
+        search_concepts and list_concepts (type filters are case-insensitive).
+        """
+        return guarded(kb.vocabulary)
+
+    @server.tool(annotations=_READ_ONLY)
     def get_concept_history(
         concept_id: Annotated[str, Field(description="Concept id.")],
     ) -> ConceptHistory:
@@ -186,6 +198,8 @@ def build_server(
     )
     def concept_resource(concept_id: str) -> str:
         try:
+            if concept_id == "index" or concept_id.endswith("/index"):
+                return kb.folder_index_markdown(concept_id[: -len("index")])
             return kb.read_markdown(concept_id)
         except ConceptNotFoundError as exc:
             raise ResourceNotFoundError(public(exc)) from None

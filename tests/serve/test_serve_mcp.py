@@ -14,7 +14,7 @@ from dossier.tenancy import TenantContext
 Run = Callable[..., Any]
 
 TOOLS = {"search_concepts", "get_concept", "get_related", "list_concepts", "get_concept_history",
-         "list_pending_reviews"}
+         "list_pending_reviews", "list_types_and_tags"}
 
 
 async def call(ctx: TenantContext, tool: str, args: dict[str, Any]) -> Any:
