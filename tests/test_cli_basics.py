@@ -32,3 +32,9 @@ def test_shell_completion_is_offered() -> None:
     assert result.exit_code == 0
     assert "--install-completion" in result.output
     assert "--show-completion" in result.output
+
+
+def test_transport_is_offered_as_a_choice() -> None:
+    result = CliRunner().invoke(app, ["serve-mcp", "acme", "--transport", "bogus"])
+    assert result.exit_code == 2
+    assert "streamable-http" in result.output

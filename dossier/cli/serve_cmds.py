@@ -8,6 +8,7 @@ stderr.  The serve layer (LanceDB, the mcp SDK) is imported inside each command.
 
 from __future__ import annotations
 
+from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -22,6 +23,15 @@ if TYPE_CHECKING:
 
 #: Environment variable for the HTTP bearer token (same name as dossier.serve.httpconfig).
 TOKEN_ENV = "DOSSIER_MCP_TOKEN"
+
+
+class TransportChoice(StrEnum):
+    """The two MCP transports, offered as a choice in --help and completion."""
+
+    stdio = "stdio"
+    http = "streamable-http"
+
+
 SEMANTIC_NOTE = "needs pip install 'dossier\\[semantic]'"
 
 SERVE_HELP = (
@@ -64,13 +74,14 @@ def serve_mcp(
     client_id: TenantArgument,
     root: RootOption = None,
     transport: Annotated[
-        str,
+        TransportChoice,
         typer.Option(
             "--transport",
+            case_sensitive=False,
             help="stdio (default; for Claude Desktop/Code and the inspector) or "
             "streamable-http (a long-running HTTP server at http://HOST:PORT/mcp).",
         ),
-    ] = "stdio",
+    ] = TransportChoice.stdio,
     host: Annotated[
         str,
         typer.Option(
@@ -145,10 +156,6 @@ def serve_mcp(
     ] = "mcp",
 ) -> None:
     """Serve one tenant over MCP (see SERVE_HELP)."""
-    from dossier.errors import UsageError
-
-    if transport not in ("stdio", "streamable-http"):
-        raise UsageError(f"--transport must be 'stdio' or 'streamable-http', not {transport!r}")
     from dossier.serve import HttpConfig, run_server
     from dossier.serve.httpconfig import DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_SESSIONS
     from dossier.serve.writes import check_actor_name
