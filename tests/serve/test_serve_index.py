@@ -259,7 +259,14 @@ def test_type_and_tag_filters(fresh_tenant: Fresh) -> None:
     }
     assert ids(search(ctx, "revenue", tags=["core", "finance"])) == ["metrics/revenue"]
     assert ids(search(ctx, "revenue", tags=["no-such-tag"])) == []
-    assert ids(search(ctx, "revenue", type="it's")) == []  # quotes are data, not SQL
+    assert set(ids(search(ctx, "revenue", type="METRIC"))) == {  # types ignore case
+        "metrics/revenue",
+        "metrics/legacy-revenue",
+    }
+    # An unknown type (quotes included: data, never SQL) is a usage error naming the types.
+    with pytest.raises(InvalidArgumentError) as caught:
+        search(ctx, "revenue", type="it's")
+    assert "metric (2)" in str(caught.value)
 
 
 @pytest.mark.parametrize(
