@@ -596,6 +596,14 @@ class SearchIndex:
 
         return self.read(run)
 
+    def any_match(self, where: str) -> bool:
+        """True when at least one concept matches ``where`` (reads one id at most)."""
+
+        def run(table: Any) -> bool:
+            return bool(table.search().select(["id"]).where(where).limit(1).to_arrow().num_rows)
+
+        return self.read(run)
+
     def ids(self, where: str | None) -> list[str]:
         """Ids of the concepts matching ``where`` (all when None), sorted."""
 

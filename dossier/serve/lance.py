@@ -50,19 +50,28 @@ def match_query(text: str, column: str = "text") -> Any:
     return query_class(text, column)
 
 
+def _summary_fields() -> list[Any]:
+    """The concept summary columns both tables carry (passages repeat them per row)."""
+    import pyarrow as pa
+
+    return [
+        pa.field("type", pa.string()),
+        pa.field("title", pa.string()),
+        pa.field("description", pa.string()),
+        pa.field("tags", pa.list_(pa.string())),
+        pa.field("status", pa.string()),
+        pa.field("trust_tier", pa.string()),
+        pa.field("stale_after", pa.float64()),
+    ]
+
+
 def concept_schema() -> Any:
     import pyarrow as pa
 
     return pa.schema(
         [
             pa.field("id", pa.string(), nullable=False),
-            pa.field("type", pa.string()),
-            pa.field("title", pa.string()),
-            pa.field("description", pa.string()),
-            pa.field("tags", pa.list_(pa.string())),
-            pa.field("status", pa.string()),
-            pa.field("trust_tier", pa.string()),
-            pa.field("stale_after", pa.float64()),
+            *_summary_fields(),
             pa.field("links", pa.list_(pa.string())),
             pa.field("content_hash", pa.string()),
         ]
@@ -79,13 +88,7 @@ def passage_schema() -> Any:
             pa.field("id", pa.string(), nullable=False),
             pa.field("ordinal", pa.int32()),
             # The concept's summary, repeated on each passage so a search needs one query.
-            pa.field("type", pa.string()),
-            pa.field("title", pa.string()),
-            pa.field("description", pa.string()),
-            pa.field("tags", pa.list_(pa.string())),
-            pa.field("status", pa.string()),
-            pa.field("trust_tier", pa.string()),
-            pa.field("stale_after", pa.float64()),
+            *_summary_fields(),
             pa.field("heading", pa.list_(pa.string())),
             pa.field("text", pa.string()),
             pa.field("text_offset", pa.int32()),

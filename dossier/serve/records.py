@@ -15,7 +15,6 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass, field
-from typing import Any
 
 from dossier.okf import ConceptDocument, parse_concept
 from dossier.okf.document import decode
@@ -47,20 +46,6 @@ class ConceptRow:
     content_hash: str
     #: The concept's retrieval units (written to the passages table, not this row).
     passages: list[PassageRow] = field(default_factory=list)
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "type": self.type,
-            "title": self.title,
-            "description": self.description,
-            "tags": self.tags,
-            "status": self.status,
-            "trust_tier": self.trust_tier,
-            "stale_after": self.stale_after,
-            "links": self.links,
-            "content_hash": self.content_hash,
-        }
 
 
 @dataclass

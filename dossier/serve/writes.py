@@ -26,17 +26,19 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel
 
 from dossier.errors import DossierError, UsageError
+from dossier.extract.deterministic.cues import FOLDERS
+from dossier.extract.text import slugify
 from dossier.okf import Bundle, ConceptDocument, ConceptNotFoundError, concept_href
 from dossier.okf.errors import InvalidConceptIdError
 from dossier.okf.links import escape_link_text
 from dossier.okf.validate import validate_concepts
+from dossier.runtime.runid import utc_now_iso
 from dossier.tenancy import TenantContext, TenantRepo, tenant_lock
 from dossier.tenancy.git import run_git
 
@@ -49,14 +51,6 @@ _TYPE = re.compile(r"[A-Za-z][A-Za-z0-9 _-]{0,39}")
 MAX_TITLE = 200
 MAX_DESCRIPTION = 1000
 MAX_BODY = 100_000
-
-#: Folders for the types the extractor uses, so agent concepts sit beside the loop's.
-_FOLDERS = {
-    "decision": "decisions", "requirement": "requirements", "risk": "risks",
-    "process": "processes", "system": "systems", "stakeholder": "stakeholders",
-    "glossary term": "glossary", "meeting": "meetings", "action item": "action-items",
-    "topic": "topics", "note": "notes",
-}
 
 Action = Literal["created", "amended", "deprecated", "approved", "rejected", "removed"]
 
@@ -99,15 +93,6 @@ def check_actor_name(name: str) -> str:
     return name
 
 
-def _now() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def _slug(text: str) -> str:
-    slug = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:80].strip("-")
-    return slug or "untitled"
-
-
 def _text(value: str | None, name: str, limit: int, *, required: bool = False) -> str:
     if value is None:
         value = ""
@@ -132,16 +117,6 @@ def is_agent_owned(doc: ConceptDocument) -> bool:
     generated = doc.frontmatter.get("generated")
     by = generated.get("by") if isinstance(generated, dict) else None
     return isinstance(by, str) and by.startswith("agent:")
-
-
-def _is_human_owned(doc: ConceptDocument) -> bool:
-    generated = doc.frontmatter.get("generated")
-    if isinstance(generated, dict) and str(generated.get("by", "")).startswith("human:"):
-        return True
-    verified = doc.frontmatter.get("verified")
-    entries = verified if isinstance(verified, list) else [verified]
-    return any(isinstance(v, dict) and str(v.get("by", "")).startswith("human:")
-               for v in entries)
 
 
 class KnowledgeWriter:
@@ -194,7 +169,7 @@ class KnowledgeWriter:
                 "description": description or title,
                 "status": "draft",
                 "tags": [_one_line(t, "tag", 60, required=True) for t in tags or []],
-                "generated": {"by": self.actor, "at": _now()},
+                "generated": {"by": self.actor, "at": utc_now_iso()},
                 "sources": self._sources(sources or []),
             }
             if not frontmatter["tags"]:
@@ -238,7 +213,7 @@ class KnowledgeWriter:
             if replay is not None:
                 return replay
             doc = self._read(concept_id)
-            if _is_human_owned(doc):
+            if doc.concept.is_human_owned:
                 raise WriteRefused(
                     f"{concept_id} was written or reviewed by a person; propose a new concept "
                     "or ask for a review instead"
@@ -255,7 +230,7 @@ class KnowledgeWriter:
             if description is None and body is None and not append:
                 raise WriteRefused("nothing to amend: give description, body or append")
             frontmatter["status"] = "draft"
-            frontmatter["generated"] = {"by": self.actor, "at": _now()}
+            frontmatter["generated"] = {"by": self.actor, "at": utc_now_iso()}
             return self._commit(ConceptDocument(doc.concept_id, frontmatter, new_body),
                                 "amended", f"amend {doc.concept_id}", key)
 
@@ -269,7 +244,7 @@ class KnowledgeWriter:
             if replay is not None:
                 return replay
             doc = self._read(concept_id)
-            if _is_human_owned(doc) and self.actor.startswith("agent:"):
+            if doc.concept.is_human_owned and self.actor.startswith("agent:"):
                 raise WriteRefused(f"{concept_id} was reviewed by a person; an agent cannot "
                                    "deprecate it")
             frontmatter = dict(doc.frontmatter, status="deprecated")
@@ -278,7 +253,7 @@ class KnowledgeWriter:
                 lines.extend(self._link_lines([superseded_by], label="Superseded by"))
             body = doc.body.rstrip("\n") + "\n\n" + "\n".join(lines) + "\n"
             if self.actor.startswith("agent:"):
-                frontmatter["generated"] = {"by": self.actor, "at": _now()}
+                frontmatter["generated"] = {"by": self.actor, "at": utc_now_iso()}
             return self._commit(ConceptDocument(doc.concept_id, frontmatter, body),
                                 "deprecated", f"deprecate {doc.concept_id}", key)
 
@@ -309,7 +284,7 @@ class KnowledgeWriter:
             verified = doc.frontmatter.get("verified")
             entries = list(verified) if isinstance(verified, list) else (
                 [verified] if isinstance(verified, dict) else [])
-            entries.append({"by": self.actor, "at": _now()})
+            entries.append({"by": self.actor, "at": utc_now_iso()})
             frontmatter = dict(doc.frontmatter, status="stable", verified=entries)
             return self._commit(ConceptDocument(doc.concept_id, frontmatter, doc.body),
                                 "approved", f"approve {doc.concept_id}", None)
@@ -375,8 +350,10 @@ class KnowledgeWriter:
         return doc
 
     def _new_id(self, type_name: str, title: str) -> str:
-        folder = _FOLDERS.get(type_name.lower(), _slug(type_name) + "s")
-        base = f"{folder}/{_slug(title)}"
+        # Agent concepts sit beside the loop's: the extractor's folder for a known type.
+        folders = {name.casefold(): folder for name, folder in FOLDERS.items()}
+        folder = folders.get(type_name.casefold(), slugify(type_name) + "s")
+        base = f"{folder}/{slugify(title)}"
         for n in range(1, 1000):
             candidate = base if n == 1 else f"{base}-{n}"
             try:
