@@ -33,6 +33,8 @@ app = typer.Typer(
         "dossier serve-mcp acme."
     ),
     no_args_is_help=True,
+    # Help strings are plain text: "dossier[semantic]" must not be read as rich markup.
+    rich_markup_mode=None,
     add_completion=True,
     pretty_exceptions_enable=False,
 )
