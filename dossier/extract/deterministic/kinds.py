@@ -21,6 +21,7 @@ import yaml
 
 from dossier.extract.deterministic import cues
 from dossier.extract.deterministic.headings import specific_title
+from dossier.extract.deterministic.kind_notes import note_type
 from dossier.extract.deterministic.markdown import ParsedDoc
 from dossier.extract.deterministic.shape import render_lines
 from dossier.extract.model import Unit
@@ -489,14 +490,9 @@ def _note(doc: ParsedDoc, title: str, stem: str) -> Shape:
     status = front.get("status")
     if isinstance(status, str):
         shape.status = map_status(status)
-    # a note that opens by naming its own subject in bold defines it: a glossary entry
-    first = next((line for index, line in enumerate(doc.lines)
-                  if index + 1 not in hidden and line.strip()
-                  and index + 1 not in doc.heading_at), "")
-    subject = re.escape(shape.title.lower().rstrip("s"))
-    if re.search(rf"\*\*{subject}\w*\*\*", first.lower()) or re.match(
-            rf"^(?:an?\s+|the\s+)?{subject}\w*\s+(?:is|are|means|refers to)\b", first.lower()):
-        shape.type = cues.GLOSSARY
+    # its type from what the note says about itself (kind_notes)
+    shape.type = note_type(doc, str(front.get("title") or stem), shape.aliases, shape.tags,
+                           front, hidden, stem)
     return shape
 
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 from pathlib import PurePosixPath
 from typing import Any
 
-from dossier.extract.deterministic import cues, kinds
+from dossier.extract.deterministic import cues, kind_docs, kinds
 from dossier.extract.deterministic.blocks import Block, build_blocks
 from dossier.extract.deterministic.headings import (
     clean_heading,
@@ -126,6 +126,8 @@ def extract(doc: SourceLike) -> SourceExtraction:
     shaped_kind = kinds.recognise(parsed, title, original_path, kind, keys, front)
     shape = (kinds.shape_document(parsed, shaped_kind, title, original_path, n, keys)
              if shaped_kind is not None else None)
+    if shape is None and kind_docs.is_docs_page(original_path):
+        shape = kind_docs.shape_page(parsed, title, title_section, n)
     if shape is not None:
         kind = shape.kind
     doc_type = cues.DOC_KIND_TYPES.get(kind)
@@ -253,7 +255,10 @@ def extract(doc: SourceLike) -> SourceExtraction:
 
     # ---- table rows
     for table in parsed.tables:
-        units.extend(row_units(table, scope_at(table.start), definitions))
+        if kind == kind_docs.DOCS_PAGE:  # a manual's task lists are not action items
+            units.extend(kind_docs.table_units(table, definitions))
+        else:
+            units.extend(row_units(table, scope_at(table.start), definitions))
 
     # ---- list items and glossary lines (decided before sections; see item_candidates)
     for start in sorted(item_units):
