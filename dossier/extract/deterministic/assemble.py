@@ -152,7 +152,7 @@ def assemble(
     # ---- components
     custom = {occ_name for occ_name in ident_occ if not is_identifier(occ_name)}
     comps = build_components(uf, forms, units, unit_home, custom)
-    resolve_components(comps, stats, definitions)
+    resolve_components(comps, stats, definitions, pair_keys)
     ident_sources = {name: set(by_doc) for name, by_doc in ident_occ.items()}
     comps = [c for c in comps if has_substance(c, stats, definitions, ident_sources, custom)]
     assign_ids(comps, order)

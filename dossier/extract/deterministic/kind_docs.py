@@ -59,7 +59,8 @@ _OPTION_HEADERS = re.compile(
 _DESCRIPTION_HEADERS = re.compile(r"descri|meaning|purpose|explanation|definition", re.I)
 _SYSTEM_GENUS = re.compile(
     r"\b(?:tool|library|framework|server|service|platform|application|system|engine|"
-    r"database|compiler|runtime|toolkit|utility|program|package|plugin|plug-in|daemon)s?\b",
+    r"database|compiler|runtime|toolkit|utility|program|package|plugin|plug-in|daemon|"
+    r"broker|queue|cache|store|gateway|proxy|editor|shell|client|driver|sdk|api)s?\b",
     re.I)
 _OPENING_DEFINITION = re.compile(
     r"^(?:(?:an?|the)\s+)?(?P<subject>[A-Z\w][\w .+#-]{0,60}?)\s+(?:is|are)\s+"
@@ -198,22 +199,32 @@ def _section_type(doc: ParsedDoc, section: Section, heading: str) -> str:
 
 
 def _definition_items(doc: ParsedDoc, title: str, taken: set[int], n: int) -> list[Unit]:
-    """``- TERM—definition`` items whose term is a code name."""
+    """Definition-list entries whose term is a code name.
+
+    Ingest writes a ``<dl>`` either as ``- TERM—definition`` items or as the term alone
+    on a line with its definition as the next paragraph; both are read here.
+    """
     out: list[Unit] = []
     for index in range(n):
         number = index + 1
-        if doc.in_code[index] or number in taken:
+        if doc.in_code[index] or number in taken or number in doc.heading_at:
             continue
-        match = _DEF_ITEM.match(doc.lines[index])
-        if match is None or not is_code_name(match.group("term")):
-            continue
-        term = match.group("term").strip("`")
+        line = doc.lines[index]
+        match = _DEF_ITEM.match(line)
         end = number
-        indent = len(match.group("indent"))
-        while end < n and doc.lines[end].strip() and end + 1 not in doc.heading_at and (
-                len(doc.lines[end]) - len(doc.lines[end].lstrip()) > indent):
-            end += 1
-        text = collapse(strip_markdown(match.group("text")))
+        if match is not None and is_code_name(match.group("term")):
+            term = match.group("term").strip("`")
+            text = collapse(strip_markdown(match.group("text")))
+            indent = len(match.group("indent"))
+            while end < n and doc.lines[end].strip() and end + 1 not in doc.heading_at and (
+                    len(doc.lines[end]) - len(doc.lines[end].lstrip()) > indent):
+                end += 1
+        else:
+            following = _standalone_definition(doc, index, n)
+            if following is None:
+                continue
+            term = line.strip().strip("`")
+            end, text = following
         body = "\n".join(doc.lines[i - 1].strip() for i in range(number, end + 1))
         out.append(Unit(
             kind="item", title=term, identifier=None, aliases=(), type_hint=code_type(term),
@@ -221,6 +232,22 @@ def _definition_items(doc: ParsedDoc, title: str, taken: set[int], n: int) -> li
             description=truncate(text[:1].upper() + text[1:], 200), parent=title,
         ))
     return out
+
+
+def _standalone_definition(doc: ParsedDoc, index: int, n: int) -> tuple[int, str] | None:
+    """A code name alone on its line, then a prose paragraph: (its last line, its text)."""
+    line = doc.lines[index].strip()
+    if not is_code_name(line) or (index > 0 and doc.lines[index - 1].strip()):
+        return None
+    after = index + 1
+    if after < n and not doc.lines[after].strip():
+        after += 1
+    if after >= n or after + 1 in doc.heading_at or doc.in_code[after]:
+        return None
+    paragraph = doc.lines[after].strip()
+    if not paragraph or paragraph.startswith(("|", "#", "-", "*")) or is_code_name(paragraph):
+        return None
+    return after + 1, collapse(strip_markdown(paragraph))
 
 
 def _people(doc: ParsedDoc, title: str, n: int) -> list[Unit]:
@@ -235,6 +262,7 @@ def _people(doc: ParsedDoc, title: str, n: int) -> list[Unit]:
                     kind="item", title=name, identifier=None, aliases=(),
                     type_hint=cues.STAKEHOLDER, type_weight=3,
                     body=f"Named in {title}.", start=number, end=number, parent=title,
+                    description=f"Named in {title}.",
                 ))
         run.clear()
 

@@ -21,6 +21,7 @@ import yaml
 
 from dossier.extract.deterministic import cues
 from dossier.extract.deterministic.headings import specific_title
+from dossier.extract.deterministic.kind_design import defined_terms, teams
 from dossier.extract.deterministic.kind_notes import note_type
 from dossier.extract.deterministic.markdown import ParsedDoc
 from dossier.extract.deterministic.shape import render_lines
@@ -298,6 +299,7 @@ def _decision_record(doc: ParsedDoc, title: str, number: int | None,
         word = re.match(r"[A-Za-z][A-Za-z -]*", strip_markdown(status_text))
         if word:
             shape.tags.append(word.group(0).strip().lower().replace(" ", "-"))
+    shape.children.extend(defined_terms(doc, shape.title) + teams(doc, shape.title))
     for key in ("decision", "decision outcome", "decisions"):
         if key in keys:
             start = keys[key]
@@ -442,6 +444,7 @@ def _design(doc: ParsedDoc, title: str, number: int | None, n: int) -> Shape:
                     kind="item", title=name, identifier=None, aliases=(),
                     type_hint=cues.STAKEHOLDER, type_weight=3,
                     body=f"Author of {title}.", start=line_no, end=line_no, parent=title,
+                    description=f"Author of {title}.",
                 ))
             continue
         code = _CODE_NAME.match(plain)
@@ -452,6 +455,7 @@ def _design(doc: ParsedDoc, title: str, number: int | None, n: int) -> Shape:
                 shape.aliases.append(ref)
     if number is not None and re.search(r"\brfcs?\b", " ".join([*shape.aliases, title]), re.I):
         shape.aliases.append(f"RFC {number}")
+    shape.children.extend(defined_terms(doc, title) + teams(doc, title))
     return shape
 
 

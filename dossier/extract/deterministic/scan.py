@@ -311,6 +311,19 @@ def extract(doc: SourceLike) -> SourceExtraction:
                 description=description_from(orphan_blocks),
             ))
 
+    # ---- a document of no recognised kind that yielded nothing is still one Topic
+    if not units and any(b.kind not in ("row", "header") for b in blocks):
+        numbers = [x for x in range(1, n + 1) if x not in skipped]
+        body = render_lines(parsed, numbers, title_section.level if title_section else 1)
+        if body.strip():
+            content = [x for x in numbers if parsed.lines[x - 1].strip()]
+            units.append(Unit(
+                kind="document", title=title, identifier=None, aliases=(),
+                type_hint=cues.TOPIC, type_weight=0, body=body,
+                start=content[0] if content else 1, end=content[-1] if content else n,
+                description=description_from(blocks),
+            ))
+
     # ---- names, definitions, alias pairs
     id_occ: dict[str, list[Any]] = {}
     term_occ: dict[str, list[Any]] = {}
