@@ -38,6 +38,12 @@ the wait after each failure up to a ceiling.</p>
 <tr><th>Option</th><th>Description</th><th>Default</th></tr>
 <tr><td>retry.max_attempts</td><td>How many deliveries are tried before parking.</td><td>5</td></tr>
 <tr><td>retry.ceiling</td><td>The longest wait between two attempts.</td><td>300</td></tr>
+<tr><td>name</td><td>A label shown in the operator console.</td><td>none</td></tr>
+</table>
+<table>
+<tr><th>Setting</th><th>Default</th></tr>
+<tr><td>spool.dir</td><td>The spool folder under KESTREL_HOME</td></tr>
+<tr><td>spool.max_bytes</td><td>One gibibyte</td></tr>
 </table>
 <h2>Housekeeping jobs</h2>
 <table>
@@ -97,6 +103,13 @@ def test_html_page_keeps_its_sections_and_types_what_it_defines(tmp_path: Path) 
     assert option.type == "Glossary Term"
     assert option.description == "How many deliveries are tried before parking."
     assert "**Default:** 5" in option.body
+    assert f"({concept_href(page.concept_id)})" in option.body  # it says whose option it is
+    # a plain word in an options table means something else on every page: it stays there
+    assert not [c for c in concepts if c.title == "name"]
+    # a row with no description column is described by its value
+    spool = _one(concepts, "spool.dir")
+    assert spool.type == "Glossary Term"
+    assert spool.description == "The spool folder under KESTREL_HOME."
     # the product the page introduces
     assert _one(concepts, "Kestrel").type == "System"
     # a "Task" column in a manual lists jobs, not action items

@@ -31,7 +31,14 @@ from dossier.extract.deterministic.kinds import Shape
 from dossier.extract.deterministic.markdown import ParsedDoc, Section, Table
 from dossier.extract.deterministic.tables import row_units
 from dossier.extract.model import Definition, Unit
-from dossier.extract.text import collapse, strip_markdown, truncate
+from dossier.extract.text import (
+    capitalize_first,
+    collapse,
+    ensure_period,
+    first_sentence,
+    strip_markdown,
+    truncate,
+)
 
 DOCS_PAGE = "docs-page"
 
@@ -157,8 +164,9 @@ def shape_page(doc: ParsedDoc, title: str, title_section: Section | None, n: int
                 shape.children.append(Unit(
                     kind="section", title=truncate(plain, 100), identifier=None, aliases=(),
                     type_hint=type_, type_weight=4, body="", start=section.line,
-                    end=section.end, local=not is_code_name(plain),
-                    parent=title,
+                    end=section.end, local=not is_code_name(plain), parent=title,
+                    # when its own text has no sentence to describe it (only an example)
+                    description=f"{plain}, as documented in {title}.",
                 ))
                 return
         for child in section.children:
@@ -303,8 +311,13 @@ def _product(doc: ParsedDoc, start: int, n: int, title: str) -> Unit | None:
     )
 
 
-def table_units(table: Table, definitions: list[Definition]) -> list[Unit]:
-    """Rows of an options table, or of a table whose first column holds code names."""
+def table_units(table: Table, page: str, definitions: list[Definition]) -> list[Unit]:
+    """Rows of an options table, or of a table whose first column holds code names.
+
+    Only rows named by a code name stand alone: an attribute called ``name`` or ``if``
+    means something different on every page, so it stays in its page's table.  Each row
+    says which page it belongs to, so it links back there.
+    """
     headers = [strip_markdown(h).strip() for h in table.headers]
     if len(headers) < 2 or not table.rows:
         return []
@@ -314,10 +327,18 @@ def table_units(table: Table, definitions: list[Definition]) -> list[Unit]:
         _DESCRIPTION_HEADERS.search(h) for h in headers[1:])
     if not options and coded < max(2, 0.8 * len(firsts)):
         return []
+    cells_at = {line: cells for line, cells in table.rows}
     units = row_units(table, cues.GLOSSARY, definitions)
-    return [_retyped(u) for u in units]
+    return [replace(u, type_hint=code_type(u.title), type_weight=4,
+                    body=f"From {page}:\n\n{u.body}", parent=page,
+                    description=u.description or _row_description(cells_at.get(u.start, [])))
+            for u in units if is_code_name(u.title)]
 
 
-def _retyped(unit: Unit) -> Unit:
-    type_ = code_type(unit.title) if is_code_name(unit.title) else cues.GLOSSARY
-    return replace(unit, type_hint=type_, type_weight=4)
+def _row_description(cells: list[str]) -> str | None:
+    """A row with no description column is described by its first other value."""
+    for cell in cells[1:]:
+        text = collapse(strip_markdown(cell))
+        if text:
+            return truncate(ensure_period(capitalize_first(first_sentence(text))), 200)
+    return None

@@ -256,7 +256,7 @@ def extract(doc: SourceLike) -> SourceExtraction:
     # ---- table rows
     for table in parsed.tables:
         if kind == kind_docs.DOCS_PAGE:  # a manual's task lists are not action items
-            units.extend(kind_docs.table_units(table, definitions))
+            units.extend(kind_docs.table_units(table, title, definitions))
         else:
             units.extend(row_units(table, scope_at(table.start), definitions))
 
@@ -424,7 +424,7 @@ def _shaped_units(parsed: ParsedDoc, blocks: list[Block], shape: kinds.Shape,
             parts = kinds.render_parts(parsed, numbers, 1, 3, MAX_PART_LINES)
             mine = [b for b in blocks if child.start < b.start <= child.end]
             children.append(replace(child, body="", parts=tuple(parts),
-                                    description=description_from(mine)))
+                                    description=description_from(mine) or child.description))
         else:
             children.append(child)
     numbers = [x for x in range(1, n + 1) if x not in skipped and x not in release_lines]
