@@ -206,10 +206,12 @@ def merge_short_forms(
     """Fold a non-structural name into the one structural title it abbreviates.
 
     A document's own concept (a design doc "MSRV resolver") is not what its first word
-    abbreviates: "MSRV" names a thing the document is about, so it stays apart.
+    abbreviates: "MSRV" names a thing the document is about, so it stays apart.  A
+    several-word part ("Performance Platform" of "Performance platform and backdrop
+    architecture") still folds into it.
     """
-    unit_titles = sorted({entity_key(u.title) for _, u in units
-                          if u.kind != "list" and not (u.local and u.kind == "document")})
+    unit_titles = sorted({entity_key(u.title) for _, u in units if u.kind != "list"})
+    documents = {entity_key(u.title) for _, u in units if u.local and u.kind == "document"}
     short_to_titles: dict[str, set[str]] = {}
     for title in unit_titles:
         words = title.split()
@@ -225,6 +227,8 @@ def merge_short_forms(
                 shorts.add(" ".join(words[cut:]))
                 shorts.add(" ".join(words[:cut]))
         for short in shorts:
+            if title in documents and len(short.split()) < 2:
+                continue
             short_to_titles.setdefault(short, set()).add(title)
     for short in sorted(short_to_titles):
         titles = short_to_titles[short]
