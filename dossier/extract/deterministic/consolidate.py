@@ -171,6 +171,8 @@ def term_qualifies(
     defined = key in definitions and (len(words) >= 2 or bool(CAMEL.match(form)))
     # a person written with a role ("Dana Whitby (CFO)") and named again is a stakeholder
     defined = defined or (entry.role is not None and entry.count >= 2)
+    # the expansion of a short form ("Mean Time To Recovery (MTTR)") is its full name
+    defined = defined or (len(words) >= 2 and key in pair_keys)
     if not (recurring or defined):
         return False
     if len(form.split()) == 1:
@@ -201,8 +203,15 @@ def best_definitions(
 def merge_short_forms(
     uf: UnionFind, forms: dict[str, dict[str, int]], units: list[tuple[SourceExtraction, Unit]]
 ) -> None:
-    """Fold a non-structural name into the one structural title it abbreviates."""
+    """Fold a non-structural name into the one structural title it abbreviates.
+
+    A document's own concept (a design doc "MSRV resolver") is not what its first word
+    abbreviates: "MSRV" names a thing the document is about, so it stays apart.  A
+    several-word part ("Performance Platform" of "Performance platform and backdrop
+    architecture") still folds into it.
+    """
     unit_titles = sorted({entity_key(u.title) for _, u in units if u.kind != "list"})
+    documents = {entity_key(u.title) for _, u in units if u.local and u.kind == "document"}
     short_to_titles: dict[str, set[str]] = {}
     for title in unit_titles:
         words = title.split()
@@ -218,6 +227,8 @@ def merge_short_forms(
                 shorts.add(" ".join(words[cut:]))
                 shorts.add(" ".join(words[:cut]))
         for short in shorts:
+            if title in documents and len(short.split()) < 2:
+                continue
             short_to_titles.setdefault(short, set()).add(title)
     for short in sorted(short_to_titles):
         titles = short_to_titles[short]
@@ -260,8 +271,10 @@ def build_components(
 
 
 def resolve_components(
-    comps: list[Component], stats: dict[str, TermStats], definitions: dict[str, Definition]
+    comps: list[Component], stats: dict[str, TermStats], definitions: dict[str, Definition],
+    expanded: frozenset[str] | set[str] = frozenset(),
 ) -> None:
+    """Title and type of each component (``expanded``: keys written "Full Name (FN)")."""
     for comp in comps:
         comp.units.sort(key=lambda eu: (_KIND_RANK.get(eu[1].kind, 9), eu[0].source_id,
                                         eu[1].start))
@@ -298,6 +311,9 @@ def resolve_components(
                 scores[cues.PROCESS] = scores.get(cues.PROCESS, 0) + 3
             if not comp.units and key.split()[-1] in _SYSTEM_WORDS and len(key.split()) >= 2:
                 scores[cues.SYSTEM] = scores.get(cues.SYSTEM, 0) + 1
+        # a short form the text spells out, met only in passing, is a term of the field
+        if not comp.units and not scores and any(k in expanded for k in comp.keys):
+            scores[cues.GLOSSARY] = 1
         # an activity named by a gerund ("Wave Picking", "Cross-Dock Scheduling") is a process
         if (comp.entity and _GERUND_NAME.search(entity_key(comp.title))
                 and len(comp.title.split()) >= 2):

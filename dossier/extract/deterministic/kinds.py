@@ -21,6 +21,8 @@ import yaml
 
 from dossier.extract.deterministic import cues
 from dossier.extract.deterministic.headings import specific_title
+from dossier.extract.deterministic.kind_design import defined_terms, teams
+from dossier.extract.deterministic.kind_notes import note_type
 from dossier.extract.deterministic.markdown import ParsedDoc
 from dossier.extract.deterministic.shape import render_lines
 from dossier.extract.model import Unit
@@ -297,6 +299,7 @@ def _decision_record(doc: ParsedDoc, title: str, number: int | None,
         word = re.match(r"[A-Za-z][A-Za-z -]*", strip_markdown(status_text))
         if word:
             shape.tags.append(word.group(0).strip().lower().replace(" ", "-"))
+    shape.children.extend(defined_terms(doc, shape.title) + teams(doc, shape.title))
     for key in ("decision", "decision outcome", "decisions"):
         if key in keys:
             start = keys[key]
@@ -441,6 +444,7 @@ def _design(doc: ParsedDoc, title: str, number: int | None, n: int) -> Shape:
                     kind="item", title=name, identifier=None, aliases=(),
                     type_hint=cues.STAKEHOLDER, type_weight=3,
                     body=f"Author of {title}.", start=line_no, end=line_no, parent=title,
+                    description=f"Author of {title}.",
                 ))
             continue
         code = _CODE_NAME.match(plain)
@@ -451,6 +455,7 @@ def _design(doc: ParsedDoc, title: str, number: int | None, n: int) -> Shape:
                 shape.aliases.append(ref)
     if number is not None and re.search(r"\brfcs?\b", " ".join([*shape.aliases, title]), re.I):
         shape.aliases.append(f"RFC {number}")
+    shape.children.extend(defined_terms(doc, title) + teams(doc, title))
     return shape
 
 
@@ -489,14 +494,9 @@ def _note(doc: ParsedDoc, title: str, stem: str) -> Shape:
     status = front.get("status")
     if isinstance(status, str):
         shape.status = map_status(status)
-    # a note that opens by naming its own subject in bold defines it: a glossary entry
-    first = next((line for index, line in enumerate(doc.lines)
-                  if index + 1 not in hidden and line.strip()
-                  and index + 1 not in doc.heading_at), "")
-    subject = re.escape(shape.title.lower().rstrip("s"))
-    if re.search(rf"\*\*{subject}\w*\*\*", first.lower()) or re.match(
-            rf"^(?:an?\s+|the\s+)?{subject}\w*\s+(?:is|are|means|refers to)\b", first.lower()):
-        shape.type = cues.GLOSSARY
+    # its type from what the note says about itself (kind_notes)
+    shape.type = note_type(doc, str(front.get("title") or stem), shape.aliases, shape.tags,
+                           front, hidden, stem)
     return shape
 
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 from pathlib import PurePosixPath
 from typing import Any
 
-from dossier.extract.deterministic import cues, kinds
+from dossier.extract.deterministic import cues, kind_docs, kinds
 from dossier.extract.deterministic.blocks import Block, build_blocks
 from dossier.extract.deterministic.headings import (
     clean_heading,
@@ -126,6 +126,8 @@ def extract(doc: SourceLike) -> SourceExtraction:
     shaped_kind = kinds.recognise(parsed, title, original_path, kind, keys, front)
     shape = (kinds.shape_document(parsed, shaped_kind, title, original_path, n, keys)
              if shaped_kind is not None else None)
+    if shape is None and kind_docs.is_docs_page(original_path):
+        shape = kind_docs.shape_page(parsed, title, title_section, n)
     if shape is not None:
         kind = shape.kind
     doc_type = cues.DOC_KIND_TYPES.get(kind)
@@ -253,7 +255,10 @@ def extract(doc: SourceLike) -> SourceExtraction:
 
     # ---- table rows
     for table in parsed.tables:
-        units.extend(row_units(table, scope_at(table.start), definitions))
+        if kind == kind_docs.DOCS_PAGE:  # a manual's task lists are not action items
+            units.extend(kind_docs.table_units(table, title, definitions))
+        else:
+            units.extend(row_units(table, scope_at(table.start), definitions))
 
     # ---- list items and glossary lines (decided before sections; see item_candidates)
     for start in sorted(item_units):
@@ -304,6 +309,19 @@ def extract(doc: SourceLike) -> SourceExtraction:
                 type_hint=type_, type_weight=0 if type_ == cues.TOPIC else 2, body=body,
                 start=numbers[0] if numbers else 1, end=numbers[-1] if numbers else n,
                 description=description_from(orphan_blocks),
+            ))
+
+    # ---- a document of no recognised kind that yielded nothing is still one Topic
+    if not units and any(b.kind not in ("row", "header") for b in blocks):
+        numbers = [x for x in range(1, n + 1) if x not in skipped]
+        body = render_lines(parsed, numbers, title_section.level if title_section else 1)
+        if body.strip():
+            content = [x for x in numbers if parsed.lines[x - 1].strip()]
+            units.append(Unit(
+                kind="document", title=title, identifier=None, aliases=(),
+                type_hint=cues.TOPIC, type_weight=0, body=body,
+                start=content[0] if content else 1, end=content[-1] if content else n,
+                description=description_from(blocks),
             ))
 
     # ---- names, definitions, alias pairs
@@ -406,7 +424,7 @@ def _shaped_units(parsed: ParsedDoc, blocks: list[Block], shape: kinds.Shape,
             parts = kinds.render_parts(parsed, numbers, 1, 3, MAX_PART_LINES)
             mine = [b for b in blocks if child.start < b.start <= child.end]
             children.append(replace(child, body="", parts=tuple(parts),
-                                    description=description_from(mine)))
+                                    description=description_from(mine) or child.description))
         else:
             children.append(child)
     numbers = [x for x in range(1, n + 1) if x not in skipped and x not in release_lines]
