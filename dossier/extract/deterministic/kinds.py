@@ -49,6 +49,7 @@ _VERSION_LINE = re.compile(
     rf"(?P<rest>(?:\s+.*)?)$",
     re.I,
 )
+_UNRELEASED = re.compile(r"^(?:#{1,6}\s+)?\[?unreleased\]?\s*:?\s*$", re.I)
 _CHANGELOG_NAME = re.compile(r"\b(change\s*log|changes|history|news|release\s*notes)\b", re.I)
 _LABELLED = (
     r"^(?P<indent>\s*)(?:[-*+]\s+)?(?:[A-Z][\w .'-]{{0,30}}:\s+)?(?:\*\*|__)?"
@@ -461,6 +462,8 @@ def _changelog(doc: ParsedDoc, title: str, n: int) -> Shape:
         if doc.in_code[index]:
             continue
         version = _version_of(line)
+        if version is None and _UNRELEASED.match(line):
+            version = ""  # changes not released yet: a release of their own, unnumbered
         if version is not None:
             heading = strip_markdown(re.sub(r"^#{1,6}\s+", "", line.strip())).strip("[]")
             starts.append((index + 1, version, collapse(heading)))
@@ -473,7 +476,7 @@ def _changelog(doc: ParsedDoc, title: str, n: int) -> Shape:
         body = render_lines(doc, range(start + 1, end + 1), 1)
         shape.children.append(Unit(
             kind="section", title=truncate(release_title, 100), identifier=None,
-            aliases=(version,), type_hint=cues.RELEASE, type_weight=4, body=body,
+            aliases=(version,) if version else (), type_hint=cues.RELEASE, type_weight=4, body=body,
             start=start, end=end, local=True,
         ))
     shape.describe_from = (1, starts[0][0] - 1) if starts else None

@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 from pathlib import PurePosixPath
 from typing import Any
 
-from dossier.extract.deterministic import cues, kinds
+from dossier.extract.deterministic import cues, kind_flat, kinds
 from dossier.extract.deterministic.blocks import Block, build_blocks
 from dossier.extract.deterministic.headings import (
     clean_heading,
@@ -399,16 +399,21 @@ def _shaped_units(parsed: ParsedDoc, blocks: list[Block], shape: kinds.Shape,
     out: list[Unit] = []
     release_lines: set[int] = set()
     children: list[Unit] = []
+    all_entries: list[kind_flat.Entry] = []
     for child in shape.children:
         if child.kind == "section":  # a changelog release: cited entry by entry
             numbers = [x for x in range(child.start + 1, child.end + 1) if x not in skipped]
             release_lines.update(range(child.start, child.end + 1))
-            parts = kinds.render_parts(parsed, numbers, 1, 3, MAX_PART_LINES)
+            entries = kind_flat.split_entries(parsed, numbers, child.title)
+            all_entries.extend(entries)
+            parts = kind_flat.entry_parts(parsed, entries)
             mine = [b for b in blocks if child.start < b.start <= child.end]
             children.append(replace(child, body="", parts=tuple(parts),
                                     description=description_from(mine)))
+            children.extend(kind_flat.entry_units(parsed, entries, child.title))
         else:
             children.append(child)
+    children.extend(kind_flat.component_units(parsed, all_entries))
     numbers = [x for x in range(1, n + 1) if x not in skipped and x not in release_lines]
     parts = kinds.render_parts(parsed, numbers, base_level, base_level + 2, MAX_PART_LINES)
     if shape.describe_from is not None:

@@ -1,0 +1,263 @@
+"""Changelogs and other flat text: a release cut into entries, and what those entries name.
+
+A release in a changelog is a run of *entries* — a list item, an identifier-led line
+(``#789 #814  CVE-2023-52425 -- Fix …``, ``ABC-12 — Name``), a paragraph — grouped under
+*labels* (``Security fixes:``, ``Fixed:``, ``### Stable style``).  Continuation lines are
+recognised from indentation alone, so the same code reads fixed-width plain text and
+Markdown.  Each entry is cited with its own lines: a footnote (and the search passage
+built from it) then names one change, not a whole release.
+
+Some entries name something of their own and become units besides:
+
+* an identifier-led entry is the thing its identifier names: titled by the words after
+  the identifier, the identifier its identity (so later mentions link to it);
+* a bold-led entry (``- **Remove Python 2 support** (#2740)``) is a named change, its
+  single issue reference an alias;
+* an entry that adds or introduces a command-line option (``Add the `--x` flag``)
+  defines that option (a Glossary Term);
+* a component prefix the changelog keeps using (``xmlwf: Support …``) names a System.
+
+Nothing here names a product, heading or file: every rule reads the shape of the lines.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from dossier.extract.deterministic import cues
+from dossier.extract.deterministic.headings import ID_PATTERN
+from dossier.extract.deterministic.markdown import ParsedDoc
+from dossier.extract.deterministic.names import STOPWORDS
+from dossier.extract.deterministic.shape import score_type, title_from_text
+from dossier.extract.model import Unit
+from dossier.extract.text import (
+    collapse,
+    ensure_period,
+    first_sentence,
+    is_identifier,
+    strip_markdown,
+    truncate,
+)
+
+_LABEL_LINE = re.compile(
+    r"^\s*(?:[-*+]\s+)?(?:\*\*|__)?(?P<label>[A-Z][A-Za-z0-9 ,/&'()|+.-]{1,48}?)"
+    r"(?:\*\*|__)?\s*:(?:\*\*|__)?\s*$"
+)
+_BULLET = re.compile(r"^\s*(?:[-*+]|\d{1,3}[.)])\s+")
+#: issue references heading a plain-text entry ("#789 #814  CVE-…"), ".." when wrapped
+_LEAD_REFS = re.compile(r"^(?:(?:#\d+[:,]?|\.\.)\s*)+(?=\s|$)")
+_ID_LEAD = re.compile(
+    rf"^(?:\*\*)?(?P<id>{ID_PATTERN})(?:/{ID_PATTERN})*(?:\*\*)?\s*"
+    r"(?:--|—|–|:|-(?=\s)|\s{2,})\s*(?P<rest>\S.*)$"
+)
+_BOLD_LEAD = re.compile(r"^(?:\*\*|__)(?P<name>[^*_]{3,80}?)(?:\*\*|__)\s*(?P<rest>.*)$")
+_REFS = re.compile(r"(?<![\w/])#(\d+)\b")
+_OPTION = re.compile(
+    r"\b(?:add(?:s|ed)?|introduc(?:e|es|ed)|new)\b[^.]{0,60}?`(?P<opt>--[a-z][a-z0-9-]+)`", re.I)
+_COMPONENT = re.compile(r"^(?P<comp>[A-Za-z][\w.+]*(?:\|[A-Za-z][\w.+]*)*):\s+\S")
+_DECIDING_VERB = re.compile(
+    r"^(?:remove|drop|deprecate|require|stop|switch|adopt|replace|retire)s?\b", re.I)
+_NAME_CUT = re.compile(r"(?<=[.!?;,])\s|\s(?:that|which|so that|in order to|--|—|–)\s|\s\(")
+
+#: a component prefix names a System once entries are filed under it this many times
+MIN_COMPONENT_ENTRIES = 3
+
+
+@dataclass
+class Entry:
+    """One change of a release: its lines, the label it sits under, its Markdown."""
+
+    start: int
+    end: int
+    indent: int
+    label: str | None
+    bullet: bool
+    lines: list[int] = field(default_factory=list)
+    #: continuation lines sit deeper than the first (plain-text entries)
+    hanging: bool = False
+    #: the release the entry belongs to (its title)
+    release: str = ""
+
+    def raw(self, doc: ParsedDoc) -> list[str]:
+        return [doc.lines[number - 1] for number in self.lines]
+
+    def words(self, doc: ParsedDoc) -> str:
+        """The entry on one line, bullet and leading issue references dropped."""
+        text = collapse(" ".join(line.strip() for line in self.raw(doc)))
+        text = _BULLET.sub("", text, count=1)
+        return _LEAD_REFS.sub("", text).strip()
+
+    def markdown(self, doc: ParsedDoc) -> str:
+        """Markdown for the body: a Markdown list item or paragraph as written (dedented);
+        fixed-width plain text (deeply indented, column-aligned) as one list item."""
+        raw = self.raw(doc)
+        if self.indent <= 3 and (self.bullet or not raw[0].startswith("    ")):
+            return "\n".join(line[self.indent:].rstrip() if len(line) > self.indent
+                             else line.strip() for line in raw)
+        return "- " + collapse(" ".join(line.strip() for line in raw))
+
+
+def split_entries(doc: ParsedDoc, numbers: Sequence[int], release: str = "") -> list[Entry]:
+    """The entries among ``numbers`` (the lines of one release, its heading excluded)."""
+    entries: list[Entry] = []
+    label: str | None = None
+    current: Entry | None = None
+    blank_before = False
+    in_comment = False
+    for number in numbers:
+        index = number - 1
+        line = doc.lines[index]
+        stripped = line.strip()
+        if doc.in_code[index]:
+            if current is not None:
+                current.lines.append(number)
+                current.end = number
+            continue
+        if in_comment:
+            in_comment = "-->" not in line
+            continue
+        if stripped.startswith("<!--"):
+            in_comment = "-->" not in stripped
+            continue
+        if not stripped or number in doc.underline:
+            blank_before = True
+            continue
+        indent = len(line) - len(line.lstrip())
+        if number in doc.heading_at:
+            label, current, blank_before = strip_markdown(doc.heading_at[number][1]), None, False
+            continue
+        label_match = _LABEL_LINE.match(line)
+        if label_match and len(label_match.group("label").split()) <= 5 and (
+                current is None or blank_before or indent < current.indent):
+            label = collapse(strip_markdown(label_match.group("label")))
+            current, blank_before = None, False
+            continue
+        bullet = bool(_BULLET.match(line))
+        refs_led = bool(_LEAD_REFS.match(stripped))
+        if current is None:
+            starts = True
+        elif current.bullet is False and _LEAD_REFS.fullmatch(
+                " ".join(doc.lines[x - 1].strip() for x in current.lines)):
+            starts = False  # "#678 #705 .." wraps onto the entry it heads
+        elif bullet or refs_led:
+            starts = indent <= current.indent
+        elif blank_before:
+            starts = not (current.bullet and indent > current.indent)
+        else:
+            # hanging indent: back at the entry's own indent after deeper lines is a new one
+            starts = indent <= current.indent and current.hanging
+        if current is not None and not starts and indent > current.indent:
+            current.hanging = True
+        if starts:
+            current = Entry(number, number, indent, label, bullet or refs_led,
+                            release=release)
+            entries.append(current)
+        assert current is not None
+        current.lines.append(number)
+        current.end = number
+        blank_before = False
+    return entries
+
+
+def entry_parts(doc: ParsedDoc, entries: Sequence[Entry]) -> list[tuple[int, int, str]]:
+    """One cited part per entry; the first entry under a label opens with it as a heading."""
+    parts: list[tuple[int, int, str]] = []
+    shown: str | None = None
+    for entry in entries:
+        text = entry.markdown(doc)
+        if entry.label and entry.label != shown:
+            text = f"## {entry.label}\n\n{text}"
+        shown = entry.label
+        parts.append((entry.start, entry.end, text))
+    return parts
+
+
+def _name(text: str) -> str:
+    """A short name from an entry's words: its first clause, at most 12 words."""
+    plain = collapse(strip_markdown(text))
+    head = _NAME_CUT.split(plain, maxsplit=1)[0].strip(" .,;:")
+    words = head.split()
+    return " ".join(words[:12]) if words else title_from_text(plain)
+
+
+def entry_units(doc: ParsedDoc, entries: Sequence[Entry], release: str) -> list[Unit]:
+    """Units named by entries of one release (see the module docstring)."""
+    units: list[Unit] = []
+    for entry in entries:
+        words = entry.words(doc)
+        body = f"From {release}:\n\n{entry.markdown(doc)}"
+        ident = _ID_LEAD.match(words)
+        if ident and is_identifier(ident.group("id")):
+            rest = ident.group("rest")
+            type_, weight = score_type(identifier=ident.group("id"), body=rest)
+            units.append(Unit(
+                kind="item", title=truncate(_name(rest), 100), identifier=ident.group("id"),
+                aliases=(), type_hint=type_, type_weight=weight, body=body,
+                start=entry.start, end=entry.end,
+                description=truncate(ensure_period(first_sentence(strip_markdown(rest))), 200),
+                parent=release,
+            ))
+            continue
+        bold = _BOLD_LEAD.match(words)
+        if bold:
+            name = collapse(bold.group("name")).strip(" .:")
+            refs = _REFS.findall(bold.group("rest"))
+            deciding = bool(_DECIDING_VERB.match(name))
+            units.append(Unit(
+                kind="item", title=name, identifier=None,
+                aliases=(f"#{refs[0]}",) if len(refs) == 1 else (),
+                type_hint=cues.DECISION if deciding else cues.TOPIC,
+                type_weight=2 if deciding else 0, body=body,
+                start=entry.start, end=entry.end, description=ensure_period(name),
+                parent=release,
+            ))
+        for option in dict.fromkeys(m.group("opt") for m in _OPTION.finditer(words)):
+            units.append(Unit(
+                kind="item", title=option, identifier=None, aliases=(),
+                type_hint=cues.GLOSSARY, type_weight=3, body=body,
+                start=entry.start, end=entry.end,
+                description=truncate(ensure_period(first_sentence(strip_markdown(words))),
+                                     200),
+                parent=release,
+            ))
+    return units
+
+
+def component_units(doc: ParsedDoc, entries: Sequence[Entry]) -> list[Unit]:
+    """A System per component prefix (``xmlwf: …``) filed on enough entries.
+
+    Its body lists those entries, each cited with its own lines, under the release it
+    came with: what the changelog says about the component, in order.
+    """
+    filed: dict[str, list[Entry]] = {}
+    for entry in entries:
+        match = _COMPONENT.match(entry.words(doc))
+        if match is None:
+            continue
+        for part in dict.fromkeys(match.group("comp").split("|")):
+            if part.lower() in STOPWORDS or len(part) < 3:
+                continue
+            filed.setdefault(part, []).append(entry)
+    units: list[Unit] = []
+    for name, mine in sorted(filed.items()):
+        if len(mine) < MIN_COMPONENT_ENTRIES:
+            continue
+        parts: list[tuple[int, int, str]] = []
+        shown: str | None = None
+        for entry in mine:
+            text = entry.markdown(doc)
+            if entry.release and entry.release != shown:
+                text = f"## {entry.release}\n\n{text}"
+            shown = entry.release
+            parts.append((entry.start, entry.end, text))
+        units.append(Unit(
+            kind="item", title=name, identifier=None, aliases=(),
+            type_hint=cues.SYSTEM, type_weight=2, body="",
+            start=mine[0].start, end=mine[-1].end,
+            description=f"A component named by {len(mine)} changelog entries.",
+            parts=tuple(parts),
+        ))
+    return units
