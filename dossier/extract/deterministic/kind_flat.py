@@ -37,7 +37,6 @@ from dossier.extract.text import (
     collapse,
     ensure_period,
     first_sentence,
-    is_identifier,
     strip_markdown,
     truncate,
 )
@@ -136,7 +135,12 @@ def split_entries(doc: ParsedDoc, numbers: Sequence[int], release: str = "") -> 
             current, blank_before = None, False
             continue
         bullet = bool(_BULLET.match(line))
-        refs_led = bool(_LEAD_REFS.match(stripped))
+        refs = _LEAD_REFS.match(stripped)
+        refs_led = refs is not None
+        if refs is not None and stripped[refs.end():].strip():
+            # right-aligned issue numbers: the entry's column is where its words begin
+            rest = stripped[refs.end():]
+            indent += refs.end() + len(rest) - len(rest.lstrip())
         if current is None:
             starts = True
         elif current.bullet is False and _LEAD_REFS.fullmatch(
@@ -190,7 +194,9 @@ def entry_units(doc: ParsedDoc, entries: Sequence[Entry], release: str) -> list[
         words = entry.words(doc)
         body = f"From {release}:\n\n{entry.markdown(doc)}"
         ident = _ID_LEAD.match(words)
-        if ident and is_identifier(ident.group("id")):
+        # an identifier leading an entry names what the entry is about, whatever its
+        # prefix (a CVE is no entity in running text, but "CVE-… -- Fix …" defines one)
+        if ident:
             rest = ident.group("rest")
             type_, weight = score_type(identifier=ident.group("id"), body=rest)
             units.append(Unit(
