@@ -53,6 +53,7 @@ _ID_LEAD = re.compile(
     r"(?:--|—|–|:|-(?=\s)|\s{2,})\s*(?P<rest>\S.*)$"
 )
 _BOLD_LEAD = re.compile(r"^(?:\*\*|__)(?P<name>[^*_]{3,80}?)(?:\*\*|__)\s*(?P<rest>.*)$")
+_EMPHASISED = re.compile(r"^(\*|_)[^*_]{2,40}\1$")
 _REFS = re.compile(r"(?<![\w/])#(\d+)\b")
 _OPTION = re.compile(
     r"\b(?:add(?:s|ed)?|introduc(?:e|es|ed)|new)\b[^.]{0,60}?`(?P<opt>--[a-z][a-z0-9-]+)`", re.I)
@@ -79,6 +80,8 @@ class Entry:
     hanging: bool = False
     #: the release the entry belongs to (its title)
     release: str = ""
+    #: a group label written as an emphasised name (``### _Name_``) names a component
+    component: str | None = None
 
     def raw(self, doc: ParsedDoc) -> list[str]:
         return [doc.lines[number - 1] for number in self.lines]
@@ -96,13 +99,23 @@ class Entry:
         if self.indent <= 3 and (self.bullet or not raw[0].startswith("    ")):
             return "\n".join(line[self.indent:].rstrip() if len(line) > self.indent
                              else line.strip() for line in raw)
-        return "- " + collapse(" ".join(line.strip() for line in raw))
+        # wrapped lines are one paragraph; a nested bullet is its own item, so a long
+        # entry still reads (and is searched) in pieces
+        chunks: list[list[str]] = [[]]
+        for line in raw:
+            if chunks[0] and _BULLET.match(line):
+                chunks.append([])
+            chunks[-1].append(line.strip())
+        out = ["- " + collapse(" ".join(chunks[0]))]
+        out += ["  - " + collapse(_BULLET.sub("", " ".join(c), count=1)) for c in chunks[1:]]
+        return "\n\n".join(out)
 
 
 def split_entries(doc: ParsedDoc, numbers: Sequence[int], release: str = "") -> list[Entry]:
     """The entries among ``numbers`` (the lines of one release, its heading excluded)."""
     entries: list[Entry] = []
     label: str | None = None
+    component: str | None = None
     current: Entry | None = None
     blank_before = False
     in_comment = False
@@ -126,12 +139,14 @@ def split_entries(doc: ParsedDoc, numbers: Sequence[int], release: str = "") -> 
             continue
         indent = len(line) - len(line.lstrip())
         if number in doc.heading_at:
-            label, current, blank_before = strip_markdown(doc.heading_at[number][1]), None, False
+            heading = doc.heading_at[number][1].strip()
+            label, current, blank_before = strip_markdown(heading), None, False
+            component = label if _EMPHASISED.match(heading) else None
             continue
         label_match = _LABEL_LINE.match(line)
         if label_match and len(label_match.group("label").split()) <= 5 and (
                 current is None or blank_before or indent < current.indent):
-            label = collapse(strip_markdown(label_match.group("label")))
+            label, component = collapse(strip_markdown(label_match.group("label"))), None
             current, blank_before = None, False
             continue
         bullet = bool(_BULLET.match(line))
@@ -157,7 +172,7 @@ def split_entries(doc: ParsedDoc, numbers: Sequence[int], release: str = "") -> 
             current.hanging = True
         if starts:
             current = Entry(number, number, indent, label, bullet or refs_led,
-                            release=release)
+                            release=release, component=component)
             entries.append(current)
         assert current is not None
         current.lines.append(number)
@@ -241,9 +256,10 @@ def component_units(doc: ParsedDoc, entries: Sequence[Entry]) -> list[Unit]:
     filed: dict[str, list[Entry]] = {}
     for entry in entries:
         match = _COMPONENT.match(entry.words(doc))
-        if match is None:
-            continue
-        for part in dict.fromkeys(match.group("comp").split("|")):
+        named = match.group("comp").split("|") if match else []
+        if entry.component:
+            named.append(entry.component)
+        for part in dict.fromkeys(named):
             if part.lower() in STOPWORDS or len(part) < 3:
                 continue
             filed.setdefault(part, []).append(entry)
