@@ -46,8 +46,8 @@ _LABEL_LINE = re.compile(
     r"(?:\*\*|__)?\s*:(?:\*\*|__)?\s*$"
 )
 _BULLET = re.compile(r"^\s*(?:[-*+]|\d{1,3}[.)])\s+")
-#: issue references heading a plain-text entry ("#789 #814  CVE-…"), ".." when wrapped
-_LEAD_REFS = re.compile(r"^(?:(?:#\d+[:,]?|\.\.)\s*)+(?=\s|$)")
+#: issue or merge-request numbers heading an entry ("#789 #814  CVE-…", "!212"), ".." wrapped
+_LEAD_REFS = re.compile(r"^(?:(?:[#!]\d+[:,]?|\.\.)\s*)+(?=\s|$)")
 _ID_LEAD = re.compile(
     rf"^(?:\*\*)?(?P<id>{ID_PATTERN})(?:/{ID_PATTERN})*(?:\*\*)?\s*"
     r"(?:--|—|–|:|-(?=\s)|\s{2,})\s*(?P<rest>\S.*)$"
@@ -56,7 +56,9 @@ _BOLD_LEAD = re.compile(r"^(?:\*\*|__)(?P<name>[^*_]{3,80}?)(?:\*\*|__)\s*(?P<re
 _EMPHASISED = re.compile(r"^(\*|_)[^*_]{2,40}\1$")
 _REFS = re.compile(r"(?<![\w/])#(\d+)\b")
 _OPTION = re.compile(
-    r"\b(?:add(?:s|ed)?|introduc(?:e|es|ed)|new)\b[^.]{0,60}?`(?P<opt>--[a-z][a-z0-9-]+)`", re.I)
+    r"\b(?:add(?:s|ed)?|introduc(?:e|es|ed)|new)\b[^.]{0,60}?(?<![\w-])`?"
+    r"(?P<opt>--[a-z][a-z0-9-]+)", re.I)
+_SECURITY_LABEL = re.compile(r"secur|vulnerab", re.I)
 _COMPONENT = re.compile(r"^(?P<comp>[A-Za-z][\w.+]*(?:\|[A-Za-z][\w.+]*)*):\s+\S")
 _DECIDING_VERB = re.compile(
     r"^(?:remove|drop|deprecate|require|stop|switch|adopt|replace|retire)s?\b", re.I)
@@ -202,6 +204,21 @@ def _name(text: str) -> str:
     return " ".join(words[:12]) if words else title_from_text(plain)
 
 
+def entry_name(doc: ParsedDoc, entry: Entry, rest: str) -> str:
+    """The name an identifier is given: ``ID: Name`` on a line of its own (the next line
+    opens a new sentence), else the first clause of what the entry says."""
+    raw = entry.raw(doc)
+    first_rest = rest
+    if len(raw) > 1:
+        nxt = raw[1].strip()
+        tail = _ID_LEAD.match(_LEAD_REFS.sub("", _BULLET.sub("", raw[0].strip())).strip())
+        if tail and nxt[:1].isupper():
+            first_rest = tail.group("rest")
+            if len(first_rest.split()) <= 12:
+                return first_rest.strip(" .:;")
+    return _name(first_rest)
+
+
 def entry_units(doc: ParsedDoc, entries: Sequence[Entry], release: str) -> list[Unit]:
     """Units named by entries of one release (see the module docstring)."""
     units: list[Unit] = []
@@ -213,9 +230,11 @@ def entry_units(doc: ParsedDoc, entries: Sequence[Entry], release: str) -> list[
         # prefix (a CVE is no entity in running text, but "CVE-… -- Fix …" defines one)
         if ident:
             rest = ident.group("rest")
-            type_, weight = score_type(identifier=ident.group("id"), body=rest)
+            scope = cues.RISK if entry.label and _SECURITY_LABEL.search(entry.label) else None
+            type_, weight = score_type(identifier=ident.group("id"), scope=scope, body=rest)
             units.append(Unit(
-                kind="item", title=truncate(_name(rest), 100), identifier=ident.group("id"),
+                kind="item", title=truncate(entry_name(doc, entry, rest), 100),
+                identifier=ident.group("id"),
                 aliases=(), type_hint=type_, type_weight=weight, body=body,
                 start=entry.start, end=entry.end,
                 description=truncate(ensure_period(first_sentence(strip_markdown(rest))), 200),

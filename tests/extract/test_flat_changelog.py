@@ -1,0 +1,80 @@
+"""A plain-text changelog (no Markdown headings) end to end: entries, aliases, citations, search.
+
+The fixture ``fixtures/flat/NEWS`` is written for this test in a style none of the
+dev-pack changelogs use: ``Version X (date)`` lines, ``Fixed:``/``Added:`` labels,
+``!NNN`` merge-request numbers and hanging indents.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import yaml
+from typer.testing import CliRunner
+
+from dossier.cli import app
+
+FIXTURE = Path(__file__).parent / "fixtures" / "flat"
+
+
+def _concepts(bundle: Path) -> dict[str, dict[str, object]]:
+    out: dict[str, dict[str, object]] = {}
+    for path in sorted(bundle.rglob("*.md")):
+        text = path.read_text(encoding="utf-8")
+        if not text.startswith("---"):
+            continue
+        front = yaml.safe_load(text.split("---", 2)[1])
+        front["_body"] = text.split("---", 2)[2]
+        if "title" in front:
+            out[str(front["title"])] = front
+    return out
+
+
+def _lines(source: dict[str, object]) -> tuple[int, int]:
+    match = re.search(r"#L(\d+)(?:-L(\d+))?$", str(source["resource"]))
+    assert match, source
+    return int(match.group(1)), int(match.group(2) or match.group(1))
+
+
+def test_plain_text_changelog_is_cut_into_entries_joined_to_their_identifiers(
+        tmp_path: Path) -> None:
+    runner = CliRunner()
+    root = str(tmp_path / "ws")
+    made = runner.invoke(app, ["provision", "tide", "--source", str(FIXTURE), "--root", root])
+    assert made.exit_code == 0, made.output
+    ran = runner.invoke(app, ["run-loop", "tide", "--root", root])
+    assert ran.exit_code == 0, ran.output
+    concepts = _concepts(tmp_path / "ws" / "tide" / "bundle")
+
+    # each version is a Release, aliased by its bare number, cited entry by entry
+    release = concepts["Version 3.2.0 (2025-04-14)"]
+    assert release["type"] == "Release" and "3.2.0" in release["aliases"]
+    spans = sorted(_lines(s) for s in release["sources"])
+    assert (5, 9) in spans and (10, 11) in spans and (13, 14) in spans and (15, 15) in spans
+    assert all(end - start < 6 for start, end in spans)
+    assert "## Fixed" in str(release["_body"]) and "## Added" in str(release["_body"])
+
+    # "TWS-88: Moon phase drift" is one concept titled by its name, the identifier an alias
+    drift = concepts["Moon phase drift"]
+    assert drift["aliases"] == ["TWS-88"]
+    assert [_lines(s) for s in drift["sources"]] == [(5, 9)]
+    # a later mention of TWS-71 links to the entry that named it, not to a new stub
+    upload = concepts["Unbounded station list upload"]
+    assert "TWS-71" in upload["aliases"]
+    assert not [t for t in concepts if t.startswith("TWS-")]
+    removed = concepts["Version 3.0.0 (2024-06-20)"]
+    assert re.search(r"\[TWS-71\]\([^)]*unbounded-station-list-upload", str(removed["_body"]))
+
+    # a component the entries are filed under, and an option an entry adds
+    assert concepts["tideq"]["type"] == "System"
+    assert concepts["--datum"]["type"] == "Glossary Term"
+
+    # a question about one entry's content finds that entry, cited by its own lines
+    asked = runner.invoke(app, ["search", "tide", "why did predictions slip near the equinox",
+                                "--root", root, "--json", "--limit", "3"])
+    assert asked.exit_code == 0, asked.output
+    hits = json.loads(asked.stdout)
+    assert any("nine minutes" in hit["snippet"] and hit["citation"]["line_start"] == 5
+               for hit in hits), hits
