@@ -13,8 +13,9 @@ Some entries name something of their own and become units besides:
   the identifier, the identifier its identity (so later mentions link to it);
 * a bold-led entry (``- **Remove Python 2 support** (#2740)``) is a named change, its
   single issue reference an alias;
-* an entry that adds or introduces a command-line option (``Add the `--x` flag``)
-  defines that option (a Glossary Term);
+* an entry that adds, introduces, deprecates, renames or removes a command-line option
+  (``Add the `--x` flag``) says what that option is (a Glossary Term, the option's
+  history across releases);
 * a component prefix the changelog keeps using (``xmlwf: Support …``) names a System.
 
 Nothing here names a product, heading or file: every rule reads the shape of the lines.
@@ -56,7 +57,8 @@ _BOLD_LEAD = re.compile(r"^(?:\*\*|__)(?P<name>[^*_]{3,80}?)(?:\*\*|__)\s*(?P<re
 _EMPHASISED = re.compile(r"^(\*|_)[^*_]{2,40}\1$")
 _REFS = re.compile(r"(?<![\w/])#(\d+)\b")
 _OPTION = re.compile(
-    r"\b(?:add(?:s|ed)?|introduc(?:e|es|ed)|new)\b[^.]{0,60}?(?<![\w-])`?"
+    r"\b(?:add(?:s|ed)?|introduc(?:e|es|ed)|new|deprecat(?:e|es|ed)|remov(?:e|es|ed)|"
+    r"drop(?:s|ped)?|renam(?:e|es|ed))\b[^.]{0,60}?(?<![\w-])`?"
     r"(?P<opt>--[a-z][a-z0-9-]+)", re.I)
 _SECURITY_LABEL = re.compile(r"secur|vulnerab", re.I)
 _COMPONENT = re.compile(r"^(?P<comp>[A-Za-z][\w.+]*(?:\|[A-Za-z][\w.+]*)*):\s+\S")
