@@ -186,15 +186,25 @@ def split_entries(doc: ParsedDoc, numbers: Sequence[int], release: str = "") -> 
 
 
 def entry_parts(doc: ParsedDoc, entries: Sequence[Entry]) -> list[tuple[int, int, str]]:
-    """One cited part per entry; the first entry under a label opens with it as a heading."""
-    parts: list[tuple[int, int, str]] = []
-    shown: str | None = None
+    """One cited part per entry, under its label as a heading.
+
+    Within one label, prose paragraphs (what the release says about itself: "This
+    release introduces …") come before the itemised changes, so they read — and are
+    searched — as the label's summary instead of being packed among the items.
+    """
+    groups: list[list[Entry]] = []
     for entry in entries:
-        text = entry.markdown(doc)
-        if entry.label and entry.label != shown:
-            text = f"## {entry.label}\n\n{text}"
-        shown = entry.label
-        parts.append((entry.start, entry.end, text))
+        if not groups or groups[-1][0].label != entry.label:
+            groups.append([])
+        groups[-1].append(entry)
+    parts: list[tuple[int, int, str]] = []
+    for group in groups:
+        ordered = [e for e in group if not e.bullet] + [e for e in group if e.bullet]
+        for position, entry in enumerate(ordered):
+            text = entry.markdown(doc)
+            if position == 0 and entry.label:
+                text = f"## {entry.label}\n\n{text}"
+            parts.append((entry.start, entry.end, text))
     return parts
 
 
