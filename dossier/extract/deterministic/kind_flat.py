@@ -211,6 +211,8 @@ def entry_parts(doc: ParsedDoc, entries: Sequence[Entry]) -> list[tuple[int, int
 def _name(text: str) -> str:
     """A short name from an entry's words: its first clause, at most 12 words."""
     plain = collapse(strip_markdown(text))
+    # an aside in parentheses is no part of the name ("Passing (one or more) separators")
+    plain = collapse(re.sub(r"\s*\([^()]*\)(?=\s+\w)", "", plain))
     head = _NAME_CUT.split(plain, maxsplit=1)[0].strip(" .,;:")
     words = head.split()
     return " ".join(words[:12]) if words else title_from_text(plain)
@@ -314,3 +316,57 @@ def component_units(doc: ParsedDoc, entries: Sequence[Entry]) -> list[Unit]:
             parts=tuple(parts),
         ))
     return units
+
+
+def release_index(children: Sequence[Unit]) -> list[tuple[int, int, str]]:
+    """The changelog's own list of its releases, each line citing that release's heading:
+    the document stays a concept that lists its entries, not one giant citation."""
+    releases = [c for c in children if c.kind == "section"]
+    return [(unit.start, unit.start, ("## Releases\n\n" if i == 0 else "") + f"- {unit.title}")
+            for i, unit in enumerate(releases)]
+
+
+_NAMED_VERSION = re.compile(r"(?<![\w./-])([A-Z][\w+]{1,30})\s+(?:[<>=]=?\s*)?v?\d+\.\d+")
+#: a name must come before a version this often to be the product a changelog is about
+MIN_PRODUCT_VERSIONS = 3
+
+
+def product_units(doc: ParsedDoc, title: str, path: str,
+                  framing: tuple[int, int] | None) -> list[Unit]:
+    """The product a changelog is about, as a System.
+
+    The product is a name the changelog writes before version numbers ("Foo 2.1",
+    "Foo >=2.4.0") that is also the name of the folder holding the changelog or a word
+    of its title; it is cited where the changelog's opening lines name it.  A
+    ``lib<name>`` form the text uses is its alias.
+    """
+    counts: Counter[str] = Counter()
+    for index, line in enumerate(doc.lines):
+        if not doc.in_code[index]:
+            counts.update(m.group(1) for m in _NAMED_VERSION.finditer(line))
+    parts = path.replace("\\", "/").split("/")
+    folder = parts[-2].lower() if len(parts) >= 2 else ""
+    title_words = {w.lower() for w in re.findall(r"[A-Za-z][\w+]*", title)}
+    lo, hi = framing if framing is not None else (1, 0)
+    for name, count in sorted(counts.items(), key=lambda item: (-item[1], item[0])):
+        if count < MIN_PRODUCT_VERSIONS:
+            break
+        if name.lower() != folder and name.lower() not in title_words:
+            continue
+        pattern = re.compile(rf"(?<![\w-])(?:lib)?{re.escape(name)}(?![\w-])", re.I)
+        lines = [x for x in range(lo, hi + 1) if pattern.search(doc.lines[x - 1])]
+        if not lines:
+            return []
+        said = [collapse(doc.lines[x - 1].strip(" !#*=|")) for x in lines]
+        lib = f"lib{name.lower()}"
+        has_lib = any(re.search(rf"\b{lib}\b", line, re.I) for line in doc.lines)
+        return [Unit(
+            kind="item", title=name, identifier=None, aliases=(lib,) if has_lib else (),
+            type_hint=cues.SYSTEM, type_weight=3,
+            body=f"The product {title} records the changes of:\n\n"
+                 + "\n".join(f"> {line}" for line in said),
+            start=lines[0], end=lines[-1],
+            description=f"The product whose changes {title} records (named with a version "
+                        f"{count} times).",
+        )]
+    return []

@@ -19,7 +19,7 @@ from pathlib import PurePosixPath
 
 import yaml
 
-from dossier.extract.deterministic import cues
+from dossier.extract.deterministic import cues, kind_flat
 from dossier.extract.deterministic.headings import specific_title
 from dossier.extract.deterministic.markdown import ParsedDoc
 from dossier.extract.deterministic.shape import render_lines
@@ -268,7 +268,9 @@ def shape_document(doc: ParsedDoc, kind: str, title: str, path: str, n: int,
     if kind == DESIGN:
         return _design(doc, title, number, n)
     if kind == CHANGELOG:
-        return _changelog(doc, title, n)
+        shape = _changelog(doc, title, n)
+        shape.children += kind_flat.product_units(doc, title, path, shape.describe_from)
+        return shape
     return _note(doc, title, stem)
 
 

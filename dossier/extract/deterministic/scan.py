@@ -416,6 +416,7 @@ def _shaped_units(parsed: ParsedDoc, blocks: list[Block], shape: kinds.Shape,
     children.extend(kind_flat.component_units(parsed, all_entries))
     numbers = [x for x in range(1, n + 1) if x not in skipped and x not in release_lines]
     parts = kinds.render_parts(parsed, numbers, base_level, base_level + 2, MAX_PART_LINES)
+    parts += kind_flat.release_index(shape.children)
     if shape.describe_from is not None:
         lo, hi = shape.describe_from
         described = [b for b in blocks if lo <= b.start <= hi]
