@@ -78,3 +78,35 @@ def test_plain_text_changelog_is_cut_into_entries_joined_to_their_identifiers(
     hits = json.loads(asked.stdout)
     assert any("nine minutes" in hit["snippet"] and hit["citation"]["line_start"] == 5
                for hit in hits), hits
+
+
+def test_a_log_keyed_by_dates_is_cut_into_dated_groups_and_their_entries(tmp_path: Path) -> None:
+    runner = CliRunner()
+    root = str(tmp_path / "ws")
+    made = runner.invoke(app, ["provision", "tide", "--source", str(FIXTURE / "client"),
+                               "--root", root])
+    assert made.exit_code == 0, made.output
+    assert runner.invoke(app, ["run-loop", "tide", "--root", root]).exit_code == 0
+    concepts = _concepts(tmp_path / "ws" / "tide" / "bundle")
+    group = concepts["2025-01-20 Ravi Okoro"]
+    assert group["aliases"] == ["2025-01-20"]
+    assert sorted(_lines(s) for s in group["sources"]) == [(8, 9), (10, 10)]
+    assert "ravi@example.org" not in str(group["_body"])
+    # the log itself lists its dated groups, each line citing that group's first line
+    log = concepts["ChangeLog"]
+    assert sorted(_lines(s) for s in log["sources"]) == [(1, 1), (6, 6), (12, 12)]
+
+
+def test_release_lines_make_a_changelog_of_a_file_not_named_like_one() -> None:
+    from extract_helpers import make_doc, run
+
+    text = "Tideq service\n\n" + "\n".join(
+        f"Release 1.{minor}.0 (2024-0{minor}-01)\n  - Tidied the harbour list number {minor}.\n"
+        for minor in range(5, 0, -1))
+    concepts = run([make_doc("tideq", text, path="/corpus/tideq.txt")])
+    releases = [c for c in concepts if c.type == "Release"]
+    assert len(releases) == 5 and "1.3.0" in releases[2].aliases
+    # numbered sections ("2.1 Scope") are no releases
+    numbered = "# Guide\n\n" + "\n".join(
+        f"## 2.{n} Part {n}\n\nText about part {n} of the guide.\n" for n in range(1, 7))
+    assert not [c for c in run([make_doc("guide", numbered)]) if c.type == "Release"]

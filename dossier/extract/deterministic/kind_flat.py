@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from dossier.extract.deterministic import cues
@@ -370,3 +370,35 @@ def product_units(doc: ParsedDoc, title: str, path: str,
                         f"{count} times).",
         )]
     return []
+
+
+_DATE_LEAD = re.compile(
+    r"^(?:#{1,6}\s+)?\[?(?P<date>\d{4}-\d{2}-\d{2})\]?(?P<rest>(?:\s+\S.{0,80})?)$")
+_EMAIL = re.compile(r"\s*<[^>\s]+@[^>\s]+>")
+_RELEASE_MARK = re.compile(
+    r"\b(?:release|version)\b|^(?:#{1,6}\s+)?\[?v\d|\d{4}-\d{2}-\d{2}|\b\d+\.\d+\.\d+\b|"
+    r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+\d{1,2}\b.*\d{4}",
+    re.I)
+
+
+def date_starts(doc: ParsedDoc) -> list[tuple[int, str, str]]:
+    """Lines that open a dated entry group (``2024-03-01  Jane Doe <jane@…>``, the GNU
+    ChangeLog form, or ``## 2024-03-01``): (line, date, title without the e-mail)."""
+    out: list[tuple[int, str, str]] = []
+    for index, line in enumerate(doc.lines):
+        if doc.in_code[index] or line[:1] in (" ", "\t"):
+            continue
+        match = _DATE_LEAD.match(line.rstrip())
+        if match:
+            title = collapse(_EMAIL.sub("", strip_markdown(line.strip().lstrip("#"))))
+            out.append((index + 1, match.group("date"), title.strip("[] ")))
+    return out
+
+
+def marked_version_lines(doc: ParsedDoc, version_of: Callable[[str], str | None]) -> int:
+    """Version lines that also say they are releases (a release/version word, a ``v``,
+    a date, three-part version): enough of them make a changelog whatever its file name,
+    where a bare ``2.1 Scope`` is only a numbered heading."""
+    return sum(1 for index, line in enumerate(doc.lines)
+               if not doc.in_code[index] and version_of(line) is not None
+               and _RELEASE_MARK.search(line))

@@ -50,7 +50,10 @@ _VERSION_LINE = re.compile(
     re.I,
 )
 _UNRELEASED = re.compile(r"^(?:#{1,6}\s+)?\[?unreleased\]?\s*:?\s*$", re.I)
-_CHANGELOG_NAME = re.compile(r"\b(change\s*log|changes|history|news|release\s*notes)\b", re.I)
+#: version lines marked as releases that make a changelog of a file not named like one
+MIN_UNNAMED_RELEASES = 5
+_CHANGELOG_NAME = re.compile(
+    r"\b(change\s*log|changes|history|news|release\s*notes|releases|what'?s\s*new)\b", re.I)
 _LABELLED = (
     r"^(?P<indent>\s*)(?:[-*+]\s+)?(?:[A-Z][\w .'-]{{0,30}}:\s+)?(?:\*\*|__)?"
     r"(?P<label>{labels})(?:\*\*|__)?\s*(?:[:：]|\s[—–-])\s*(?:\*\*|__)?\s*(?P<text>.*)$"
@@ -187,7 +190,10 @@ def recognise(doc: ParsedDoc, title: str, path: str, word_kind: str,
         return MEETING
     stem = PurePosixPath(path).name
     named = _CHANGELOG_NAME.search(title) or _CHANGELOG_NAME.search(stem)
-    if named and sum(1 for line in doc.lines if _version_of(line) is not None) >= 3:
+    if named and (sum(1 for line in doc.lines if _version_of(line) is not None) >= 3
+                  or len(kind_flat.date_starts(doc)) >= 3):
+        return CHANGELOG
+    if kind_flat.marked_version_lines(doc, _version_of) >= MIN_UNNAMED_RELEASES:
         return CHANGELOG
     meta = _metadata(doc)
     design_sections = len(_DESIGN_SECTIONS & keys.keys())
@@ -469,6 +475,9 @@ def _changelog(doc: ParsedDoc, title: str, n: int) -> Shape:
         if version is not None:
             heading = strip_markdown(re.sub(r"^#{1,6}\s+", "", line.strip())).strip("[]")
             starts.append((index + 1, version, collapse(heading)))
+    if len(starts) < 3:  # a log keyed by dates (GNU ChangeLog) rather than versions
+        dated = kind_flat.date_starts(doc)
+        starts = dated if len(dated) >= 3 else starts
     for position, (start, version, heading) in enumerate(starts):
         end = starts[position + 1][0] - 1 if position + 1 < len(starts) else n
         while end > start and not doc.lines[end - 1].strip():
