@@ -110,3 +110,24 @@ def test_release_lines_make_a_changelog_of_a_file_not_named_like_one() -> None:
     numbered = "# Guide\n\n" + "\n".join(
         f"## 2.{n} Part {n}\n\nText about part {n} of the guide.\n" for n in range(1, 7))
     assert not [c for c in run([make_doc("guide", numbered)]) if c.type == "Release"]
+
+
+def test_bracketed_versions_one_concept_per_identifier_and_no_link_definitions() -> None:
+    from extract_helpers import make_doc, run
+
+    text = "\n".join([
+        "# Changelog", "", "## [Unreleased]", "### Added", "- Quiet mode for imports.", "",
+        "## [2.1.0] - 2024-05-02", "### Added", "- KX-142: Harbour scoring",
+        "  Scores each harbour from depth and traffic.", "### Fixed",
+        "- Duplicate gauges when two imports overlap (#88).", "",
+        "## [2.0.0] - 2024-03-11", "### Changed", "- KX-142 weights are configurable.", "",
+        "## [1.9.0] - 2024-01-15", "### Added", "- First public release.", "",
+        "[2.1.0]: https://example.com/compare/v2.0.0...v2.1.0", ""])
+    concepts = run([make_doc("changelog", text, path="/corpus/CHANGELOG.md")])
+    titles = {c.title: c for c in concepts}
+    assert {"Unreleased", "Release 2.1.0 - 2024-05-02", "Release 1.9.0 - 2024-01-15"} <= set(titles)
+    scoring = [c for c in concepts if "KX-142" in c.aliases]
+    assert [c.title for c in scoring] == ["Harbour scoring"]
+    oldest = titles["Release 1.9.0 - 2024-01-15"]
+    assert "example.com" not in oldest.body and [(s.start, s.end) for s in oldest.sources] == [
+        (20, 20)]

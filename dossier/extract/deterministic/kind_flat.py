@@ -54,6 +54,7 @@ _ID_LEAD = re.compile(
     r"(?:--|—|–|:|-(?=\s)|\s{2,})\s*(?P<rest>\S.*)$"
 )
 _BOLD_LEAD = re.compile(r"^(?:\*\*|__)(?P<name>[^*_]{3,80}?)(?:\*\*|__)\s*(?P<rest>.*)$")
+_LINK_DEFINITION = re.compile(r"^\[[^\]]+\]:\s*\S+$")
 _EMPHASISED = re.compile(r"^(\*|_)[^*_]{2,40}\1$")
 _REFS = re.compile(r"(?<![\w/])#(\d+)\b")
 _OPTION = re.compile(
@@ -138,7 +139,7 @@ def split_entries(doc: ParsedDoc, numbers: Sequence[int], release: str = "") -> 
         if stripped.startswith("<!--"):
             in_comment = "-->" not in stripped
             continue
-        if not stripped or number in doc.underline:
+        if not stripped or number in doc.underline or _LINK_DEFINITION.match(stripped):
             blank_before = True
             continue
         indent = len(line) - len(line.lstrip())
@@ -402,3 +403,9 @@ def marked_version_lines(doc: ParsedDoc, version_of: Callable[[str], str | None]
     return sum(1 for index, line in enumerate(doc.lines)
                if not doc.in_code[index] and version_of(line) is not None
                and _RELEASE_MARK.search(line))
+
+
+def release_lines(children: Sequence[Unit]) -> set[int]:
+    """The lines of a changelog's releases (their entries make their own units here)."""
+    return {x for unit in children if unit.kind == "section"
+            for x in range(unit.start, unit.end + 1)}

@@ -473,8 +473,11 @@ def _changelog(doc: ParsedDoc, title: str, n: int) -> Shape:
         if version is None and _UNRELEASED.match(line):
             version = ""  # changes not released yet: a release of their own, unnumbered
         if version is not None:
-            heading = strip_markdown(re.sub(r"^#{1,6}\s+", "", line.strip())).strip("[]")
-            starts.append((index + 1, version, collapse(heading)))
+            heading = strip_markdown(re.sub(r"^#{1,6}\s+", "", line.strip()))
+            heading = collapse(re.sub(r"^\[([^\]]*)\]", r"\1", heading))  # "[2.1.0] - date"
+            if version and heading.startswith(version) and heading != version:
+                heading = f"Release {heading}"
+            starts.append((index + 1, version, heading))
     if len(starts) < 3:  # a log keyed by dates (GNU ChangeLog) rather than versions
         dated = kind_flat.date_starts(doc)
         starts = dated if len(dated) >= 3 else starts

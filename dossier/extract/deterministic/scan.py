@@ -256,8 +256,12 @@ def extract(doc: SourceLike) -> SourceExtraction:
         units.extend(row_units(table, scope_at(table.start), definitions))
 
     # ---- list items and glossary lines (decided before sections; see item_candidates)
+    # a changelog's releases are cut into entries by kind_flat, which makes their units
+    in_release = kind_flat.release_lines(shape.children) if shape is not None else set()
     for start in sorted(item_units):
         unit = item_units[start]
+        if start in in_release:
+            continue
         owner = in_unit_section(start)
         if owner is not None and (
             owner.identifier == unit.identifier
