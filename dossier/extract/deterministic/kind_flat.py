@@ -409,3 +409,15 @@ def release_lines(children: Sequence[Unit]) -> set[int]:
     """The lines of a changelog's releases (their entries make their own units here)."""
     return {x for unit in children if unit.kind == "section"
             for x in range(unit.start, unit.end + 1)}
+
+
+def log_description(children: Sequence[Unit]) -> str | None:
+    """What a changelog is, said from its releases (its opening lines are often a banner
+    or a note to contributors, which describe nothing)."""
+    releases = [c for c in children if c.kind == "section"]
+    if not releases:
+        return None
+    if len(releases) == 1:
+        return f"A changelog with one release: {releases[0].title}."
+    return truncate(f"A changelog of {len(releases)} releases, from {releases[-1].title} "
+                    f"to {releases[0].title}.", 200)

@@ -100,6 +100,8 @@ class Shape:
     describe_from: tuple[int, int] | None = None
     #: frontmatter lines, never pasted into a body
     hidden: set[int] = field(default_factory=set)
+    #: the document's description when its kind says it better than its first paragraph
+    description: str | None = None
 
 
 def map_status(text: str) -> str | None:
@@ -494,6 +496,7 @@ def _changelog(doc: ParsedDoc, title: str, n: int) -> Shape:
             start=start, end=end, local=True,
         ))
     shape.describe_from = (1, starts[0][0] - 1) if starts else None
+    shape.description = kind_flat.log_description(shape.children)
     return shape
 
 

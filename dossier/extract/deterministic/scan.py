@@ -430,7 +430,8 @@ def _shaped_units(parsed: ParsedDoc, blocks: list[Block], shape: kinds.Shape,
         out.append(Unit(
             kind="document", title=shape.title, identifier=None, aliases=tuple(shape.aliases),
             type_hint=shape.type, type_weight=4, body="", start=parts[0][0], end=parts[-1][1],
-            description=description_from(described) or description_from(blocks),
+            description=(shape.description or description_from(described)
+                         or description_from(blocks)),
             status=shape.status, local=True, tags=tuple(shape.tags), parts=tuple(parts),
         ))
     return out + children
