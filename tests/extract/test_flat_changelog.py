@@ -67,6 +67,10 @@ def test_plain_text_changelog_is_cut_into_entries_joined_to_their_identifiers(
     removed = concepts["Version 3.0.0 (2024-06-20)"]
     assert re.search(r"\[TWS-71\]\([^)]*unbounded-station-list-upload", str(removed["_body"]))
 
+    # issue numbers wrapped onto the next line ("!176 !177 ..") belong to the entry below
+    oldest = concepts["Version 3.0.0 (2024-06-20)"]
+    assert sorted(_lines(s) for s in oldest["sources"])[-1] == (33, 34)
+
     # a component the entries are filed under, and an option an entry adds
     assert concepts["tideq"]["type"] == "System"
     assert concepts["--datum"]["type"] == "Glossary Term"

@@ -102,8 +102,9 @@ class Entry:
         fixed-width plain text (deeply indented, column-aligned) as one list item."""
         raw = self.raw(doc)
         if self.indent <= 3 and (self.bullet or not raw[0].startswith("    ")):
-            return "\n".join(line[self.indent:].rstrip() if len(line) > self.indent
-                             else line.strip() for line in raw)
+            # dedent by the entry's own indent, never into a less-indented lazy line
+            return "\n".join(line[min(self.indent, len(line) - len(line.lstrip())):].rstrip()
+                             for line in raw)
         # wrapped lines are one paragraph; a nested bullet is its own item, so a long
         # entry still reads (and is searched) in pieces
         chunks: list[list[str]] = [[]]
@@ -163,9 +164,10 @@ def split_entries(doc: ParsedDoc, numbers: Sequence[int], release: str = "") -> 
             indent += refs.end() + len(rest) - len(rest.lstrip())
         if current is None:
             starts = True
-        elif current.bullet is False and _LEAD_REFS.fullmatch(
+        elif _LEAD_REFS.fullmatch(
                 " ".join(doc.lines[x - 1].strip() for x in current.lines)):
             starts = False  # "#678 #705 .." wraps onto the entry it heads
+            current.indent = indent  # whose words set the entry's column
         elif bullet or refs_led:
             starts = indent <= current.indent
         elif blank_before:
