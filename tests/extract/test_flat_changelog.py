@@ -55,6 +55,7 @@ def test_plain_text_changelog_is_cut_into_entries_joined_to_their_identifiers(
     assert (5, 9) in spans and (10, 11) in spans and (13, 14) in spans and (15, 15) in spans
     assert all(end - start < 6 for start, end in spans)
     assert "## Fixed" in str(release["_body"]) and "## Added" in str(release["_body"])
+    assert release["description"] == "4 changes: Fixed, Added."
 
     # "TWS-88: Moon phase drift" is one concept titled by its name, the identifier an alias
     drift = concepts["Moon phase drift"]

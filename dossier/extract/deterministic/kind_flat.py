@@ -423,3 +423,23 @@ def log_description(children: Sequence[Unit]) -> str | None:
         return f"A changelog with one release: {releases[0].title}."
     return truncate(f"A changelog of {len(releases)} releases, from {releases[-1].title} "
                     f"to {releases[0].title}.", 200)
+
+
+def release_description(doc: ParsedDoc, entries: Sequence[Entry]) -> str | None:
+    """A release said in one line: what its own prose says first, else how many changes
+    it lists and under which labels (never the first entry's issue numbers)."""
+    for entry in entries:
+        words = strip_markdown(entry.words(doc))
+        # prose: a sentence of the release's own, not a list of names under a label
+        if not entry.bullet and words.endswith((".", "!", "?", ":")):
+            sentence = first_sentence(words)
+            if len(sentence.split()) >= 4:
+                return truncate(ensure_period(sentence), 200)
+    if not entries:
+        return None
+    labels = list(dict.fromkeys(e.label for e in entries if e.label))
+    count = f"{len(entries)} change" + ("s" if len(entries) != 1 else "")
+    if labels:
+        return truncate(f"{count}: {', '.join(labels)}.", 200)
+    first = first_sentence(strip_markdown(entries[0].words(doc)))
+    return truncate(ensure_period(f"{count}, the first: {first}"), 200)

@@ -412,8 +412,8 @@ def _shaped_units(parsed: ParsedDoc, blocks: list[Block], shape: kinds.Shape,
             all_entries.extend(entries)
             parts = kind_flat.entry_parts(parsed, entries)
             mine = [b for b in blocks if child.start < b.start <= child.end]
-            children.append(replace(child, body="", parts=tuple(parts),
-                                    description=description_from(mine)))
+            children.append(replace(child, body="", parts=tuple(parts), description=(
+                kind_flat.release_description(parsed, entries) or description_from(mine))))
             children.extend(kind_flat.entry_units(parsed, entries, child.title))
         else:
             children.append(child)
