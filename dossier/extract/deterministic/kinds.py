@@ -19,7 +19,7 @@ from pathlib import PurePosixPath
 
 import yaml
 
-from dossier.extract.deterministic import cues
+from dossier.extract.deterministic import cues, kind_flat
 from dossier.extract.deterministic.headings import specific_title
 from dossier.extract.deterministic.kind_design import defined_terms, teams
 from dossier.extract.deterministic.kind_notes import note_type
@@ -51,7 +51,11 @@ _VERSION_LINE = re.compile(
     rf"(?P<rest>(?:\s+.*)?)$",
     re.I,
 )
-_CHANGELOG_NAME = re.compile(r"\b(change\s*log|changes|history|news|release\s*notes)\b", re.I)
+_UNRELEASED = re.compile(r"^(?:#{1,6}\s+)?\[?unreleased\]?\s*:?\s*$", re.I)
+#: version lines marked as releases that make a changelog of a file not named like one
+MIN_UNNAMED_RELEASES = 5
+_CHANGELOG_NAME = re.compile(
+    r"\b(change\s*log|changes|history|news|release\s*notes|releases|what'?s\s*new)\b", re.I)
 _LABELLED = (
     r"^(?P<indent>\s*)(?:[-*+]\s+)?(?:[A-Z][\w .'-]{{0,30}}:\s+)?(?:\*\*|__)?"
     r"(?P<label>{labels})(?:\*\*|__)?\s*(?:[:：]|\s[—–-])\s*(?:\*\*|__)?\s*(?P<text>.*)$"
@@ -98,6 +102,8 @@ class Shape:
     describe_from: tuple[int, int] | None = None
     #: frontmatter lines, never pasted into a body
     hidden: set[int] = field(default_factory=set)
+    #: the document's description when its kind says it better than its first paragraph
+    description: str | None = None
 
 
 def map_status(text: str) -> str | None:
@@ -188,7 +194,10 @@ def recognise(doc: ParsedDoc, title: str, path: str, word_kind: str,
         return MEETING
     stem = PurePosixPath(path).name
     named = _CHANGELOG_NAME.search(title) or _CHANGELOG_NAME.search(stem)
-    if named and sum(1 for line in doc.lines if _version_of(line) is not None) >= 3:
+    if named and (sum(1 for line in doc.lines if _version_of(line) is not None) >= 3
+                  or len(kind_flat.date_starts(doc)) >= 3):
+        return CHANGELOG
+    if kind_flat.marked_version_lines(doc, _version_of) >= MIN_UNNAMED_RELEASES:
         return CHANGELOG
     meta = _metadata(doc)
     design_sections = len(_DESIGN_SECTIONS & keys.keys())
@@ -269,7 +278,9 @@ def shape_document(doc: ParsedDoc, kind: str, title: str, path: str, n: int,
     if kind == DESIGN:
         return _design(doc, title, number, n)
     if kind == CHANGELOG:
-        return _changelog(doc, title, n)
+        shape = _changelog(doc, title, n)
+        shape.children += kind_flat.product_units(doc, title, path, shape.describe_from)
+        return shape
     return _note(doc, title, stem)
 
 
@@ -466,9 +477,17 @@ def _changelog(doc: ParsedDoc, title: str, n: int) -> Shape:
         if doc.in_code[index]:
             continue
         version = _version_of(line)
+        if version is None and _UNRELEASED.match(line):
+            version = ""  # changes not released yet: a release of their own, unnumbered
         if version is not None:
-            heading = strip_markdown(re.sub(r"^#{1,6}\s+", "", line.strip())).strip("[]")
-            starts.append((index + 1, version, collapse(heading)))
+            heading = strip_markdown(re.sub(r"^#{1,6}\s+", "", line.strip()))
+            heading = collapse(re.sub(r"^\[([^\]]*)\]", r"\1", heading))  # "[2.1.0] - date"
+            if version and heading.startswith(version) and heading != version:
+                heading = f"Release {heading}"
+            starts.append((index + 1, version, heading))
+    if len(starts) < 3:  # a log keyed by dates (GNU ChangeLog) rather than versions
+        dated = kind_flat.date_starts(doc)
+        starts = dated if len(dated) >= 3 else starts
     for position, (start, version, heading) in enumerate(starts):
         end = starts[position + 1][0] - 1 if position + 1 < len(starts) else n
         while end > start and not doc.lines[end - 1].strip():
@@ -478,10 +497,11 @@ def _changelog(doc: ParsedDoc, title: str, n: int) -> Shape:
         body = render_lines(doc, range(start + 1, end + 1), 1)
         shape.children.append(Unit(
             kind="section", title=truncate(release_title, 100), identifier=None,
-            aliases=(version,), type_hint=cues.RELEASE, type_weight=4, body=body,
+            aliases=(version,) if version else (), type_hint=cues.RELEASE, type_weight=4, body=body,
             start=start, end=end, local=True,
         ))
     shape.describe_from = (1, starts[0][0] - 1) if starts else None
+    shape.description = kind_flat.log_description(shape.children)
     return shape
 
 

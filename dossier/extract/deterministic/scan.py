@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 from pathlib import PurePosixPath
 from typing import Any
 
-from dossier.extract.deterministic import cues, kind_docs, kinds
+from dossier.extract.deterministic import cues, kind_docs, kind_flat, kinds
 from dossier.extract.deterministic.blocks import Block, build_blocks
 from dossier.extract.deterministic.headings import (
     clean_heading,
@@ -261,8 +261,12 @@ def extract(doc: SourceLike) -> SourceExtraction:
             units.extend(row_units(table, scope_at(table.start), definitions))
 
     # ---- list items and glossary lines (decided before sections; see item_candidates)
+    # a changelog's releases are cut into entries by kind_flat, which makes their units
+    in_release = kind_flat.release_lines(shape.children) if shape is not None else set()
     for start in sorted(item_units):
         unit = item_units[start]
+        if start in in_release:
+            continue
         owner = in_unit_section(start)
         if owner is not None and (
             owner.identifier == unit.identifier
@@ -417,18 +421,25 @@ def _shaped_units(parsed: ParsedDoc, blocks: list[Block], shape: kinds.Shape,
     out: list[Unit] = []
     release_lines: set[int] = set()
     children: list[Unit] = []
+    all_entries: list[kind_flat.Entry] = []
     for child in shape.children:
         if child.kind == "section":  # a changelog release: cited entry by entry
             numbers = [x for x in range(child.start + 1, child.end + 1) if x not in skipped]
             release_lines.update(range(child.start, child.end + 1))
-            parts = kinds.render_parts(parsed, numbers, 1, 3, MAX_PART_LINES)
+            entries = kind_flat.split_entries(parsed, numbers, child.title)
+            all_entries.extend(entries)
+            parts = kind_flat.entry_parts(parsed, entries)
             mine = [b for b in blocks if child.start < b.start <= child.end]
-            children.append(replace(child, body="", parts=tuple(parts),
-                                    description=description_from(mine) or child.description))
+            children.append(replace(child, body="", parts=tuple(parts), description=(
+                kind_flat.release_description(parsed, entries) or description_from(mine)
+                or child.description)))
+            children.extend(kind_flat.entry_units(parsed, entries, child.title))
         else:
             children.append(child)
+    children.extend(kind_flat.component_units(parsed, all_entries))
     numbers = [x for x in range(1, n + 1) if x not in skipped and x not in release_lines]
     parts = kinds.render_parts(parsed, numbers, base_level, base_level + 2, MAX_PART_LINES)
+    parts += kind_flat.release_index(shape.children)
     if shape.describe_from is not None:
         lo, hi = shape.describe_from
         described = [b for b in blocks if lo <= b.start <= hi]
@@ -438,7 +449,8 @@ def _shaped_units(parsed: ParsedDoc, blocks: list[Block], shape: kinds.Shape,
         out.append(Unit(
             kind="document", title=shape.title, identifier=None, aliases=tuple(shape.aliases),
             type_hint=shape.type, type_weight=4, body="", start=parts[0][0], end=parts[-1][1],
-            description=description_from(described) or description_from(blocks),
+            description=(shape.description or description_from(described)
+                         or description_from(blocks)),
             status=shape.status, local=True, tags=tuple(shape.tags), parts=tuple(parts),
         ))
     return out + children
