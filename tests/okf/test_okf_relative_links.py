@@ -74,3 +74,37 @@ def test_graph_and_validation_read_both_forms(tmp_path: Path) -> None:
         path.write_text(f"---\ntype: T\ntitle: t\ndescription: d\n---\n{body}", encoding="utf-8")
     assert sorted(link.source_id for link in bundle.backlinks("c/d")) == ["a/abs", "a/rel"]
     assert validate_bundle(tmp_path).findings == []
+
+
+def test_validate_reports_links_that_name_nothing_from_their_folder(tmp_path: Path) -> None:
+    (tmp_path / "index.md").write_text('---\nokf_version: "0.2"\n---\n', encoding="utf-8")
+    (tmp_path / "tables").mkdir()
+    (tmp_path / "tables" / "index.md").write_text("", encoding="utf-8")
+    (tmp_path / "tables" / "orders.md").write_text(
+        "---\ntype: T\ntitle: t\ndescription: d\n---\n"
+        "[all](./) [up](../tables/) [idx](/tables/index.md) [data](orders.csv)\n"
+        "[pic](/img/p.png#x) [web](https://e.org/x.csv) [top](#h)\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "log.md").write_text(
+        "# Log\n\n## 2026-01-02\n* **Update**: [orders](tables/orders.md), "
+        "[gone](/tables/gone.md), [out](../x.md)\n",
+        encoding="utf-8",
+    )
+    report = validate_bundle(tmp_path)
+    found = sorted((f.path, f.line, f.code) for f in report.findings)
+    assert found == [
+        ("log.md", 4, "OKF113"),
+        ("log.md", 4, "OKF113"),
+        ("tables/orders.md", 6, "OKF113"),
+        ("tables/orders.md", 7, "OKF113"),
+    ]
+    assert report.ok  # a warning: §6.1 tolerates broken links
+
+
+def test_validate_has_no_unresolved_links_in_the_shared_bundles(
+    shared_bundles: dict[str, Path],
+) -> None:
+    for name, root in shared_bundles.items():
+        codes = {f.code for f in validate_bundle(root).findings}
+        assert "OKF113" not in codes, name
