@@ -7,7 +7,8 @@ Afterwards the loop treats every imported file as written by others: concepts ar
 never rewritten (they are not Dossier's), and indexes and logs are merged into,
 never replaced (:mod:`dossier.runtime.index_sync`, :mod:`dossier.okf.log`).
 
-Reading the source is confined: PATH is walked without following links; a
+Reading the source is confined: PATH must lie outside the workspace (another
+tenant's folder is not a bundle to read from), and is walked without following links; a
 symlink anywhere in it, or anything that is not a directory or regular file,
 refuses the import, so nothing outside PATH is ever read.  Hidden entries
 (``.git``, ``.obsidian``) are not part of a bundle and are skipped.
@@ -127,12 +128,11 @@ def import_bundle(
 ) -> ImportResult:
     """Copy the bundle at ``source`` into ``ctx``'s bundle and commit it (see module doc)."""
     source = Path(source)
-    if source.is_dir() and (
-        is_within(ctx.path, Path(os.path.realpath(source)))
-        or is_within(Path(os.path.realpath(source)), ctx.path)
-    ):
-        raise UsageError(f"{source} overlaps the tenant folder {ctx.path}; import a bundle "
-                         "from outside the tenant")
+    real = Path(os.path.realpath(source))
+    if source.is_dir() and (is_within(ctx.root, real) or is_within(real, ctx.root)):
+        # Every tenant lives in the workspace: reading there would cross tenants.
+        raise UsageError(f"{source} is inside the workspace {ctx.root} (or holds it); import "
+                         "a bundle from outside the workspace, as with sources")
     files = read_bundle_files(source)
     concepts = [rel for rel in files if _is_concept(rel)]
     if not concepts and "index.md" not in files:
