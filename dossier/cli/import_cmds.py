@@ -10,17 +10,21 @@ import typer
 from dossier.cli.options import JsonOption, LockTimeoutOption, RootOption, TenantArgument
 from dossier.cli.output import console, handle_errors, print_json, styled
 
-IMPORT_HELP = """Import an existing OKF bundle into a tenant as one commit, and serve it.
-
-Every file of the bundle is copied byte for byte: concepts, index.md files (section
-names, descriptions, entries) and log.md. Links and other files inside PATH are
-never followed: a symlink in PATH refuses the import, and nothing outside PATH is
-read. The commit carries a run record (runs/<run_id>.json) and the Dossier-Run-Id
-trailer. A path the tenant already holds with other bytes (a concept you or the
-loop wrote, an edited index) is a conflict: nothing is imported and the paths are
-named. Afterwards the loop never rewrites the imported concepts and merges into
-their index.md and log.md files. Exit 0 on success, 1 when refused, 2 on a usage error.
-"""
+IMPORT_HELP = (
+    "Import an existing OKF bundle into a tenant as one commit, and serve it."
+    "\n\n"
+    "Every file of the bundle is copied byte for byte: concepts, index.md files (section "
+    "names, descriptions, entries) and log.md. PATH must lie outside the workspace; links "
+    "in it are never followed (a symlink refuses the import) and nothing outside PATH is "
+    "read. The commit carries a run record (runs/<run_id>.json) and the Dossier-Run-Id trailer."
+    "\n\n"
+    "A path the tenant already holds with other bytes (a concept a person or the loop wrote) "
+    "is a conflict: nothing is imported and the paths are named. Afterwards the loop never "
+    "rewrites the imported concepts and merges into their index.md and log.md files."
+    "\n\n"
+    "Exit code 0 on success (or when already imported), 1 when refused, 2 on a usage error. "
+    "See docs/okf.md."
+)
 
 
 @handle_errors
