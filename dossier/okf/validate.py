@@ -483,11 +483,17 @@ def _local_link_resolves(href: str, folder: str, root: Path) -> bool:
 
 def _check_log_links(rel: str, text: str, tree: BundleTree, known: set[str],
                      out: _Collector) -> None:
-    """Every local link of a log entry must name something, from the log's folder."""
+    """Every local link of a log entry must name something, from the log's folder.
+
+    Links to concepts are left alone: a log is history, and names concepts that were
+    removed since (§9 logs record deprecations); it never stops being true.
+    """
     if "](" not in text:
         return
     folder = posixpath.dirname(rel)
     for link in scan_links(text, f"{folder}/log" if folder else "log"):
+        if link.resolution.target_id is not None:
+            continue
         target = local_target(link.href, folder)
         if target is None or target in known:
             continue
