@@ -16,8 +16,12 @@ refuses the import, so nothing outside PATH is ever read.  Hidden entries
 Writing goes through the tenant gates: under the tenant lock, into the confined
 bundle folder, all or nothing.  A file that already exists in the tenant with
 other bytes is a conflict and refuses the whole import before anything is
-written; the one exception is a tenant bundle holding no concepts yet, whose
-provisioned root ``index.md``/``log.md`` the bundle's own replace.
+written — a concept a person edited is never overwritten — with three exceptions
+that lose nothing: a tenant bundle holding no concepts yet has only the
+provisioned root ``index.md``/``log.md``, and the bundle's own replace them; an
+``index.md`` the loop wrote gives way to the bundle's, into which the loop's
+entries are merged at once; a ``log.md`` keeps its lines and gains the bundle's
+dated entries under their dates.
 """
 
 from __future__ import annotations
@@ -25,14 +29,18 @@ from __future__ import annotations
 import os
 import stat
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from dossier.errors import DossierError, UsageError
 from dossier.fsutil import atomic_write_bytes, is_within, resolve_within
 from dossier.okf import Bundle, append_log
 from dossier.okf.document import MAX_DOCUMENT_BYTES
+from dossier.okf.index import ROOT_FRONTMATTER, read_entries
+from dossier.okf.log import date_headings, insert_entries
 from dossier.okf.validate import validate_bundle
+from dossier.runtime.index_sync import write_indexes
+from dossier.runtime.ledger import Ledger, blob_id
 from dossier.runtime.preimage import Preimage
 from dossier.runtime.records import Counts, RunRecord
 from dossier.runtime.runid import new_run_id, utc_now_iso
@@ -158,7 +166,8 @@ def import_bundle(
             raise ImportConflictError(
                 f"tenant {ctx.client_id} has uncommitted changes; commit or discard them "
                 "before importing, so the import is one commit of its own")
-        plan = _plan(ctx, files)
+        ledger = Ledger(ctx, repo)
+        plan, replaced_indexes = _plan(ctx, files, ledger)
         result.files_unchanged = len(files) - len(plan)
         if not plan:
             return result
@@ -166,6 +175,10 @@ def import_bundle(
         try:
             for rel, data in plan.items():
                 atomic_write_bytes(resolve_within(ctx.bundle_dir, rel), data)
+            if replaced_indexes:
+                # The tenant's own concepts are listed again, merged into the bundle's index.
+                bundle = Bundle(ctx.bundle_dir)
+                write_indexes(bundle, read_entries(bundle.tree()), ledger)
             if "log.md" not in files:
                 append_log(ctx.bundle_dir, started.date(), [
                     f"**Import**: imported {len(concepts)} concepts from the bundle "
@@ -196,12 +209,21 @@ def _is_concept(rel: str) -> bool:
     return name.endswith(".md") and name not in ("index.md", "log.md")
 
 
-def _plan(ctx: TenantContext, files: dict[str, bytes]) -> dict[str, bytes]:
-    """The files to write; raises ImportConflictError when any would replace other bytes."""
+def _plan(
+    ctx: TenantContext, files: dict[str, bytes], ledger: Ledger
+) -> tuple[dict[str, bytes], bool]:
+    """The files to write, and whether an index the loop owned gives way to the bundle's.
+
+    Raises ImportConflictError when a file would replace bytes a person (or another
+    producer) wrote.  An ``index.md`` the loop wrote is the bundle's to replace (the
+    loop's entries are merged back in); a ``log.md`` takes the bundle's dated entries
+    under the same dates.
+    """
     bundle_dir = ctx.bundle_dir
     empty = not Bundle(bundle_dir).concept_ids()
     plan: dict[str, bytes] = {}
     conflicts: list[str] = []
+    replaced_indexes = False
     for rel, data in sorted(files.items()):
         if len(data) > MAX_DOCUMENT_BYTES and rel.endswith(".md"):
             raise ImportRefusedError(f"{rel} is over the {MAX_DOCUMENT_BYTES} byte limit")
@@ -212,12 +234,26 @@ def _plan(ctx: TenantContext, files: dict[str, bytes]) -> dict[str, bytes]:
         if not target.exists():
             plan[rel] = data
             continue
-        if target.read_bytes() == data:
+        current = target.read_bytes()
+        if current == data:
             continue
+        name = rel.rsplit("/", 1)[-1]
         if empty and rel in ("index.md", "log.md"):
             plan[rel] = data  # the provisioned root files of a bundle with no knowledge yet
-            continue
-        conflicts.append(rel)
+        elif name == "index.md" and (
+            current == ROOT_FRONTMATTER.encode("utf-8")
+            or blob_id(current) in ledger.entries.get(rel, set())
+        ):
+            plan[rel] = data
+            replaced_indexes = True
+        elif name == "log.md":
+            merged = _merge_log(current, data)
+            if merged is None:
+                conflicts.append(rel)
+            else:
+                plan[rel] = merged
+        else:
+            conflicts.append(rel)
     if conflicts:
         shown = ", ".join(conflicts[:5]) + (f" and {len(conflicts) - 5} more"
                                             if len(conflicts) > 5 else "")
@@ -225,4 +261,27 @@ def _plan(ctx: TenantContext, files: dict[str, bytes]) -> dict[str, bytes]:
             f"tenant {ctx.client_id} already holds different files at {len(conflicts)} "
             f"path(s) the bundle brings ({shown}); nothing was imported. Rename or remove "
             "them in the tenant (or in the bundle) and import again")
-    return plan
+    return plan, replaced_indexes
+
+
+def _merge_log(current: bytes, theirs: bytes) -> bytes | None:
+    """The tenant's log with the bundle's dated entries added under their dates (§9).
+
+    None when either is not UTF-8 text or the bundle's log has a heading that is not
+    a date: then there is no faithful way to merge, and the import is refused.
+    """
+    try:
+        text, other = current.decode("utf-8"), theirs.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    lines = other.splitlines()
+    headings = date_headings(lines)
+    for position, (index, label) in enumerate(reversed(headings)):
+        try:
+            day = date.fromisoformat(label)
+        except ValueError:
+            return None
+        end = headings[len(headings) - position][0] if position else len(lines)
+        entries = [line for line in lines[index + 1 : end] if line.strip()]
+        text = insert_entries(text, day, entries)
+    return text.encode("utf-8")

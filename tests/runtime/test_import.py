@@ -173,3 +173,26 @@ def test_a_persons_uncommitted_log_lines_survive_a_loop_run(tmp_path: Path) -> N
                                                   encoding="utf-8")
     assert cli("run-loop", "p", "--root", str(root)).exit_code == 0
     assert "Ann met the client today." in log.read_text(encoding="utf-8")
+
+
+def test_import_into_a_tenant_with_knowledge_merges_its_index_and_log(
+    tmp_path: Path, shared_bundles: dict[str, Path]
+) -> None:
+    root = tmp_path / "t"
+    assert cli("quickstart", "--root", str(root)).exit_code == 0
+    bundle = root / "acme" / "bundle"
+    demo_log = (bundle / "log.md").read_text(encoding="utf-8").splitlines()
+    source = shared_bundles["acme_retail"]
+    out = cli_json("import", "acme", str(source), "--root", str(root))
+    assert out["status"] == "committed"
+    index = (bundle / "index.md").read_text(encoding="utf-8")
+    assert index.startswith((source / "index.md").read_text(encoding="utf-8"))
+    assert "(systems/index.md)" in index  # the loop's own entries merged back in
+    log = (bundle / "log.md").read_text(encoding="utf-8").splitlines()
+    assert all(line in log for line in demo_log)
+    theirs = (source / "log.md").read_text(encoding="utf-8").splitlines()
+    assert all(line in log for line in theirs if line.startswith("- "))
+    assert validate_bundle(bundle).ok
+    assert git(root / "acme", "status", "--porcelain") == ""
+    again = cli_json("run-loop", "acme", "--root", str(root))
+    assert again["tenants"][0]["status"] == "up-to-date"
