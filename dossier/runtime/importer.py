@@ -40,7 +40,7 @@ from dossier.okf.index import ROOT_FRONTMATTER, read_entries
 from dossier.okf.log import date_headings, insert_entries
 from dossier.okf.validate import validate_bundle
 from dossier.runtime.index_sync import write_indexes
-from dossier.runtime.ledger import Ledger, blob_id
+from dossier.runtime.ledger import IMPORT_ORCHESTRATOR, ORCHESTRATOR_TRAILER, Ledger, blob_id
 from dossier.runtime.preimage import Preimage
 from dossier.runtime.records import Counts, RunRecord
 from dossier.runtime.runid import new_run_id, utc_now_iso
@@ -49,8 +49,6 @@ from dossier.tenancy import RUN_ID_TRAILER, TenantContext, TenantRepo, tenant_lo
 #: A bundle bigger than this is not something to import in one commit.
 MAX_IMPORT_FILES = 50_000
 MAX_IMPORT_BYTES = 512 * 1024 * 1024
-#: The orchestrator name import run records and commits carry.
-IMPORT_ORCHESTRATOR = "import"
 
 
 class ImportRefusedError(DossierError):
@@ -191,7 +189,7 @@ def import_bundle(
             record.write(ctx.runs_dir / f"{record.run_id}.json")
             result.commit = repo.commit_all(
                 f"dossier: import {record.run_id} ({record.message})",
-                {RUN_ID_TRAILER: record.run_id, "Dossier-Orchestrator": IMPORT_ORCHESTRATOR,
+                {RUN_ID_TRAILER: record.run_id, ORCHESTRATOR_TRAILER: IMPORT_ORCHESTRATOR,
                  "Dossier-Import-Source": result.source},
             )
         except BaseException:

@@ -34,6 +34,9 @@ import hashlib
 from dossier.fsutil import write_if_changed
 from dossier.tenancy import RUN_ID_TRAILER, TenantContext, TenantRepo
 
+#: The trailer naming who made a commit, and the value ``dossier import`` writes.
+ORCHESTRATOR_TRAILER = "Dossier-Orchestrator"
+IMPORT_ORCHESTRATOR = "import"
 #: The ledger's path in the tenant repository.
 LEDGER_PATH = "runs/written-concepts.tsv"
 _HEADER = (
@@ -97,9 +100,7 @@ class Ledger:
         if self._fallback is None:
             self._fallback = {}
             if self.repo.head() is not None:
-                sha = self.repo.git(
-                    "log", "-1", "--format=%H", f"--grep=^{RUN_ID_TRAILER}:"
-                ).stdout.strip()
+                sha = self._last_loop_commit()
                 if sha:
                     listing = self.repo.git("ls-tree", "-r", "-z", sha, "--", "bundle").stdout
                     for item in listing.split("\x00"):
@@ -109,6 +110,22 @@ class Ledger:
                             concept_id = path.removeprefix("bundle/")[: -len(".md")]
                             self._fallback[concept_id] = parts[2]
         return self._fallback
+
+    def _last_loop_commit(self) -> str:
+        """The newest commit the loop made ("" when none).
+
+        Import commits carry a run id too, but what they hold was written by a
+        bundle's author, never by this loop — even concepts another Dossier wrote.
+        """
+        listing = self.repo.git(
+            "log", f"--grep=^{RUN_ID_TRAILER}:",
+            f"--format=%H %(trailers:key={ORCHESTRATOR_TRAILER},valueonly,separator=%x2C)",
+        ).stdout
+        for line in listing.splitlines():
+            sha, _, orchestrator = line.partition(" ")
+            if orchestrator.strip() != IMPORT_ORCHESTRATOR:
+                return sha
+        return ""
 
     def save(self, entries: dict[str, set[str]]) -> None:
         """Write the concepts' lines atomically (no write when nothing changed).

@@ -196,3 +196,21 @@ def test_import_into_a_tenant_with_knowledge_merges_its_index_and_log(
     assert git(root / "acme", "status", "--porcelain") == ""
     again = cli_json("run-loop", "acme", "--root", str(root))
     assert again["tenants"][0]["status"] == "up-to-date"
+
+
+def test_concepts_another_dossier_wrote_survive_the_loop_after_import(tmp_path: Path) -> None:
+    """A bundle exported from another Dossier tenant: its concepts say dossier-..., but this
+    tenant's loop never wrote them, so it must neither delete nor rewrite them."""
+    root = tmp_path / "t"
+    assert cli("provision", "c", "--root", str(root)).exit_code == 0
+    source = tmp_path / "export"
+    (source / "systems").mkdir(parents=True)
+    concept = source / "systems" / "erp.md"
+    concept.write_text(
+        "---\ntype: System\ntitle: ERP\ndescription: d\ngenerated:\n"
+        "  by: dossier-deterministic/0.2.0\n  at: '2026-01-01T00:00:00Z'\n---\nThe ERP.\n",
+        encoding="utf-8")
+    assert cli("import", "c", str(source), "--root", str(root)).exit_code == 0
+    assert cli("run-loop", "c", "--root", str(root)).exit_code == 0
+    kept = root / "c" / "bundle" / "systems" / "erp.md"
+    assert kept.read_bytes() == concept.read_bytes()
