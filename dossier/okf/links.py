@@ -335,6 +335,8 @@ def relative_href(href: str, source_id: str) -> str | None:
         rel = "/".join(pieces) + "/" if pieces else "./"
     else:
         rel = "/".join(pieces) + ("/" if path.endswith("/") else "")
+        if ":" in pieces[0]:
+            rel = "./" + rel  # RFC 3986 §4.2: else "a:b.md" would read as a URL scheme
     rel += tail
     return f"<{rel}>" if wrapped else rel
 

@@ -24,10 +24,17 @@ from dossier.okf.validate import validate_bundle
         ("/", "a/b", "../"),
         ("</a b.md>", "x/y", "<../a b.md>"),
         ("/x/../y.md", "q/r", "../y.md"),
+        ("/notes/mailto:x.md", "notes/y", "./mailto:x.md"),
     ],
 )
 def test_bundle_absolute_hrefs_become_relative(href: str, source: str, expected: str) -> None:
     assert relative_href(href, source) == expected
+
+
+def test_a_relative_href_never_reads_as_a_url() -> None:
+    href = relative_href("/notes/mailto:x.md", "notes/y")
+    assert href is not None
+    assert parse_links(f"[x]({href})", "notes/y")[0].target_id == "notes/mailto:x"
 
 
 @pytest.mark.parametrize("href", ["x.md", "../x.md", "https://e.org/x.md", "//host/x", "#top",
