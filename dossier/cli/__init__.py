@@ -15,6 +15,7 @@ from dossier import __version__
 from dossier.cli import (
     eval_cmds,
     graph_cmds,
+    import_cmds,
     loop_cmds,
     okf_cmds,
     review_cmds,
@@ -57,7 +58,7 @@ def _root(
 
 
 for _module in (okf_cmds, tenant_cmds, loop_cmds, serve_cmds, eval_cmds, review_cmds,
-                graph_cmds):
+                graph_cmds, import_cmds):
     _module.register(app)
 
 

@@ -21,13 +21,14 @@ from datetime import UTC, datetime
 
 from dossier.errors import DossierError
 from dossier.ingest import ScanResult, apply_scan, iter_snapshots
-from dossier.okf import Bundle, append_log, generate_indexes
+from dossier.okf import Bundle, append_log
 from dossier.okf.validate import validate_bundle, validate_concepts
 from dossier.runtime.bundle_sync import sync_bundle
 from dossier.runtime.concept_facts import FactsCache
 from dossier.runtime.extract_stage import ExtractionRunner
 from dossier.runtime.gate import Quality
 from dossier.runtime.gate import prepare as prepare_quality
+from dossier.runtime.index_sync import write_indexes
 from dossier.runtime.ingest_sources import scan_tenant_sources
 from dossier.runtime.ledger import Ledger
 from dossier.runtime.orchestrator import LoopOptions
@@ -161,12 +162,13 @@ class DefaultOrchestrator:
         with _stage(record, options, "okf") as note:
             now = utc_now_iso()
             facts = FactsCache(ctx.confine(ctx.cache_dir / FACTS_FILE), runner.label)
+            ledger = Ledger(ctx, repo)
             sync = sync_bundle(
                 bundle,
                 proposals,
                 now=now,
                 with_generated_at=runner.with_generated_at,
-                ledger=Ledger(ctx, repo),
+                ledger=ledger,
                 facts=facts,
             )
             record.protected = sync.protected
@@ -177,7 +179,7 @@ class DefaultOrchestrator:
                 # Every index.md is regenerated (cheap: the entries come from the
                 # stat-keyed cache; only rewritten files are read) so one a crash
                 # left stale is still put right.
-                generate_indexes(bundle, entries=facts.entries(concepts))
+                write_indexes(bundle, facts.entries(concepts), ledger)
                 append_log(
                     ctx.bundle_dir,
                     datetime.now(UTC).date(),
