@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from dossier.errors import DossierError
+from dossier.runtime.harness import run_iteration
 from dossier.runtime.orchestrator import LoopOptions, ProgressCallback, get_orchestrator
 from dossier.runtime.records import RunRecord
 from dossier.runtime.runid import utc_now_iso
@@ -34,11 +35,16 @@ def run_one(
     orchestrator: str | None,
     options: LoopOptions,
 ) -> RunRecord:
-    """One tenant's iteration; every failure becomes a ``failed`` record."""
+    """One tenant's iteration through the harness; every failure becomes a ``failed`` record.
+
+    The orchestrator (and, in the harness, the extractor) is loaded and checked
+    before anything is locked or written: a missing extra or key fails here.
+    """
     try:
         ctx = Registry(root).get(client_id)
-        name = orchestrator or load_manifest(ctx).orchestrator
-        return get_orchestrator(name).run_iteration(ctx, options)
+        manifest = load_manifest(ctx)
+        name = orchestrator or manifest.orchestrator
+        return run_iteration(ctx, get_orchestrator(name, manifest.plugins.get(name)), options)
     except DossierError as exc:
         return _failed(client_id, orchestrator, str(exc))
     except Exception as exc:  # a bug in one tenant's run must not stop the others
