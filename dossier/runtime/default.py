@@ -30,6 +30,9 @@ class DefaultOrchestrator:
     """Proposes what the extractor finds in the sources; no network, no model, no key."""
 
     name = "default"
+    #: It calls ``iteration.protect()`` before its first write, so a no-op run (the
+    #: scan found nothing) does not pay for recording the tree.
+    protects_own_writes = True
 
     def propose(self, iteration: Iteration) -> Proposal:
         """Scan, snapshot and extract; the whole machine-owned bundle is proposed."""
@@ -57,6 +60,7 @@ class DefaultOrchestrator:
             proposal.up_to_date = True
             proposal.source_count = len(scan.unchanged)
             return proposal
+        iteration.protect()  # before the first tracked write: snapshots into sources/
         apply_scan(scan, ctx.sources_dir, ctx.cache_dir)
         with iteration.stage("extract") as note:
             documents = list(iter_snapshots(ctx.sources_dir))

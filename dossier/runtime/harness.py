@@ -8,8 +8,10 @@ harness, owned by the control plane, does everything else, in this order:
    settings and ``check()``-ed, so a missing extra or key fails here;
 2. take the tenant lock; recover a killed run (stale git locks, temp files, the
    loop's uncommitted bookkeeping); prepare the eval gate;
-3. record the loop-owned tree as it was found (:class:`Preimage`), then ask the
-   orchestrator for its proposal;
+3. record the loop-owned tree as it was found (:meth:`Iteration.protect`), then ask
+   the orchestrator for its proposal (an orchestrator that declares
+   ``protects_own_writes`` records it itself before its first write, so a no-op run
+   does not pay for it);
 4. refuse a proposal that is not a :class:`Proposal` or names a concept outside
    the bundle; apply the rest with the bundle sync's rules (people's concepts and
    edits are protected, invalid proposals dropped and reported), regenerate indexes,
@@ -41,7 +43,6 @@ from dossier.runtime.gate import Quality
 from dossier.runtime.gate import prepare as prepare_quality
 from dossier.runtime.ledger import Ledger
 from dossier.runtime.orchestrator import Iteration, LoopOptions, Orchestrator
-from dossier.runtime.preimage import Preimage
 from dossier.runtime.proposal import Proposal
 from dossier.runtime.records import ConceptChanges, Counts, DroppedConcept, RunRecord
 from dossier.runtime.runid import new_run_id, utc_now_iso
@@ -132,7 +133,8 @@ def _run_locked(
     )
     # From here on a failure puts the tree back as this run found it (a person's
     # uncommitted work included), so nothing half-learned is served.
-    preimage = Preimage(ctx).take()
+    if not getattr(orchestrator, "protects_own_writes", False):
+        iteration.protect()
     try:
         proposal = orchestrator.propose(iteration)
         if not isinstance(proposal, Proposal):
@@ -146,19 +148,24 @@ def _run_locked(
             record.message = "up to date"
             record.counts = Counts(sources=proposal.source_count)
             return
+        iteration.protect()
         _land(iteration, orchestrator, proposal, quality)
         if options.dry_run:
-            with iteration.stage("restore") as note:
-                restored = preimage.restore()
-                note(f"dry run: {len(restored)} files put back")
+            _restore(iteration, "dry run: {} files put back")
     except Exception:
         if repo.head() == head:  # not after a commit landed: that tree is the new one
-            with iteration.stage("restore") as note:
-                restored = preimage.restore()
-                note(f"{len(restored)} files put back as this run found them")
+            _restore(iteration, "{} files put back as this run found them")
         raise
     finally:
-        preimage.discard()
+        if iteration.preimage is not None:
+            iteration.preimage.discard()
+
+
+def _restore(iteration: Iteration, detail: str) -> None:
+    if iteration.preimage is None:
+        return
+    with iteration.stage("restore") as note:
+        note(detail.format(len(iteration.preimage.restore())))
 
 
 def _take_audit(record: RunRecord, proposal: Proposal) -> None:

@@ -25,6 +25,7 @@ from typing import Any, Protocol, runtime_checkable
 from dossier import plugins
 from dossier.errors import UsageError
 from dossier.extract.seam import Extractor
+from dossier.runtime.preimage import Preimage
 from dossier.runtime.proposal import Proposal
 from dossier.runtime.records import RunRecord, StageTiming
 from dossier.runtime.state import LoopState
@@ -73,6 +74,18 @@ class Iteration:
     head: str | None
     last_state: LoopState | None
     record: RunRecord = field(repr=False)
+    preimage: Preimage | None = field(default=None, repr=False)
+
+    def protect(self) -> None:
+        """Record the loop-owned tree now, so a failure can put it back (idempotent).
+
+        The harness calls this before ``propose`` unless the orchestrator declares
+        ``protects_own_writes = True``, a promise to call it before its first write
+        (the default orchestrator does, so a no-op run skips the cost); the harness
+        calls it again before applying a proposal.
+        """
+        if self.preimage is None:
+            self.preimage = Preimage(self.ctx).take()
 
     def unchanged_since_last_run(self, producer: str) -> bool:
         """True when the last completed iteration ended at HEAD with this producer and
@@ -104,7 +117,8 @@ class Orchestrator(Protocol):
     """Proposes the changes of one loop iteration for one tenant.
 
     Optional attributes: ``uses_extractor = False`` (the harness then does not load
-    the tenant's extractor), ``settings_model`` (a pydantic model for the manifest's
+    the tenant's extractor), ``protects_own_writes = True`` (see
+    :meth:`Iteration.protect`), ``settings_model`` (a pydantic model for the manifest's
     ``plugins.<name>``; the instance is then built as ``Factory(settings)``) and
     ``check()`` (run before any work, e.g. "an API key is present").
     """

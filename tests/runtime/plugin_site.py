@@ -44,6 +44,16 @@ PLUGINS = textwrap.dedent('''
                             usage=Usage(input_tokens=12, output_tokens=3, cost_usd=0.0001))
 
 
+    class RetireOrchestrator:
+        """Deprecates what "one" proposed, and an id that does not exist."""
+
+        name = "retire"
+        uses_extractor = False
+
+        def propose(self, iteration):
+            return Proposal(producer="one/1.0", deprecate=["notes/one", "notes/never"])
+
+
     class ModelRefused(DossierError):
         pass
 
@@ -137,6 +147,7 @@ PLUGINS = textwrap.dedent('''
 ENTRY_POINTS = """\
 [dossier.orchestrators]
 one = dossier_test_plugins:OneOrchestrator
+retire = dossier_test_plugins:RetireOrchestrator
 boom = dossier_test_plugins:BoomOrchestrator
 bug = dossier_test_plugins:BugOrchestrator
 escape = dossier_test_plugins:EscapeOrchestrator

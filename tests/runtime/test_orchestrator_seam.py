@@ -74,6 +74,17 @@ def test_an_orchestrator_that_only_proposes_ends_in_one_valid_commit(
                                                "removed": []}
 
 
+def test_deprecation_is_applied_by_the_harness(tmp_path: Path, plugin_site: Path) -> None:
+    root, tenant = _tenant(tmp_path)
+    cli("run-loop", "demo", "--root", str(root), "--orchestrator", "one")
+    row = cli_json("run-loop", "demo", "--root", str(root), "--orchestrator", "retire")
+    tenant_row = row["tenants"][0]
+    assert tenant_row["status"] == "committed"
+    assert tenant_row["concepts"] == {"added": [], "changed": ["notes/one"], "removed": []}
+    assert "status: deprecated" in (tenant / "bundle" / "notes" / "one.md").read_text()
+    assert [d["concept_id"] for d in tenant_row["dropped"]] == ["notes/never"]
+
+
 def test_a_dossier_error_ends_in_a_failed_record_with_the_tree_restored(
     tmp_path: Path, plugin_site: Path
 ) -> None:
@@ -132,7 +143,8 @@ def test_plugin_errors_come_before_any_work(tmp_path: Path, plugin_site: Path) -
 
     unknown = run("--orchestrator", "nope")
     assert unknown.returncode == 2
-    assert "available: boom, bug, default, escape, fancy, legacy, needskey, one" in unknown.stderr
+    assert ("available: boom, bug, default, escape, fancy, legacy, needskey, one, retire"
+            in unknown.stderr)
     legacy = run("--orchestrator", "legacy")
     assert legacy.returncode == 2 and "propose" in legacy.stderr
     extra = run("--orchestrator", "fancy")
