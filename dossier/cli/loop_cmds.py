@@ -198,12 +198,13 @@ def run_loop(
     concept ids it would add, change and remove are shown, and the tenant is put
     back as it was. Exit 0 when every tenant succeeded, 1 otherwise.
     """
-    from dossier.runtime.orchestrator import get_orchestrator
+    from dossier import plugins
+    from dossier.runtime.batch import preflight
     from dossier.tenancy import Registry
 
     registry = Registry(root)
     if orchestrator is not None:
-        get_orchestrator(orchestrator)  # unknown name: a clear error before any work
+        plugins.load("orchestrator", orchestrator)  # unknown name: fails before anything
     if tenants:
         client_ids = [registry.get(t).client_id for t in tenants]
     else:
@@ -211,6 +212,9 @@ def run_loop(
         if not client_ids:
             raise UsageError(f"no tenants under {registry.root}; create one with "
                              "'dossier provision <client_id> --source PATH'")
+    # Unknown plugins, missing extras or keys, bad plugin settings: one clear error
+    # before any tenant is touched.
+    preflight(registry.root, client_ids, orchestrator, None)
     records = _run_with_display(registry.root, client_ids, orchestrator, jobs, lock_timeout,
                                 verify_hashes, quiet=json_out, gate=gate, dry_run=dry_run)
     if json_out:

@@ -85,11 +85,16 @@ def test_plugin_settings_are_validated_by_the_plugins_model(
 ) -> None:
     root, tenant, _corpus = _tenant(tmp_path, "keyed", plugins={"keyed": {"promt": "v1"}})
     result = cli("run-loop", "demo", "--root", str(root), "--json")
-    assert result.exit_code == 1
-    row = json.loads(result.stdout)["tenants"][0]
-    assert "plugins.keyed.promt" in row["message"]
+    assert result.exit_code == 2  # a usage error, one line, before any tenant is touched
+    assert "plugins.keyed.promt" in result.stderr
     # Refused before any work: not even the sources were snapshotted.
     assert not list((tenant / "sources").rglob("*.md"))
     _edit_manifest(tenant, extractor="deterministic", plugins={"deterministic": {"x": 1}})
     result = cli("run-loop", "demo", "--root", str(root), "--json")
-    assert "takes no settings" in json.loads(result.stdout)["tenants"][0]["message"]
+    assert result.exit_code == 2 and "takes no settings" in result.stderr
+    # The harness holds the same line for a caller that skips the CLI's preflight.
+    from dossier.runtime.batch import run_one
+    from dossier.runtime.orchestrator import LoopOptions
+
+    record = run_one(root, "demo", None, LoopOptions())
+    assert record.status == "failed" and "takes no settings" in record.message
