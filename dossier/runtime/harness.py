@@ -29,13 +29,13 @@ iteration the crash interrupted.
 
 from __future__ import annotations
 
+import re
 import traceback
 from datetime import UTC, datetime
 
 from dossier.errors import DossierError
 from dossier.extract.seam import Extractor, get_extractor
 from dossier.okf import Bundle, ConceptDocument, append_log, generate_indexes
-from dossier.okf.ids import id_problem
 from dossier.okf.validate import validate_bundle, validate_concepts
 from dossier.runtime.bundle_sync import SyncResult, sync_bundle
 from dossier.runtime.concept_facts import FactsCache, facts_of
@@ -57,6 +57,8 @@ from dossier.tenancy import (
     tenant_lock,
 )
 
+#: A concept id that names an absolute path (POSIX, UNC or a Windows drive).
+_ABSOLUTE = re.compile(r"^([/\\]|[A-Za-z]:)")
 #: Stat-keyed facts about the bundle's concept files, in the tenant's ``.dossier/``.
 FACTS_FILE = "concept-facts.json"
 
@@ -189,8 +191,7 @@ def _refuse_escapes(orchestrator: Orchestrator, proposal: Proposal, bundle: Bund
     """
     for concept_id in [*(doc.concept_id for doc in proposal.concepts), *proposal.deprecate]:
         text = str(concept_id)
-        climbs = text.startswith(("/", "\\")) or ".." in text.replace("\\", "/").split("/")
-        if climbs or (id_problem(text) or "").endswith("not absolute"):
+        if _ABSOLUTE.match(text) or ".." in text.replace("\\", "/").split("/"):
             raise ProposalRefused(
                 f"orchestrator {orchestrator.name!r} proposed concept {text!r}, a path "
                 f"outside the bundle of tenant {bundle.root.parent.name!r}; nothing committed"
