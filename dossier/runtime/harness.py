@@ -145,6 +145,7 @@ def _run_locked(
                 "not a Proposal; nothing committed"
             )
         _take_audit(record, proposal)
+        _refuse_direct_writes(iteration, orchestrator)
         if proposal.up_to_date:
             record.status = "up-to-date"
             record.message = "up to date"
@@ -168,6 +169,25 @@ def _restore(iteration: Iteration, detail: str) -> None:
         return
     with iteration.stage("restore") as note:
         note(detail.format(len(iteration.preimage.restore())))
+
+
+def _refuse_direct_writes(iteration: Iteration, orchestrator: Orchestrator) -> None:
+    """An orchestrator proposes; one that wrote ``bundle/`` or ``runs/`` itself is refused.
+
+    Its own writes would bypass what the harness guarantees (people's concepts and
+    edits protected, proposals validated before they are written), so nothing of
+    the iteration lands and the tree is put back.  ``sources/`` is the ingest's to
+    write (after :meth:`Iteration.protect`).
+    """
+    if iteration.preimage is None:
+        return
+    touched = iteration.preimage.changed("bundle", "runs")
+    if touched:
+        shown = ", ".join(touched[:3]) + (" ..." if len(touched) > 3 else "")
+        raise ProposalRefused(
+            f"orchestrator {orchestrator.name!r} wrote {shown} itself; an orchestrator "
+            "proposes and the harness writes, so nothing was committed"
+        )
 
 
 def _take_audit(record: RunRecord, proposal: Proposal) -> None:

@@ -92,6 +92,19 @@ PLUGINS = textwrap.dedent('''
                             concepts=[concept("notes/fine"), concept("../../victim/pwned")])
 
 
+    class SneakyOrchestrator:
+        """Writes a concept file itself instead of proposing it."""
+
+        name = "sneaky"
+        uses_extractor = False
+
+        def propose(self, iteration):
+            target = iteration.ctx.bundle_dir / "notes" / "sneaky.md"
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text("---\\ntype: Note\\ntitle: Sneaky\\n---\\nWritten directly.\\n")
+            return Proposal(producer="sneaky/1.0", concepts=[concept("notes/fine")])
+
+
     class LegacyOrchestrator:
         """The old seam: drives (and claims) a whole iteration itself."""
 
@@ -152,6 +165,7 @@ boom = dossier_test_plugins:BoomOrchestrator
 bug = dossier_test_plugins:BugOrchestrator
 escape = dossier_test_plugins:EscapeOrchestrator
 legacy = dossier_test_plugins:LegacyOrchestrator
+sneaky = dossier_test_plugins:SneakyOrchestrator
 needskey = dossier_test_plugins:NeedsKeyOrchestrator
 fancy = dossier_test_plugins:OneOrchestrator [fancy]
 

@@ -116,6 +116,19 @@ def test_a_proposal_outside_the_tenant_is_refused(tmp_path: Path, plugin_site: P
     assert git(tenant, "rev-parse", "HEAD") == head
 
 
+def test_an_orchestrator_that_writes_the_bundle_itself_is_refused(
+    tmp_path: Path, plugin_site: Path
+) -> None:
+    root, tenant = _tenant(tmp_path)
+    head = git(tenant, "rev-parse", "HEAD")
+    result = cli("run-loop", "demo", "--root", str(root), "--orchestrator", "sneaky", "--json")
+    assert result.exit_code == 1
+    row = json.loads(result.stdout)["tenants"][0]
+    assert row["status"] == "failed" and "bundle/notes/sneaky.md itself" in row["message"]
+    assert not (tenant / "bundle" / "notes").exists()  # its file removed, the proposal unapplied
+    assert git(tenant, "rev-parse", "HEAD") == head
+
+
 def test_dry_run_reports_the_changes_and_restores_the_tree(tmp_path: Path) -> None:
     root, tenant = _tenant(tmp_path)
     found = _worktree_digest(tenant)
@@ -143,8 +156,8 @@ def test_plugin_errors_come_before_any_work(tmp_path: Path, plugin_site: Path) -
 
     unknown = run("--orchestrator", "nope")
     assert unknown.returncode == 2
-    assert ("available: boom, bug, default, escape, fancy, legacy, needskey, one, retire"
-            in unknown.stderr)
+    assert ("available: boom, bug, default, escape, fancy, legacy, needskey, one, retire, "
+            "sneaky" in unknown.stderr)
     legacy = run("--orchestrator", "legacy")
     assert legacy.returncode == 2 and "propose" in legacy.stderr
     extra = run("--orchestrator", "fancy")
