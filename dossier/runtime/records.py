@@ -19,7 +19,8 @@ from pydantic import BaseModel, Field
 from dossier.fsutil import atomic_write_text
 from dossier.ingest import ScanResult
 
-RunStatus = Literal["committed", "up-to-date", "failed", "rejected"]
+#: ``dry-run``: the iteration was computed and the tree put back; nothing committed.
+RunStatus = Literal["committed", "up-to-date", "failed", "rejected", "dry-run"]
 
 RUN_RECORD_SCHEMA_VERSION = 1
 
@@ -86,6 +87,26 @@ class Counts(BaseModel):
     sources: int = 0
 
 
+class ConceptChanges(BaseModel):
+    """Which concept ids the iteration added, changed and removed (from git, sorted)."""
+
+    added: list[str] = Field(default_factory=list)
+    changed: list[str] = Field(default_factory=list)
+    removed: list[str] = Field(default_factory=list)
+
+
+class Usage(BaseModel):
+    """What a model-backed iteration consumed (absent for the offline default loop)."""
+
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cache_read_tokens: int = 0
+    cache_write_tokens: int = 0
+    cost_usd: float = 0.0
+    #: A model-backed extractor reached its budget: where it stopped.
+    stopped: str | None = None
+
+
 class EvalFigures(BaseModel):
     """The eval of the bundle this iteration committed (or was rejected with)."""
 
@@ -117,13 +138,23 @@ class RunRecord(BaseModel):
     refused_locations: list[RefusedLocation] = Field(default_factory=list)
     errors: list[str] = Field(default_factory=list)
     evals: EvalFigures | None = None
+    concepts: ConceptChanges = Field(default_factory=ConceptChanges)
+    usage: Usage | None = None
+    stats: dict[str, float] = Field(default_factory=dict)
+    notes: list[str] = Field(default_factory=list)
     commit: str | None = None
 
     def to_json(self) -> str:
         """Deterministic JSON (sorted keys, 2-space indent, trailing newline)."""
         data = self.model_dump(mode="json", exclude={"commit"})
-        if data.get("evals") is None:
-            data.pop("evals", None)  # records of tenants without a gold set stay unchanged
+        # Optional sections are left out when empty, so records stay small and the
+        # records of iterations that had none look as they always did.
+        for key in ("evals", "usage"):
+            if data.get(key) is None:
+                data.pop(key, None)
+        for key in ("stats", "notes"):
+            if not data.get(key):
+                data.pop(key, None)
         return json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
     def write(self, path: Path) -> None:

@@ -39,6 +39,9 @@ class BundleChanges:
     removed: int = 0
     #: ids of the concepts added or updated (what validation must look at).
     present: frozenset[str] = field(default=frozenset(), compare=False)
+    added_ids: frozenset[str] = field(default=frozenset(), compare=False)
+    updated_ids: frozenset[str] = field(default=frozenset(), compare=False)
+    removed_ids: frozenset[str] = field(default=frozenset(), compare=False)
 
     @property
     def total(self) -> int:
@@ -73,24 +76,23 @@ def _regular_file(path: Path) -> bool:
 
 def bundle_changes(repo: TenantRepo) -> BundleChanges:
     """Count concept files that differ from HEAD (index.md and log.md are not concepts)."""
-    added = updated = removed = 0
-    present: set[str] = set()
+    ids: dict[str, set[str]] = {"added": set(), "updated": set(), "removed": set()}
     for code, path in _status_entries(repo, "bundle"):
         name = path.rsplit("/", 1)[-1]
         if not name.endswith(".md") or name in _RESERVED or name.startswith("."):
             continue
+        concept_id = path.removeprefix("bundle/")[: -len(".md")]
         if "D" in code:
-            removed += 1
+            ids["removed"].add(concept_id)
             continue
         if not _regular_file(repo.ctx.path / path):
             continue  # a symlink or other non-regular file is never committed or counted
-        if code == "??" or "A" in code:
-            added += 1
-        else:
-            updated += 1
-        present.add(path.removeprefix("bundle/")[: -len(".md")])
+        ids["added" if code == "??" or "A" in code else "updated"].add(concept_id)
     return BundleChanges(
-        added=added, updated=updated, removed=removed, present=frozenset(present)
+        added=len(ids["added"]), updated=len(ids["updated"]), removed=len(ids["removed"]),
+        present=frozenset(ids["added"] | ids["updated"]),
+        added_ids=frozenset(ids["added"]), updated_ids=frozenset(ids["updated"]),
+        removed_ids=frozenset(ids["removed"]),
     )
 
 
