@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -55,7 +56,7 @@ def test_extractor_failure_is_a_failed_run_not_an_internal_error(
     assert result.exit_code == 1
     row = json.loads(result.stdout)["tenants"][0]
     assert row["status"] == "failed"
-    assert "extractor broken/0.2.0 failed on source" in row["message"]
+    assert re.search(r"extractor broken/[0-9.]+ failed on source", row["message"])
     assert "internal error" not in row["message"]
     assert (tenant / ".dossier" / "failed-runs" / f"{row['run_id']}.json").is_file()
     # The snapshot the failed run wrote was put back: nothing half-learned remains.
