@@ -107,6 +107,7 @@ def _run_with_display(
     verify_hashes: bool,
     quiet: bool,
     gate: bool = False,
+    extractor: str | None = None,
 ) -> list[RunRecord]:
     from dossier.runtime.batch import run_tenants
     from dossier.runtime.orchestrator import LoopOptions
@@ -116,6 +117,7 @@ def _run_with_display(
         lock_timeout=default_lock_timeout() if lock_timeout is None else lock_timeout,
         verify_hashes=verify_hashes,
         gate=gate,
+        extractor=extractor,
     )
     if quiet:
         return run_tenants(root, client_ids, orchestrator=orchestrator, options=options,
@@ -153,6 +155,13 @@ def run_loop(
     ] = None,
     root: RootOption = None,
     orchestrator: OrchestratorOption = None,
+    extractor: Annotated[
+        str | None,
+        typer.Option("--extractor",
+                     help="Extractor for this run instead of the manifest's "
+                     "(deterministic, or claude with the dossier[claude] extra and a key).",
+                     show_default=False),
+    ] = None,
     jobs: Annotated[
         int, typer.Option("--jobs", "-j", min=1, help="Tenants to run in parallel processes.")
     ] = 1,
@@ -184,6 +193,10 @@ def run_loop(
     registry = Registry(root)
     if orchestrator is not None:
         get_orchestrator(orchestrator)  # unknown name: a clear error before any work
+    if extractor is not None:
+        from dossier.extract import get_extractor
+
+        get_extractor(extractor)  # unknown, not installed or no key: an error before any work
     if tenants:
         client_ids = [registry.get(t).client_id for t in tenants]
     else:
@@ -192,7 +205,7 @@ def run_loop(
             raise UsageError(f"no tenants under {registry.root}; create one with "
                              "'dossier provision <client_id> --source PATH'")
     records = _run_with_display(registry.root, client_ids, orchestrator, jobs, lock_timeout,
-                                verify_hashes, quiet=json_out, gate=gate)
+                                verify_hashes, quiet=json_out, gate=gate, extractor=extractor)
     if json_out:
         print_json({"ok": all(_ok(r) for r in records),
                     "tenants": [_summary_row(r) for r in records]})
@@ -278,7 +291,7 @@ def history(
     figures = figures_by_run(ctx, rows)
     data: list[dict[str, Any]] = [
         {"run_id": it.run_id, "commit": it.sha, "date": it.date, "summary": it.summary,
-         "trailers": it.trailers, "status": "committed",
+         "trailers": it.trailers, "status": "committed", "spend": _spend(it.trailers),
          "evals": figures[it.run_id].metrics if it.run_id in figures else None}
         for it in rows
     ]
@@ -286,6 +299,7 @@ def history(
         found = rejected_figures(repo, it)
         data.append({"run_id": it.run_id, "commit": it.sha, "date": it.date,
                      "summary": it.summary, "trailers": it.trailers, "status": "rejected",
+                     "spend": _spend(it.trailers),
                      "evals": found.metrics if found else None})
     data.sort(key=lambda row: str(row["date"]), reverse=True)
     if json_out:
@@ -304,9 +318,29 @@ def history(
         summary = str(row["summary"])
         if row["status"] == "rejected":
             summary = f"[red]rejected[/] (dossier/rejected/{row['run_id']}) " + summary
+        summary += _spend_text(row["spend"])
         table.add_row(str(row["date"]), str(row["run_id"] or "-"), str(row["commit"])[:12],
                       quality_cell(row["evals"]), summary)
     console.print(table)
+
+
+def _spend(trailers: Any) -> dict[str, Any] | None:
+    """Tokens and estimated USD of an iteration a metered extractor (claude) paid for."""
+    if not isinstance(trailers, dict) or "Dossier-Tokens" not in trailers:
+        return None
+    try:
+        tokens = int(trailers["Dossier-Tokens"])
+        cost = float(trailers["Dossier-Cost-USD"]) if "Dossier-Cost-USD" in trailers else None
+    except ValueError:
+        return None
+    return {"tokens": tokens, "cost_usd": cost}
+
+
+def _spend_text(spend: dict[str, Any] | None) -> str:
+    if spend is None:
+        return ""
+    cost = spend["cost_usd"]
+    return f" ({spend['tokens']} tokens" + (f", ~${cost:.4f}" if cost is not None else "") + ")"
 
 
 def default_fixture() -> Path:

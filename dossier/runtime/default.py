@@ -34,6 +34,7 @@ from dossier.runtime.orchestrator import LoopOptions
 from dossier.runtime.preimage import Preimage
 from dossier.runtime.records import (
     Counts,
+    ExtractionUsage,
     InputRecord,
     RunRecord,
     SkipRecord,
@@ -83,6 +84,7 @@ class DefaultOrchestrator:
             record.status = "failed"
             record.errors.append(str(exc))
             record.message = str(exc)
+            _note_usage(record, runner)  # what a failed run spent, and where it stopped
         record.finished_at = utc_now_iso()
         if record.status == "failed":
             _keep_failed_record(ctx, record)
@@ -156,6 +158,7 @@ class DefaultOrchestrator:
             documents = list(iter_snapshots(ctx.sources_dir))
             proposals = runner.propose(documents)
             note(f"{len(proposals)} concepts proposed from {len(documents)} sources")
+            _note_usage(record, runner)
 
         bundle = Bundle(ctx.bundle_dir)
         with _stage(record, options, "okf") as note:
@@ -229,6 +232,7 @@ class DefaultOrchestrator:
                 "Dossier-Orchestrator": self.name,
                 "Dossier-Extractor": runner.label,
                 "Dossier-Sources": str(len(documents)),
+                **(record.extraction.trailers() if record.extraction else {}),
             }
             if quality is not None and missed:
                 record.status = "rejected"
@@ -293,6 +297,13 @@ def _stage(
         )
         if detail:
             options.progress(name, detail)
+
+
+def _note_usage(record: RunRecord, runner: ExtractionRunner) -> None:
+    """Copy a metered extractor's usage summary (tokens, cost, skips) into the record."""
+    summary = runner.usage()
+    if summary is not None:
+        record.extraction = ExtractionUsage.model_validate(summary)
 
 
 def _keep_failed_record(ctx: TenantContext, record: RunRecord) -> None:

@@ -160,20 +160,43 @@ class ExtractionRunner:
         # into another tenant's cache.
         self.ctx.confine(self.cache_dir / "links")
         with ExtractionStore(self.ctx.confine(self.cache_dir / STORE_NAME)) as store:
-            extractions = [self._extract(doc, store) for doc in ordered]
+            cached = {doc.source_id: self._cached(doc, store) for doc in ordered}
+            misses = [doc for doc in ordered if cached[doc.source_id] is None]
+            prefetch = getattr(self.extractor, "prefetch", None)
+            if misses and callable(prefetch):
+                # an extractor that calls a service works on all misses at once
+                # (concurrently, or as one batch) instead of source by source
+                prefetch(misses)
+            extractions = [
+                hit if (hit := cached[doc.source_id]) is not None else self._extract(doc, store)
+                for doc in ordered
+            ]
             store.prune({doc.source_id for doc in ordered})
         proposals = self.extractor.assemble(extractions, self.settings)
-        return [to_concept_document(p, UNSTAMPED) for p in proposals]
+        generated_by = getattr(self.extractor, "generated_by", None)
+        return [to_concept_document(p, UNSTAMPED, generated_by=generated_by) for p in proposals]
 
-    def _extract(self, doc: SourceDocument, store: ExtractionStore) -> SourceExtraction:
+    def usage(self) -> dict[str, Any] | None:
+        """The extractor's usage summary (tokens, cost) when it keeps one."""
+        summary = getattr(self.extractor, "usage_summary", None)
+        return summary() if callable(summary) else None
+
+    def _cached(self, doc: SourceDocument, store: ExtractionStore) -> Any:
+        """The cached extraction of ``doc`` decoded by the extractor's codec, or None."""
         cached = store.get(doc.source_id, doc.text_sha256)
-        if cached is not None:
-            try:
-                return SourceExtraction.from_json(cached)
-            except (ExtractionCacheError, ValueError):
-                pass
-        extraction: SourceExtraction = self.extractor.extract_source(doc)
-        store.put(doc.source_id, doc.text_sha256, extraction.to_json())
+        if cached is None:
+            return None
+        decode = getattr(self.extractor, "decode_extraction", SourceExtraction.from_json)
+        try:
+            return decode(cached)
+        except (ExtractionCacheError, ValueError):
+            return None
+
+    def _extract(self, doc: SourceDocument, store: ExtractionStore) -> Any:
+        extraction = self.extractor.extract_source(doc)
+        encode = getattr(self.extractor, "encode_extraction", None)
+        store.put(doc.source_id, doc.text_sha256,
+                  encode(extraction) if callable(encode) else extraction.to_json())
         return extraction
 
     def with_generated_at(self, doc: ConceptDocument, at: str) -> ConceptDocument:

@@ -95,6 +95,44 @@ class EvalFigures(BaseModel):
     failures: list[str] = Field(default_factory=list, description="Gate bars missed.")
 
 
+class SkippedChunkRecord(BaseModel):
+    """Lines of a source an extractor gave up on (e.g. an answer that failed its schema twice)."""
+
+    source_id: str
+    lines: str
+    reason: str
+
+
+class ExtractionUsage(BaseModel):
+    """What a metered extractor (one calling a model) spent in this iteration.
+
+    Reported by the extractor's ``usage_summary()``; absent for the deterministic one.
+    ``cost_usd`` is an estimate from the extractor's price table (None: model not priced).
+    """
+
+    producer: str
+    model: str = ""
+    prompt: str = ""
+    requests: int = 0
+    retries: int = 0
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cache_write_tokens: int = 0
+    cache_read_tokens: int = 0
+    tokens: int = 0
+    cost_usd: float | None = None
+    #: where a budget stopped the iteration (None: it was not stopped)
+    stopped_at: str | None = None
+    skipped_chunks: list[SkippedChunkRecord] = Field(default_factory=list)
+
+    def trailers(self) -> dict[str, str]:
+        """Commit trailers naming the spend, so ``dossier history`` can show it."""
+        out = {"Dossier-Tokens": str(self.tokens)}
+        if self.cost_usd is not None:
+            out["Dossier-Cost-USD"] = f"{self.cost_usd:.4f}"
+        return out
+
+
 class RunRecord(BaseModel):
     """Everything a person needs to audit one loop iteration."""
 
@@ -117,6 +155,7 @@ class RunRecord(BaseModel):
     refused_locations: list[RefusedLocation] = Field(default_factory=list)
     errors: list[str] = Field(default_factory=list)
     evals: EvalFigures | None = None
+    extraction: ExtractionUsage | None = None
     commit: str | None = None
 
     def to_json(self) -> str:
@@ -124,6 +163,8 @@ class RunRecord(BaseModel):
         data = self.model_dump(mode="json", exclude={"commit"})
         if data.get("evals") is None:
             data.pop("evals", None)  # records of tenants without a gold set stay unchanged
+        if data.get("extraction") is None:
+            data.pop("extraction", None)  # nor do records of unmetered extractors
         return json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
     def write(self, path: Path) -> None:
