@@ -370,6 +370,12 @@ def test_key_never_reaches_history_records_or_output(claude_env: dict[str, Any],
                                                      tmp_path: Path) -> None:
     tenant, stub = claude_env["tenant"], claude_env["stub"]
     outputs: list[str] = []
+    # a hook a person installed sees git's environment: the key must not be in it
+    hook_dump = tmp_path / "hook-env.txt"
+    hook = tenant / ".git" / "hooks" / "post-commit"
+    hook.parent.mkdir(exist_ok=True)
+    hook.write_text(f"#!/bin/sh\nenv >> '{hook_dump}'\n")
+    hook.chmod(0o755)
     # a key file instead of the variable
     key_file = tmp_path / "anthropic.key"
     key_file.write_text(FAKE_KEY + "\n")
@@ -398,3 +404,5 @@ def test_key_never_reaches_history_records_or_output(claude_env: dict[str, Any],
     for text in outputs:
         assert FAKE_KEY not in text and FAKE_KEY[-12:] not in text
     assert FAKE_KEY not in (tenant / "dossier.tenant.yaml").read_text()
+    assert hook_dump.is_file() and FAKE_KEY not in hook_dump.read_text()
+    assert str(key_file) not in hook_dump.read_text()
