@@ -86,23 +86,28 @@ def merge(
     return sorted(proposals, key=lambda p: p.concept_id)
 
 
+def _primary(mention: _Mention) -> str:
+    """The key a draft is filed under: its identifier when it has one, else its name."""
+    ident = mention.draft.identifier
+    return entity_key(ident) if ident and entity_key(ident) else mention.name_key
+
+
 def _resolve(mentions: list[_Mention]) -> list[tuple[list[str], list[_Mention]]]:
     uf = UnionFind()
     for mention in mentions:
-        uf.add(mention.name_key, unit=True)
-        if mention.draft.identifier:
-            ident = entity_key(mention.draft.identifier)
-            uf.add(ident, identifier=True)
-            uf.union(mention.name_key, ident)
+        primary = _primary(mention)
+        uf.add(primary, identifier=primary != mention.name_key, unit=True)
+        uf.add(mention.name_key)
+        uf.union(primary, mention.name_key)  # refused when the name has another identifier
     # an alias joins only a name some draft uses as its own: aliases never chain by themselves
     for mention in mentions:
         for alias in mention.draft.aliases:
             key = entity_key(alias)
             if key and key in uf.parent:
-                uf.union(mention.name_key, key)
+                uf.union(_primary(mention), key)
     members: dict[str, list[_Mention]] = {}
     for mention in mentions:
-        members.setdefault(uf.find(mention.name_key), []).append(mention)
+        members.setdefault(uf.find(_primary(mention)), []).append(mention)
     keys: dict[str, list[str]] = {}
     for key in sorted(uf.parent):
         keys.setdefault(uf.find(key), []).append(key)
