@@ -18,6 +18,7 @@ from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -192,3 +193,19 @@ def messages_stub() -> Iterator[MessagesStub]:
     """A running stub; its URL is ``stub.url``."""
     with MessagesStub() as stub:
         yield stub
+
+
+def register_claude(folder: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Register the ``claude`` entry point from this checkout (an install may predate it).
+
+    A dist-info on ``sys.path`` is how any installed plugin is found, so this is the seam's
+    real discovery path; returns the folder, for a subprocess's PYTHONPATH.
+    """
+    info = folder / "dossier_claude_test-0.dist-info"
+    info.mkdir(parents=True)
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: dossier-claude-test\n"
+                                   "Version: 0\n")
+    (info / "entry_points.txt").write_text(
+        "[dossier.extractors]\nclaude = dossier.extract.claude:ClaudeExtractor\n")
+    monkeypatch.syspath_prepend(str(folder))
+    return folder

@@ -27,6 +27,7 @@ from tests.claude_stub import (
     Reply,
     error_reply,
     messages_stub,
+    register_claude,
     tool_reply,
 )
 from tests.runtime.helpers import cli, commit_count, git, write_corpus
@@ -113,14 +114,7 @@ def good(body: dict[str, Any]) -> Reply:
 def claude_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                messages_stub: MessagesStub) -> dict[str, Any]:
     """A tenant over the two fixture documents, the stub, and a fake key in the env."""
-    site = tmp_path / "site"
-    info = site / "dossier_claude_test-0.dist-info"
-    info.mkdir(parents=True)
-    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: dossier-claude-test\n"
-                                   "Version: 0\n")
-    (info / "entry_points.txt").write_text(
-        "[dossier.extractors]\nclaude = dossier.extract.claude:ClaudeExtractor\n")
-    monkeypatch.syspath_prepend(str(site))  # registered even before a reinstall
+    site = register_claude(tmp_path / "site", monkeypatch)
     for name in list(os.environ):
         if name.startswith("DOSSIER_CLAUDE_") or name == "DOSSIER_ANTHROPIC_KEY_FILE":
             monkeypatch.delenv(name)
