@@ -400,3 +400,30 @@ def test_key_never_reaches_history_records_or_output(claude_env: dict[str, Any],
     assert FAKE_KEY not in (tenant / "dossier.tenant.yaml").read_text()
     assert hook_dump.is_file() and FAKE_KEY not in hook_dump.read_text()
     assert str(key_file) not in hook_dump.read_text()
+
+
+def _select_in_manifest(tenant: Path) -> None:
+    import yaml
+
+    manifest = tenant / "dossier.tenant.yaml"
+    data = yaml.safe_load(manifest.read_text())
+    data["extractor"] = "claude"
+    manifest.write_text(yaml.safe_dump(data, sort_keys=False))
+
+
+def test_manifest_selects_claude(claude_env: dict[str, Any],
+                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    tenant, stub = claude_env["tenant"], claude_env["stub"]
+    _select_in_manifest(tenant)
+    root = str(claude_env["root"])
+    monkeypatch.delenv("ANTHROPIC_API_KEY")
+    before = commit_count(tenant)
+    refused = cli("run-loop", "acme", "--root", root, "--json")
+    assert refused.exit_code == 1
+    assert "ANTHROPIC_API_KEY" in refused.output
+    assert not stub.requests and commit_count(tenant) == before
+
+    monkeypatch.setenv("ANTHROPIC_API_KEY", FAKE_KEY)
+    ran = cli("run-loop", "acme", "--root", root, "--json")
+    assert ran.exit_code == 0, ran.output
+    assert by_title(tenant)["Use Postgres"].frontmatter["generated"]["by"] == PRODUCER
