@@ -53,6 +53,7 @@ def _summary_row(record: RunRecord) -> dict[str, Any]:
         "stages": [s.model_dump() for s in record.stages],
         "errors": record.errors,
         "evals": record.evals.model_dump() if record.evals else None,
+        "extraction": record.extraction.model_dump() if record.extraction else None,
     }
 
 
@@ -94,6 +95,14 @@ def _print_summary(records: list[RunRecord]) -> None:
         for dropped in record.dropped:
             console.print(styled("dropped proposed concept", "yellow"),
                           f"{record.client_id}: {dropped.concept_id} — {dropped.reason}")
+        if record.extraction is not None:
+            spend = _spend_text({"tokens": record.extraction.tokens,
+                                 "cost_usd": record.extraction.cost_usd}).strip(" ()")
+            console.print(styled("extraction", "cyan"), f"{record.client_id}: {spend}")
+            for chunk in record.extraction.skipped_chunks:
+                console.print(styled("skipped chunk", "yellow"),
+                              f"{record.client_id}: {chunk.source_id} lines {chunk.lines} — "
+                              f"{chunk.reason}")
         if not _ok(record):
             console.print(styled("failed", "red"), f"{record.client_id}: {record.message}")
 

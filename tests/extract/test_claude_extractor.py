@@ -137,11 +137,6 @@ def run_loop(env: dict[str, Any], *extra: str) -> tuple[int, dict[str, Any], str
     return result.exit_code, data, result.output
 
 
-def only_run(data: dict[str, Any]) -> dict[str, Any]:
-    runs = data.get("runs") or data.get("results") or [data]
-    return runs[0]
-
-
 def record_of(tenant: Path) -> dict[str, Any]:
     records = sorted((tenant / "runs").glob("*.json"))
     return json.loads(records[-1].read_text())
@@ -201,6 +196,9 @@ def test_good_extraction_commits_typed_cited_concepts(claude_env: dict[str, Any]
     spend = history["iterations"][0]["spend"]
     assert spend == {"tokens": 2400, "cost_usd": pytest.approx(usage["cost_usd"], abs=1e-4)}
 
+    table = cli("run-loop", "acme", "--root", str(claude_env["root"]), "--extractor", "claude")
+    assert table.exit_code == 0 and "up-to-date" in table.output
+
     # an unchanged source never pays twice
     code, _, output = run_loop(claude_env)
     assert code == 0, output
@@ -212,8 +210,9 @@ def test_changed_model_re_extracts(claude_env: dict[str, Any],
     tenant, stub = claude_env["tenant"], claude_env["stub"]
     assert run_loop(claude_env)[0] == 0
     monkeypatch.setenv("DOSSIER_CLAUDE_MODEL", "claude-haiku-4-5")
-    code, _, output = run_loop(claude_env)
-    assert code == 0, output
+    plain = cli("run-loop", "acme", "--root", str(claude_env["root"]), "--extractor", "claude")
+    assert plain.exit_code == 0, plain.output
+    assert "2400 tokens, ~$" in plain.output  # the run's spend is shown, not only recorded
     assert len(stub.messages()) == 4
     assert stub.messages()[-1].body["model"] == "claude-haiku-4-5"
     decision = by_title(tenant)["Use Postgres"]
@@ -232,8 +231,10 @@ def test_schema_violation_is_retried_once_then_skipped(claude_env: dict[str, Any
         return good(body)
 
     stub.responder = bad_for_team
-    code, _, output = run_loop(claude_env)
+    code, data, output = run_loop(claude_env)
     assert code == 0, output
+    [shown] = data["tenants"][0]["extraction"]["skipped_chunks"]
+    assert shown["lines"] == "1-4"
     team_calls = [r for r in stub.messages()
                   if "Maria Lopez" in r.body["messages"][0]["content"]]
     assert len(team_calls) == 2  # the answer, then one correction
