@@ -9,6 +9,8 @@ import random
 from itertools import pairwise
 from typing import Any
 
+import pytest
+
 from dossier.extract.claude.chunks import cut
 from dossier.extract.claude.drafts import ChunkDraft
 from dossier.extract.claude.merge import merge
@@ -68,3 +70,20 @@ def test_merge_is_order_independent_and_keeps_identifiers_apart() -> None:
     assert [s.source_id for s in store.sources] == ["a", "b"]
     assert store.sources[1].resource.endswith("sources/b.md#L5")
     assert "OS" in store.aliases
+
+
+def test_plugin_settings_model_covers_every_setting_and_feeds_them(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from dataclasses import fields
+
+    from dossier.errors import UsageError
+    from dossier.extract.claude.settings import ClaudePluginSettings, ClaudeSettings
+
+    assert set(ClaudePluginSettings.model_fields) == {f.name for f in fields(ClaudeSettings)}
+    manifest = ClaudePluginSettings(model="claude-haiku-4-5", budget_usd=2.5)
+    loaded = ClaudeSettings.load(manifest, environ={"DOSSIER_CLAUDE_BUDGET_USD": "1"})
+    assert loaded.model == "claude-haiku-4-5" and loaded.budget_usd == 1.0  # env wins
+    with pytest.raises(UsageError) as bad:
+        ClaudeSettings.load({}, environ={"DOSSIER_CLAUDE_CONCURRENCY": "many"})
+    assert "DOSSIER_CLAUDE_CONCURRENCY" in str(bad.value)

@@ -16,6 +16,8 @@ from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+from pydantic import BaseModel
+
 from dossier.errors import DossierError, UsageError
 from dossier.extract.claude.batch import Job, run_batch
 from dossier.extract.claude.caller import PROMPT_VERSION, Caller, ChunkOutcome
@@ -23,8 +25,8 @@ from dossier.extract.claude.chunks import Chunk, cut
 from dossier.extract.claude.keys import redact, resolve_key
 from dossier.extract.claude.merge import merge
 from dossier.extract.claude.prices import price_for
-from dossier.extract.claude.result import ChunkResult, ClaudeSourceResult
-from dossier.extract.claude.settings import ClaudeSettings
+from dossier.extract.claude.result import RESULT_SCHEMA, ChunkResult, ClaudeSourceResult
+from dossier.extract.claude.settings import ClaudePluginSettings, ClaudeSettings
 from dossier.extract.claude.usage import BudgetExceeded, Meter, SkippedChunk
 from dossier.extract.model import ExtractSettings, ProposedConcept, SourceLike
 
@@ -42,8 +44,10 @@ class ClaudeExtractor:
     """Registered as entry point ``claude``; one instance serves one iteration."""
 
     name = "claude"
+    #: what a plugin loader validates the manifest's ``plugins.claude`` with
+    settings_model = ClaudePluginSettings
 
-    def __init__(self, manifest_settings: Mapping[str, Any] | None = None,
+    def __init__(self, manifest_settings: Mapping[str, Any] | BaseModel | None = None,
                  environ: Mapping[str, str] | None = None) -> None:
         if importlib.util.find_spec("anthropic") is None:
             raise ClaudeUnavailable(
@@ -119,6 +123,14 @@ class ClaudeExtractor:
 
     def decode_extraction(self, data: str) -> ClaudeSourceResult:
         return ClaudeSourceResult.from_json(data)
+
+    # the names an opaque-result seam uses for the same codec and key
+    encode = encode_extraction
+    decode = decode_extraction
+
+    def cache_key(self) -> str:
+        """What besides the text changes a per-source result: prompt, model, result shape."""
+        return f"{self.version}/r{RESULT_SCHEMA}"
 
     def usage_summary(self) -> dict[str, Any]:
         """Tokens, estimated cost, skipped chunks and where a stop happened, key-free."""

@@ -13,6 +13,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
 from typing import Any
 
+from pydantic import BaseModel, ConfigDict
+
 from dossier.errors import UsageError
 
 DEFAULT_MODEL = "claude-sonnet-4-6"
@@ -56,11 +58,13 @@ class ClaudeSettings:
     @classmethod
     def load(
         cls,
-        manifest_settings: Mapping[str, Any] | None = None,
+        manifest_settings: Mapping[str, Any] | BaseModel | None = None,
         environ: Mapping[str, str] | None = None,
     ) -> ClaudeSettings:
         """Defaults, overlaid by the manifest's mapping, overlaid by DOSSIER_CLAUDE_* vars."""
         env = os.environ if environ is None else environ
+        if isinstance(manifest_settings, BaseModel):
+            manifest_settings = manifest_settings.model_dump(exclude_none=True)
         settings = cls()
         known = {f.name: f for f in fields(cls)}
         for name, value in (manifest_settings or {}).items():
@@ -115,3 +119,31 @@ def _coerce(name: str, value: Any, where: str) -> Any:
         return str(value)
     except (KeyError, ValueError, TypeError):
         raise UsageError(f"{where}: {value!r} is not a valid value for {name}") from None
+
+
+class ClaudePluginSettings(BaseModel):
+    """The manifest's ``plugins.claude`` mapping, for a loader that validates plugin settings.
+
+    Every key is optional (unset: the default, or the environment); the values are checked
+    again by :meth:`ClaudeSettings.load`, which this model feeds.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    model: str | None = None
+    max_tokens: int | None = None
+    concurrency: int | None = None
+    budget_tokens: int | None = None
+    budget_usd: float | None = None
+    batch: bool | None = None
+    batch_min_chunks: int | None = None
+    batch_poll_seconds: float | None = None
+    chunk_lines: int | None = None
+    chunk_chars: int | None = None
+    overlap_lines: int | None = None
+    max_retries: int | None = None
+    retry_base_seconds: float | None = None
+    retry_max_seconds: float | None = None
+    timeout_seconds: float | None = None
+    base_url: str | None = None
+    price: str | None = None
