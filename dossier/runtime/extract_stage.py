@@ -12,6 +12,13 @@ sources would spend more creating cache files than reading them back ever
 saves.  It is written without fsync (``synchronous=OFF``): a killed process
 loses nothing SQLite's journal cannot roll back, and a database a power cut
 damaged is deleted and rebuilt.
+
+An extractor may offer optional hooks, looked up by name so the deterministic one
+needs none: ``prefetch(misses)`` (work on every uncached source at once — a model
+extractor sends them concurrently or as one batch), ``encode_extraction`` /
+``decode_extraction`` (its own cache codec, when its per-source result is not a
+``SourceExtraction``), ``generated_by`` (the ``generated.by`` of its concepts) and
+``usage_summary()`` (tokens and cost, copied into the run record).
 """
 
 from __future__ import annotations
