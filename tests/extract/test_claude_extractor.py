@@ -428,3 +428,25 @@ def test_manifest_selects_claude(claude_env: dict[str, Any],
     ran = cli("run-loop", "acme", "--root", root, "--json")
     assert ran.exit_code == 0, ran.output
     assert by_title(tenant)["Use Postgres"].frontmatter["generated"]["by"] == PRODUCER
+
+
+def test_usd_budget_stops_and_an_unpriced_model_cannot_keep_one(
+    claude_env: dict[str, Any], monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    tenant, stub = claude_env["tenant"], claude_env["stub"]
+    monkeypatch.setenv("DOSSIER_CLAUDE_BUDGET_USD", "0.001")  # one chunk costs ~0.006
+    code, _, output = run_loop(claude_env)
+    assert code == 1, output
+    assert len(stub.messages()) == 1
+    assert "USD budget of 0.001" in failed_record(tenant)["message"]
+
+    monkeypatch.setenv("DOSSIER_CLAUDE_MODEL", "some-future-model")
+    code, _, output = run_loop(claude_env)
+    assert code == 2
+    assert "DOSSIER_CLAUDE_PRICE" in output and len(stub.messages()) == 1
+    monkeypatch.setenv("DOSSIER_CLAUDE_PRICE", "1,1")
+    monkeypatch.setenv("DOSSIER_CLAUDE_BUDGET_USD", "5")
+    code, _, output = run_loop(claude_env)
+    assert code == 0, output
+    usage = record_of(tenant)["extraction"]
+    assert usage["cost_usd"] == pytest.approx(usage["tokens"] / 1e6)
