@@ -104,6 +104,14 @@ def _print_summary(records: list[RunRecord]) -> None:
                 for concept_id in ids:
                     console.print(styled(label, "cyan"), f"{record.client_id}: {concept_id}")
             console.print(styled("dry run", "cyan"), f"{record.client_id}: {record.message}")
+        if record.usage is not None:
+            spend = _spend_text({"tokens": record.usage.total_tokens,
+                                 "cost_usd": record.usage.cost_usd}).strip(" ()")
+            console.print(styled("spend", "cyan"), f"{record.client_id}: {spend}")
+            for chunk in record.usage.skipped_chunks:
+                console.print(styled("skipped chunk", "yellow"),
+                              f"{record.client_id}: {chunk.source_id} lines {chunk.lines} — "
+                              f"{chunk.reason}")
         if not _ok(record):
             console.print(styled("failed", "red"), f"{record.client_id}: {record.message}")
 
@@ -118,6 +126,7 @@ def _run_with_display(
     quiet: bool,
     gate: bool = False,
     dry_run: bool = False,
+    extractor: str | None = None,
 ) -> list[RunRecord]:
     from dossier.runtime.batch import run_tenants
     from dossier.runtime.orchestrator import LoopOptions
@@ -128,6 +137,7 @@ def _run_with_display(
         verify_hashes=verify_hashes,
         gate=gate,
         dry_run=dry_run,
+        extractor=extractor,
     )
     if quiet:
         return run_tenants(root, client_ids, orchestrator=orchestrator, options=options,
@@ -165,6 +175,13 @@ def run_loop(
     ] = None,
     root: RootOption = None,
     orchestrator: OrchestratorOption = None,
+    extractor: Annotated[
+        str | None,
+        typer.Option("--extractor",
+                     help="Extractor for this run instead of the manifest's "
+                     "(deterministic, or claude with the dossier[claude] extra and a key).",
+                     show_default=False),
+    ] = None,
     jobs: Annotated[
         int, typer.Option("--jobs", "-j", min=1, help="Tenants to run in parallel processes.")
     ] = 1,
@@ -205,6 +222,8 @@ def run_loop(
     registry = Registry(root)
     if orchestrator is not None:
         plugins.load("orchestrator", orchestrator)  # unknown name: fails before anything
+    if extractor is not None:
+        plugins.load("extractor", extractor)  # unknown or not installed: fails before anything
     if tenants:
         client_ids = [registry.get(t).client_id for t in tenants]
     else:
@@ -214,9 +233,10 @@ def run_loop(
                              "'dossier provision <client_id> --source PATH'")
     # Unknown plugins, missing extras or keys, bad plugin settings: one clear error
     # before any tenant is touched.
-    preflight(registry.root, client_ids, orchestrator, None)
+    preflight(registry.root, client_ids, orchestrator, extractor)
     records = _run_with_display(registry.root, client_ids, orchestrator, jobs, lock_timeout,
-                                verify_hashes, quiet=json_out, gate=gate, dry_run=dry_run)
+                                verify_hashes, quiet=json_out, gate=gate, dry_run=dry_run,
+                                extractor=extractor)
     if json_out:
         print_json({"ok": all(_ok(r) for r in records),
                     "tenants": [_summary_row(r) for r in records]})
@@ -303,7 +323,7 @@ def history(
     figures = figures_by_run(ctx, rows)
     data: list[dict[str, Any]] = [
         {"run_id": it.run_id, "commit": it.sha, "date": it.date, "summary": it.summary,
-         "trailers": it.trailers, "status": "committed",
+         "trailers": it.trailers, "status": "committed", "spend": _spend(it.trailers),
          "evals": figures[it.run_id].metrics if it.run_id in figures else None,
          "concepts": concept_changes(ctx, it.run_id)}
         for it in rows
@@ -312,6 +332,7 @@ def history(
         found = rejected_figures(repo, it)
         data.append({"run_id": it.run_id, "commit": it.sha, "date": it.date,
                      "summary": it.summary, "trailers": it.trailers, "status": "rejected",
+                     "spend": _spend(it.trailers),
                      "evals": found.metrics if found else None, "concepts": None})
     data.sort(key=lambda row: str(row["date"]), reverse=True)
     if json_out:
@@ -330,9 +351,29 @@ def history(
         summary = str(row["summary"])
         if row["status"] == "rejected":
             summary = f"[red]rejected[/] (dossier/rejected/{row['run_id']}) " + summary
+        summary += _spend_text(row["spend"])
         table.add_row(str(row["date"]), str(row["run_id"] or "-"), str(row["commit"])[:12],
                       quality_cell(row["evals"]), summary)
     console.print(table)
+
+
+def _spend(trailers: Any) -> dict[str, Any] | None:
+    """Tokens and estimated USD of an iteration a metered extractor (claude) paid for."""
+    if not isinstance(trailers, dict) or "Dossier-Tokens" not in trailers:
+        return None
+    try:
+        tokens = int(trailers["Dossier-Tokens"])
+        cost = float(trailers["Dossier-Cost-USD"]) if "Dossier-Cost-USD" in trailers else None
+    except ValueError:
+        return None
+    return {"tokens": tokens, "cost_usd": cost}
+
+
+def _spend_text(spend: dict[str, Any] | None) -> str:
+    if spend is None:
+        return ""
+    cost = spend["cost_usd"]
+    return f" ({spend['tokens']} tokens" + (f", ~${cost:.4f}" if cost is not None else "") + ")"
 
 
 def default_fixture() -> Path:

@@ -22,7 +22,7 @@ from dossier.runtime.extract_stage import ExtractionRunner
 from dossier.runtime.ingest_sources import scan_tenant_sources
 from dossier.runtime.orchestrator import Iteration, LoopOptions
 from dossier.runtime.proposal import Proposal
-from dossier.runtime.records import InputRecord, RunRecord, SkipRecord, refused_records
+from dossier.runtime.records import InputRecord, RunRecord, SkipRecord, Usage, refused_records
 from dossier.tenancy import TenantContext
 
 
@@ -64,7 +64,13 @@ class DefaultOrchestrator:
         apply_scan(scan, ctx.sources_dir, ctx.cache_dir)
         with iteration.stage("extract") as note:
             documents = list(iter_snapshots(ctx.sources_dir))
-            proposal.concepts = runner.propose(documents)
+            try:
+                proposal.concepts = runner.propose(documents)
+            finally:
+                # what a metered extractor spent, kept even when it stopped (a budget)
+                proposal.usage = _usage(runner)
+                if proposal.usage is not None:
+                    iteration.record.usage = proposal.usage
             proposal.source_count = len(documents)
             proposal.stats = runner.stats()
             note(f"{len(proposal.concepts)} concepts proposed from {len(documents)} sources")
@@ -98,3 +104,9 @@ def _inputs(scan: ScanResult) -> list[InputRecord]:
         rows.append(InputRecord(source_id=source_id, original_path="", sha256="",
                                 change="removed"))
     return sorted(rows, key=lambda r: r.source_id)
+
+
+def _usage(runner: ExtractionRunner) -> Usage | None:
+    """The extractor's spend as a record section (None for an unmetered extractor)."""
+    summary = runner.usage()
+    return Usage.model_validate(summary) if summary else None

@@ -18,6 +18,13 @@ sources would spend more creating cache files than reading them back ever
 saves.  It is written without fsync (``synchronous=OFF``): a killed process
 loses nothing SQLite's journal cannot roll back, and a database a power cut
 damaged is deleted and rebuilt.
+
+An extractor may offer optional hooks, looked up by name so the deterministic one
+needs none: ``prefetch(misses)`` (work on every uncached source at once — a model
+extractor sends them concurrently or as one batch), ``encode_extraction`` /
+``decode_extraction`` (its own cache codec, when its per-source result is not a
+``SourceExtraction``), ``generated_by`` (the ``generated.by`` of its concepts) and
+``usage_summary()`` (tokens and cost, copied into the run record).
 """
 
 from __future__ import annotations
@@ -175,25 +182,43 @@ class ExtractionRunner:
         # into another tenant's cache.
         self.ctx.confine(self.cache_dir / "links")
         with ExtractionStore(self.ctx.confine(self.cache_dir / STORE_NAME)) as store:
-            results = [self._extract(doc, store) for doc in ordered]
+            hits = {doc.source_id: self._cached(doc, store) for doc in ordered}
+            misses = [doc for doc in ordered if hits[doc.source_id] is None]
+            prefetch = getattr(self.extractor, "prefetch", None)
+            if misses and callable(prefetch):
+                # an extractor that calls a service works on all misses at once
+                # (concurrently, or as one batch) instead of source by source
+                self._guard("prefetching the changed sources", prefetch, misses)
+            results = [
+                hit if (hit := hits[doc.source_id]) is not None else self._extract(doc, store)
+                for doc in ordered
+            ]
             store.prune({doc.source_id for doc in ordered})
         proposals = self._guard("assembling the proposals", self.extractor.assemble,
                                 results, self.settings)
         generated_by = self.extractor.generated_by
         return [to_concept_document(p, UNSTAMPED, generated_by=generated_by) for p in proposals]
 
+    def usage(self) -> dict[str, Any] | None:
+        """The extractor's usage summary (tokens, cost) when it keeps one."""
+        summary = getattr(self.extractor, "usage_summary", None)
+        return summary() if callable(summary) else None
+
+    def _cached(self, doc: SourceDocument, store: ExtractionStore) -> Any:
+        """The cached result for ``doc``, decoded by the extractor's codec, or None."""
+        cached = store.get(doc.source_id, f"{doc.text_sha256}:{self.key_digest}")
+        if cached is None:
+            return None
+        try:
+            result = self.extractor.decode(cached)
+        except ValueError:  # ExtractionCacheError included: a stale or corrupt entry
+            return None
+        self.hits += 1
+        return result
+
     def _extract(self, doc: SourceDocument, store: ExtractionStore) -> Any:
-        key = f"{doc.text_sha256}:{self.key_digest}"
-        cached = store.get(doc.source_id, key)
-        if cached is not None:
-            try:
-                result = self.extractor.decode(cached)
-            except ValueError:  # ExtractionCacheError included: a stale or corrupt entry
-                pass
-            else:
-                self.hits += 1
-                return result
         self.misses += 1
+        key = f"{doc.text_sha256}:{self.key_digest}"
         result = self._guard(f"source {doc.source_id!r}", self.extractor.extract_source, doc)
         store.put(doc.source_id, key, self._guard(f"encoding {doc.source_id!r}",
                                                    self.extractor.encode, result))

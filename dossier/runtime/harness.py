@@ -335,9 +335,7 @@ def trailers_for(record: RunRecord, proposal: Proposal) -> dict[str, str]:
         "Dossier-Sources": str(proposal.source_count),
     }
     if proposal.usage is not None:
-        usage = proposal.usage
-        trailers["Dossier-Tokens"] = f"{usage.input_tokens} in, {usage.output_tokens} out"
-        trailers["Dossier-Cost-USD"] = f"{usage.cost_usd:.4f}"
+        trailers.update(proposal.usage.trailers())
     return trailers
 
 

@@ -95,18 +95,6 @@ class ConceptChanges(BaseModel):
     removed: list[str] = Field(default_factory=list)
 
 
-class Usage(BaseModel):
-    """What a model-backed iteration consumed (absent for the offline default loop)."""
-
-    input_tokens: int = 0
-    output_tokens: int = 0
-    cache_read_tokens: int = 0
-    cache_write_tokens: int = 0
-    cost_usd: float = 0.0
-    #: A model-backed extractor reached its budget: where it stopped.
-    stopped: str | None = None
-
-
 class EvalFigures(BaseModel):
     """The eval of the bundle this iteration committed (or was rejected with)."""
 
@@ -114,6 +102,50 @@ class EvalFigures(BaseModel):
     gold_sha256: str = ""
     metrics: dict[str, float | None] = Field(default_factory=dict)
     failures: list[str] = Field(default_factory=list, description="Gate bars missed.")
+
+
+class SkippedChunkRecord(BaseModel):
+    """Lines of a source an extractor gave up on (e.g. an answer that failed its schema twice)."""
+
+    source_id: str
+    lines: str
+    reason: str
+
+
+class Usage(BaseModel):
+    """What a model-backed iteration spent (a metered extractor, an agent).
+
+    Reported by the extractor's ``usage_summary()`` or the orchestrator's proposal;
+    absent for the offline default loop.
+    ``cost_usd`` is an estimate from the extractor's price table (None: model not priced).
+    """
+
+    producer: str = ""
+    model: str = ""
+    prompt: str = ""
+    requests: int = 0
+    retries: int = 0
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cache_write_tokens: int = 0
+    cache_read_tokens: int = 0
+    tokens: int = 0
+    cost_usd: float | None = None
+    #: where a budget stopped the iteration (None: it was not stopped)
+    stopped_at: str | None = None
+    skipped_chunks: list[SkippedChunkRecord] = Field(default_factory=list)
+
+    @property
+    def total_tokens(self) -> int:
+        """``tokens`` when the reporter summed them, else input + output."""
+        return self.tokens or self.input_tokens + self.output_tokens
+
+    def trailers(self) -> dict[str, str]:
+        """Commit trailers naming the spend, so ``dossier history`` can show it."""
+        out = {"Dossier-Tokens": str(self.total_tokens)}
+        if self.cost_usd is not None:
+            out["Dossier-Cost-USD"] = f"{self.cost_usd:.4f}"
+        return out
 
 
 class RunRecord(BaseModel):

@@ -55,7 +55,7 @@ def test_an_orchestrator_that_only_proposes_ends_in_one_valid_commit(
     assert f"Dossier-Run-Id: {row['run_id']}" in trailers
     assert "Dossier-Orchestrator: one" in trailers
     assert "Dossier-Extractor: one/1.0" in trailers
-    assert "Dossier-Tokens: 12 in, 3 out" in trailers
+    assert "Dossier-Tokens: 15" in trailers
     record = read_run_record(tenant / "runs" / f"{row['run_id']}.json")
     assert record.status == "committed" and record.orchestrator == "one"
     assert record.concepts.added == ["notes/one"]
