@@ -22,7 +22,7 @@ class DeterministicExtractor:
     """Heuristic, offline extraction (registered as entry point ``deterministic``)."""
 
     name = "deterministic"
-    version = "0.2.0"
+    version = "0.2.1"
 
     def extract_source(self, doc: SourceLike) -> SourceExtraction:
         return extract(doc)

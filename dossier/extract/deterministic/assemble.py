@@ -20,6 +20,7 @@ from dossier.extract.deterministic.bodies import (
     names_for_linking,
     sources_and_blocks,
 )
+from dossier.extract.deterministic.kind_meeting import merge_people
 from dossier.extract.deterministic.consolidate import (
     Component,
     TermStats,
@@ -82,6 +83,7 @@ def assemble(
                 continue
             units.append((ext, unit))
     units = fold_template_slots(units)
+    units = merge_people(units)  # "Jack", "J. Huey", "jhuey" → the one "Jack Huey"
     clashing = clashing_keys(units)
     unit_home: list[str] = []
     for ext, unit in units:

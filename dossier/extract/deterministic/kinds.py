@@ -19,7 +19,7 @@ from pathlib import PurePosixPath
 
 import yaml
 
-from dossier.extract.deterministic import cues
+from dossier.extract.deterministic import cues, kind_meeting
 from dossier.extract.deterministic.headings import specific_title
 from dossier.extract.deterministic.markdown import ParsedDoc
 from dossier.extract.deterministic.shape import render_lines
@@ -60,6 +60,8 @@ _DECISION_LINE = re.compile(
 _ACTION_LINE = re.compile(
     _LABELLED.format(labels=r"action items?|actions?|todo|follow[- ]ups?"), re.I)
 _ATTENDANCE = re.compile(r"^(?:attendees|attendance|present|participants|attending)$", re.I)
+_NOT_ATTENDANCE = re.compile(r"^(?:agenda|topics?|items|notes|minutes|discussion|actions?)$",
+                             re.I)
 _ABSENT = re.compile(r"^(?:missing|unavailable|absent|apologies|regrets|excused)\b", re.I)
 _URL = re.compile(r"https?://\S+")
 #: a cheap test run before the two labelled-line patterns: most lines carry no label word
@@ -208,11 +210,24 @@ def _attendance_lines(doc: ParsedDoc, keys: dict[str, int]) -> list[int]:
             out.append(index + 1)
     for key, number in keys.items():
         if _ATTENDANCE.match(key):
+            seen = False
             for index in range(number, min(len(doc.lines), number + 20)):
                 if index + 1 in doc.heading_at:
                     break
-                if doc.lines[index].strip():
-                    out.append(index + 1)
+                line = doc.lines[index]
+                if not line.strip():
+                    continue
+                # the names end where something else starts ("Agenda:", prose); a
+                # "Observers: …" line after a blank still names people
+                label = line.split(":", 1)[0].strip(" -*_#") if ":" in line else ""
+                blank_before = index > 0 and not doc.lines[index - 1].strip()
+                if seen and blank_before and not (label and len(label.split()) <= 2
+                                                  and not _NOT_ATTENDANCE.match(label)):
+                    break
+                if label and _NOT_ATTENDANCE.match(label):
+                    break
+                out.append(index + 1)
+                seen = True
     return sorted(set(out))
 
 
@@ -228,7 +243,8 @@ def _names_in(text: str) -> list[str]:
     for part in re.split(r",|;|\band\b|\n", text):
         name = collapse(part.strip(" -*_.\t"))
         words = name.split()
-        if 1 <= len(words) <= 4 and name[:1].isalpha() and not _URL.search(name):
+        if (1 <= len(words) <= 4 and name[:1].isalpha() and not _URL.search(name)
+                and name.lower() not in kind_meeting.NOT_PEOPLE):
             out.append(name)
     return out
 
@@ -247,7 +263,7 @@ def _version_of(line: str) -> str | None:
 
 
 def _clean_item(text: str) -> str:
-    text = _URL.sub("", strip_markdown(text))
+    text = _URL.sub("", strip_markdown(re.sub(r"^\s*\[[ xX]\]\s+", "", text)))
     return collapse(text).strip(" .:;-—–")
 
 
@@ -321,8 +337,12 @@ def _meeting(doc: ParsedDoc, title: str, path: str, keys: dict[str, int], n: int
             series = f"{series} meeting"
         meeting_title = f"{series} {date.group(1)}"
         aliases.append(f"{date.group(1)} {series.lower()}")
+    attendance = _attendance_lines(doc, keys)
+    if not attendance and kind_meeting.is_series_index(doc):
+        # the index page of a series: its table lists the meetings, it is none of them
+        return Shape(MEETING, cues.TOPIC, title)
     shape = Shape(MEETING, cues.MEETING, meeting_title, aliases)
-    for number in _attendance_lines(doc, keys):
+    for number in attendance:
         line = doc.lines[number - 1]
         label = line.split(":", 1)[0].strip(" -*_#") if ":" in line else ""
         text = line.split(":", 1)[1] if label and _ATTENDANCE.match(label) else line
@@ -369,7 +389,10 @@ def _decisions_and_actions(doc: ParsedDoc, parent: str, n: int) -> list[Unit]:
             indent = len(match.group("indent"))
             text = match.group("text").strip()
             topic = _topic_of(doc, index, indent)
-            end = _item_end(doc, index, indent, n)
+            end = (_item_end(doc, index, indent, n) if _LIST_INDENT.match(line)
+                   else kind_meeting.paragraph_end(doc, index, n))
+            if text and not _LIST_INDENT.match(line):  # a wrapped paragraph is one outcome
+                text = " ".join([text, *(doc.lines[i].strip() for i in range(index + 1, end))])
             if text and not text.startswith("**"):
                 found.append((type_, text, number, end, topic))
             else:
@@ -379,14 +402,25 @@ def _decisions_and_actions(doc: ParsedDoc, parent: str, n: int) -> list[Unit]:
                         sub_end = _item_end(doc, sub, len(sub_item.group(1)), n)
                         found.append((type_, sub_item.group(2), sub + 1, sub_end, topic))
             break
+    # outcomes written without a Decision/Action label: approved proposals, checkboxes, AI:
+    taken = {start for _type, _text, start, _end, _topic in found}
+    for text, start, approval, indent in kind_meeting.approved_proposals(doc, n):
+        if start not in taken:
+            found.append((cues.DECISION, text, start, approval, _topic_of(doc, start - 1, indent)))
+            taken.add(start)
+    for text, start, indent in kind_meeting.plain_actions(doc, n):
+        if start not in taken:
+            found.append((cues.ACTION, text, start, _item_end(doc, start - 1, indent, n),
+                          _topic_of(doc, start - 1, indent)))
+    found.sort(key=lambda f: (f[2], f[0]))
     per_topic: dict[str | None, int] = {}
     for _type, _text, _s, _e, topic in found:
         per_topic[topic] = per_topic.get(topic, 0) + 1
     units: list[Unit] = []
     for type_, text, start, end, topic in found:
         title = truncate(_clean_item(text), 120)
-        if len(title.split()) < 2:
-            continue
+        if len(title.split()) < 2 or title.endswith("?"):
+            continue  # a question raised is no outcome
         aliases = (topic,) if topic and per_topic[topic] == 1 and topic != title else ()
         lines = [doc.lines[i - 1].strip() for i in range(start, end + 1)]
         body = "\n".join(["- " + re.sub(r"^[-*+]\s+", "", lines[0]), *lines[1:]])

@@ -12,6 +12,7 @@ import re
 from dossier.extract.deterministic import cues
 from dossier.extract.deterministic.headings import MAX_TITLE_CHARS
 from dossier.extract.deterministic.items import STATEMENT_TYPES
+from dossier.extract.deterministic.kind_meeting import is_schedule
 from dossier.extract.deterministic.markdown import Table
 from dossier.extract.deterministic.names import split_term_alias
 from dossier.extract.deterministic.shape import score_type
@@ -46,6 +47,8 @@ def row_units(table: Table, scope: str | None, definitions: list[Definition]) ->
     if width == 2 and all(h in _KV_HEADERS for h in lowered):
         return []
     rows = [(line, (cells + [""] * width)[:width]) for line, cells in table.rows]
+    if is_schedule(lowered, [cells for _, cells in rows]):
+        return []
     id_col: int | None = None
     for index, header in enumerate(lowered):
         if header in _ID_HEADERS:
