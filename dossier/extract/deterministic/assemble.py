@@ -20,7 +20,6 @@ from dossier.extract.deterministic.bodies import (
     names_for_linking,
     sources_and_blocks,
 )
-from dossier.extract.deterministic.kind_meeting import merge_people
 from dossier.extract.deterministic.consolidate import (
     Component,
     TermStats,
@@ -34,6 +33,7 @@ from dossier.extract.deterministic.consolidate import (
     resolve_components,
     term_qualifies,
 )
+from dossier.extract.deterministic.kind_meeting import merge_people
 from dossier.extract.deterministic.linkcache import LinkCache
 from dossier.extract.deterministic.linker import Matcher
 from dossier.extract.deterministic.provenance import footnote_text

@@ -206,16 +206,15 @@ def full_name_for(short: str, full_names: Sequence[str]) -> str | None:
         parts = full.split()
         first, last = parts[0].lower(), parts[-1].lower()
         if len(words) == 1:
-            if low == first:
+            by_first = low == first
+            by_initials = short.isupper() and 2 <= len(short) <= 3 and low == _initials(full)
+            by_handle = bool(re.fullmatch(r"[A-Za-z]{4,}", short)) and low in (
+                first[0] + last, first + last[0])
+            if by_first or by_initials or by_handle:
                 hits.add(full)
-            elif short.isupper() and 2 <= len(short) <= 3 and low == _initials(full):
-                hits.add(full)
-            elif re.fullmatch(r"[A-Za-z]{4,}", short) and low in (
-                    first[0] + last, first + last[0]):
-                hits.add(full)
-        elif len(words) == 2 and re.fullmatch(r"[A-Z]\.?", words[0]):
-            if words[1].lower() == last and first.startswith(words[0][0].lower()):
-                hits.add(full)
+        elif (len(words) == 2 and re.fullmatch(r"[A-Z]\.?", words[0])
+              and words[1].lower() == last and first.startswith(words[0][0].lower())):
+            hits.add(full)
     return next(iter(hits)) if len(hits) == 1 else None
 
 
