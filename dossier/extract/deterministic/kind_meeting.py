@@ -159,6 +159,26 @@ def approved_proposals(doc: ParsedDoc, n: int) -> list[tuple[str, int, int, int]
     return out
 
 
+_CLAUSE_BREAK = re.compile(r"(?:[.;]\s+|\s+(?:whose|which|so that|because|in order to)\s+)")
+#: An outcome longer than this many words is titled by its first clause.
+MAX_OUTCOME_WORDS = 12
+
+
+def outcome_title(text: str) -> str:
+    """A long outcome titled by its first clause; the whole line stays in its body.
+
+    "Establish a subteam with A and B whose first task is a charter for …" is titled
+    "Establish a subteam with A and B": a title names the outcome, the body tells it.
+    """
+    if len(text.split()) <= MAX_OUTCOME_WORDS:
+        return text
+    for match in _CLAUSE_BREAK.finditer(text):
+        head = text[:match.start()].rstrip(" ,")
+        if len(head.split()) >= 4:
+            return head
+    return text
+
+
 def plain_actions(doc: ParsedDoc, n: int) -> list[tuple[str, int, int]]:
     """``- [ ] Owner: task`` checkboxes and ``AI:`` / ``ACTION:`` lines: (text, line, indent)."""
     out: list[tuple[str, int, int]] = []

@@ -404,8 +404,10 @@ def _decisions_and_actions(doc: ParsedDoc, parent: str, n: int) -> list[Unit]:
             break
     # outcomes written without a Decision/Action label: approved proposals, checkboxes, AI:
     taken = {start for _type, _text, start, _end, _topic in found}
+    brief: set[int] = set()  # a proposal's body is it and its approval, not the debate
     for text, start, approval, indent in kind_meeting.approved_proposals(doc, n):
         if start not in taken:
+            brief.add(start)
             found.append((cues.DECISION, text, start, approval, _topic_of(doc, start - 1, indent)))
             taken.add(start)
     for text, start, indent in kind_meeting.plain_actions(doc, n):
@@ -418,11 +420,12 @@ def _decisions_and_actions(doc: ParsedDoc, parent: str, n: int) -> list[Unit]:
         per_topic[topic] = per_topic.get(topic, 0) + 1
     units: list[Unit] = []
     for type_, text, start, end, topic in found:
-        title = truncate(_clean_item(text), 120)
+        title = truncate(kind_meeting.outcome_title(_clean_item(text)), 120)
         if len(title.split()) < 2 or title.endswith("?"):
             continue  # a question raised is no outcome
         aliases = (topic,) if topic and per_topic[topic] == 1 and topic != title else ()
-        lines = [doc.lines[i - 1].strip() for i in range(start, end + 1)]
+        lines = [doc.lines[i - 1].strip() for i in range(start, end + 1)
+                 if start not in brief or i in (start, end)]
         body = "\n".join(["- " + re.sub(r"^[-*+]\s+", "", lines[0]), *lines[1:]])
         units.append(Unit(
             kind="item", title=title, identifier=None, aliases=aliases, type_hint=type_,
