@@ -87,7 +87,7 @@ def is_series_index(doc: ParsedDoc) -> bool:
 
 
 _AGENDA_HEADERS = frozenset({"agenda", "agenda item", "time", "duration", "slot", "minutes",
-                             "presenter", "speaker", "facilitator"})
+                             "presenter", "speaker", "facilitator", "topic"})
 
 
 def is_schedule(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> bool:
