@@ -112,4 +112,4 @@ def test_minutes_named_only_by_their_date_keep_the_date_in_their_title() -> None
     # no title heading: ingest titles the file by its name
     doc = make_doc("m2", text, path="/corpus/sync/2025-01-21.md", title="2025-01-21")
     meetings = [c.title for c in run([doc]) if c.type == "Meeting"]
-    assert meetings == ["Sync meeting 2025-01-21"]
+    assert meetings == ["Sync 2025-01-21"]  # the series (its folder) and the date
