@@ -171,6 +171,8 @@ def term_qualifies(
     defined = key in definitions and (len(words) >= 2 or bool(CAMEL.match(form)))
     # a person written with a role ("Dana Whitby (CFO)") and named again is a stakeholder
     defined = defined or (entry.role is not None and entry.count >= 2)
+    # "Yard Planning System (YPS)" expands a short form: the corpus defines both names
+    defined = defined or (key in pair_keys and len(words) >= 2)
     if not (recurring or defined):
         return False
     if len(form.split()) == 1:

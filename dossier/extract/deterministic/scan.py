@@ -15,6 +15,7 @@ from pathlib import PurePosixPath
 from typing import Any
 
 from dossier.extract.deterministic import cues, kind_meeting, kinds
+from dossier.extract.deterministic.aliases import stated_abbreviations
 from dossier.extract.deterministic.blocks import Block, build_blocks
 from dossier.extract.deterministic.headings import (
     clean_heading,
@@ -360,6 +361,7 @@ def extract(doc: SourceLike) -> SourceExtraction:
         for found in found_acronyms:
             note(term_occ, found, block)
         pairs.update(alias_pairs(btext, found_ids + found_phrases + found_acronyms))
+        pairs.update(stated_abbreviations(btext))  # "SLA stands for Service Level Agreement"
         if block.kind in ("row", "header"):
             continue
         if not _MAYBE_DEFINITION.search(block.text):
