@@ -78,7 +78,12 @@ def test_decisions_in_every_form_cite_their_own_lines_and_link_their_meeting(
     assert _lines(carried) == [("board-2025-04-01", 32, 33)]  # proposal and its approval
     april = next(c for c in concepts if c.title == "Harbour Board meeting — 1 April 2025")
     assert f"({concept_href(april.concept_id)})" in carried.body
-    assert len(decisions) == 3
+    # the agenda topic it settles: named in its body, and its alias (its only outcome)
+    assert "Quay lighting" in carried.body and "Quay lighting" in carried.aliases
+    # a label after a sentence ("No objections. **Decision:** …")
+    assert _lines(decisions["the survey is booked for the June slot"]) == [
+        ("board-2025-03-04", 28, 29)]
+    assert len(decisions) == 4
 
 
 def test_actions_from_checkboxes_ai_lines_and_an_actions_section(

@@ -179,6 +179,40 @@ def outcome_title(text: str) -> str:
     return text
 
 
+_INLINE_LABEL = re.compile(
+    r"[.!?;]\s+(?:\*\*|__)?(?P<label>decisions?|decided|conclusions?|resolution|agreed"
+    r"|action items?|actions?)(?:\*\*|__)?\s*[:：]\s*(?:\*\*|__)?\s*(?P<text>\S.*)$",
+    re.I,
+)
+
+
+def inline_outcomes(doc: ParsedDoc, n: int) -> list[tuple[str, str, int]]:
+    """A label after a sentence ("No objections. **Decision:** Mara coordinates."):
+    (type, text, line)."""
+    out: list[tuple[str, str, int]] = []
+    for index in range(n):
+        line = doc.lines[index]
+        if doc.in_code[index] or ":" not in line:
+            continue
+        match = _INLINE_LABEL.search(line)
+        if match is not None:
+            type_ = cues.ACTION if match.group("label").lower().startswith("action") else (
+                cues.DECISION)
+            out.append((type_, match.group("text"), index + 1))
+    return out
+
+
+def heading_topic(heading: str) -> str | None:
+    """A heading as the agenda topic of the outcomes under it (not "Notes", "Decisions" …)."""
+    text = collapse(re.sub(r"^\s*\d+(?:\.\d+)*[.)]?\s+", "", heading)).strip(" :")
+    key = cues.heading_key(text)
+    if (not key or cues.is_boilerplate(text) or cues.is_generic(text)
+            or cues.container_type(key) is not None or DATE_RE.search(text)
+            or _MEETING_WORD.search(text)):
+        return None
+    return text
+
+
 def plain_actions(doc: ParsedDoc, n: int) -> list[tuple[str, int, int]]:
     """``- [ ] Owner: task`` checkboxes and ``AI:`` / ``ACTION:`` lines: (text, line, indent)."""
     out: list[tuple[str, int, int]] = []

@@ -410,6 +410,15 @@ def _decisions_and_actions(doc: ParsedDoc, parent: str, n: int) -> list[Unit]:
             brief.add(start)
             found.append((cues.DECISION, text, start, approval, _topic_of(doc, start - 1, indent)))
             taken.add(start)
+    for type_, text, start in kind_meeting.inline_outcomes(doc, n):
+        if start not in taken:
+            line = doc.lines[start - 1]
+            indent = len(line) - len(line.lstrip())
+            end = start if _LIST_INDENT.match(line) else kind_meeting.paragraph_end(
+                doc, start - 1, n)
+            text = " ".join([text, *(doc.lines[i].strip() for i in range(start, end))])
+            found.append((type_, text, start, end, _topic_of(doc, start - 1, indent)))
+            taken.add(start)
     for text, start, indent in kind_meeting.plain_actions(doc, n):
         if start not in taken:
             found.append((cues.ACTION, text, start, _item_end(doc, start - 1, indent, n),
@@ -423,13 +432,16 @@ def _decisions_and_actions(doc: ParsedDoc, parent: str, n: int) -> list[Unit]:
         title = truncate(kind_meeting.outcome_title(_clean_item(text)), 120)
         if len(title.split()) < 2 or title.endswith("?"):
             continue  # a question raised is no outcome
-        aliases = (topic,) if topic and per_topic[topic] == 1 and topic != title else ()
+        # the agenda topic an outcome settles names it, when it settles only that one
+        aliases = ((topic,) if topic and per_topic[topic] == 1 and topic != title
+                   and len(topic.split()) <= 8 else ())
         lines = [doc.lines[i - 1].strip() for i in range(start, end + 1)
                  if start not in brief or i in (start, end)]
         body = "\n".join(["- " + re.sub(r"^[-*+]\s+", "", lines[0]), *lines[1:]])
+        where = f"From {parent}" + (f", on “{truncate(topic, 160)}”" if topic else "")
         units.append(Unit(
             kind="item", title=title, identifier=None, aliases=aliases, type_hint=type_,
-            type_weight=4, body=f"From {parent}:\n\n{body}", start=start, end=end,
+            type_weight=4, body=f"{where}:\n\n{body}", start=start, end=end,
             description=truncate(title, 200), local=True, parent=parent,
         ))
     return units
@@ -452,15 +464,15 @@ def _item_end(doc: ParsedDoc, index: int, indent: int, n: int) -> int:
 
 
 def _topic_of(doc: ParsedDoc, index: int, indent: int) -> str | None:
-    """The list item (agenda topic) a labelled line sits under, if short."""
+    """The agenda topic a labelled line sits under: its parent list item, else its heading."""
     for sub in range(index - 1, max(-1, index - 80), -1):
         line = doc.lines[sub]
         if sub + 1 in doc.heading_at:
-            return None
+            return kind_meeting.heading_topic(strip_markdown(doc.heading_at[sub + 1][1]))
         item = _LIST_INDENT.match(line)
         if item and len(item.group(1)) < indent:
             topic = _clean_item(re.sub(r"\([^)]*\)\s*\??$", "", item.group(2)))
-            return topic if 1 <= len(topic.split()) <= 8 else None
+            return topic or None
     return None
 
 
