@@ -118,3 +118,45 @@ def test_minutes_named_only_by_their_date_keep_the_date_in_their_title() -> None
     doc = make_doc("m2", text, path="/corpus/sync/2025-01-21.md", title="2025-01-21")
     meetings = [c.title for c in run([doc]) if c.type == "Meeting"]
     assert meetings == ["Sync 2025-01-21"]  # the series (its folder) and the date
+
+
+RUNNING_LOG = """# Tooling working group notes
+
+Running notes of the tooling working group. Newest first.
+
+## March 8, 2024
+
+Attendees: Lena Vogt, Sam Okoro, Ravi
+
+### Build cache
+
+- Sam showed the remote cache numbers: cold builds are down by half.
+- Decision: the remote cache is on by default from the next release.
+
+## March 1, 2024
+
+Attendees: Lena Vogt, Ravi Menon
+
+### Build cache
+
+- Lena asked whether the cache leaks secrets through environment keys.
+- AI: Lena to review which environment variables are hashed into cache keys.
+"""
+
+
+def test_a_running_log_is_one_meeting_per_dated_section() -> None:
+    concepts = run([make_doc("wg", RUNNING_LOG, path="/corpus/wg/notes.md")])
+    meetings = {c.title: c for c in concepts if c.type == "Meeting"}
+    assert set(meetings) == {"Tooling working group notes March 8, 2024",
+                             "Tooling working group notes March 1, 2024"}
+    march8 = meetings["Tooling working group notes March 8, 2024"]
+    assert "2024-03-08 tooling working group notes" in march8.aliases
+    assert all(s.start >= 5 and s.end <= 12 for s in march8.sources)  # its own section only
+    series = next(c for c in concepts if c.title == "Tooling working group notes")
+    assert series.type == "Topic"
+    decision = next(c for c in concepts if c.type == "Decision")
+    assert f"({concept_href(march8.concept_id)})" in decision.body  # its own meeting
+    action = next(c for c in concepts if c.type == "Action Item")
+    march1 = meetings["Tooling working group notes March 1, 2024"]
+    assert f"({concept_href(march1.concept_id)})" in action.body
+    assert "Ravi" in next(c for c in concepts if c.title == "Ravi Menon").aliases

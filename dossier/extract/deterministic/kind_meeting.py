@@ -48,6 +48,32 @@ NOT_PEOPLE = frozenset({"all", "everyone", "everybody", "none", "nobody", "n/a",
 # ---------------------------------------------------------------------------- titles
 
 
+_MONTHS = {m: i for i, m in enumerate(
+    ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], 1)}
+
+
+def iso_date(text: str) -> str | None:
+    """The first unambiguous date in ``text`` as YYYY-MM-DD (dd/mm forms are ambiguous)."""
+    match = DATE_RE.search(text)
+    if match is None:
+        return None
+    found = match.group(0)
+    iso = re.match(r"(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})$", found)
+    if iso:
+        year, month, day = (int(g) for g in iso.groups())
+    else:
+        words = re.findall(r"[A-Za-z]+|\d+", found)
+        month_word = next((w for w in words if w[:3].lower() in _MONTHS and not w.isdigit()), None)
+        numbers = [int(w) for w in words if w.isdigit()]
+        if month_word is None or len(numbers) != 2:
+            return None
+        month = _MONTHS[month_word[:3].lower()]
+        day, year = (numbers[0], numbers[1]) if numbers[1] > 31 else (numbers[1], numbers[0])
+    if not (1 <= month <= 12 and 1 <= day <= 31 and 1900 <= year <= 2199):
+        return None
+    return f"{year:04d}-{month:02d}-{day:02d}"
+
+
 def date_cell(text: str) -> bool:
     """Is this table cell (or title) a date and nothing much else?"""
     plain = collapse(strip_markdown(text))
@@ -104,6 +130,40 @@ def is_schedule(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> bool:
         return False
     dated = sum(1 for cells in rows if cells and date_cell(cells[0]))
     return dated >= 0.6 * len(rows)
+
+
+def dated_sections(doc: ParsedDoc, n: int) -> list[tuple[int, int, str]]:
+    """A running log's meetings: sections headed by a date, (heading line, last line, heading).
+
+    A notes file that keeps every meeting under its own dated heading ("## 2024-03-01",
+    "### March 8, 2024 — planning") is a series: each dated section is one meeting.  Two
+    distinct dates at the same heading level are needed.
+    """
+    dated: list[tuple[int, int, str]] = []
+    for line, (level, text) in sorted(doc.heading_at.items()):
+        plain = collapse(strip_markdown(text))
+        match = DATE_RE.search(plain)
+        if match is not None and len(plain.split()) <= 10:
+            dated.append((line, level, plain))
+    if len({iso_date(t) or t for _, _, t in dated}) < 2:
+        return []
+    levels = sorted({lv for _, lv, _ in dated},
+                    key=lambda lv: (-sum(1 for _, x, _ in dated if x == lv), lv))
+    level = levels[0]
+    heads = [(line, text) for line, lv, text in dated if lv == level]
+    if len({iso_date(t) or t for _, t in heads}) < 2:
+        return []
+    out: list[tuple[int, int, str]] = []
+    for line, text in heads:
+        end = n
+        for other, (other_level, _) in sorted(doc.heading_at.items()):
+            if other > line and other_level <= level:
+                end = other - 1
+                break
+        while end > line and not doc.lines[end - 1].strip():
+            end -= 1
+        out.append((line, end, text))
+    return out
 
 
 # ---------------------------------------------------------------------------- outcomes

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import PurePosixPath
 
 import yaml
@@ -337,6 +337,14 @@ def _meeting(doc: ParsedDoc, title: str, path: str, keys: dict[str, int], n: int
             series = f"{series} meeting"
         meeting_title = f"{series} {date.group(1)}"
         aliases.append(f"{date.group(1)} {series.lower()}")
+    elif date is None and (iso := kind_meeting.iso_date(title)) is not None:
+        # "Harbour Board meeting, 4 March 2025" → alias "2025-03-04 harbour board meeting"
+        series = collapse(kind_meeting.DATE_RE.sub("", meeting_title)).strip(" ,—–-:")
+        if series:
+            aliases.append(f"{iso} {series.lower()}")
+    sessions = kind_meeting.dated_sections(doc, n)
+    if len(sessions) >= 2:
+        return _meeting_log(doc, meeting_title, n, sessions)
     attendance = _attendance_lines(doc, keys)
     if not attendance and kind_meeting.is_series_index(doc):
         # the index page of a series: its table lists the meetings, it is none of them
@@ -354,6 +362,52 @@ def _meeting(doc: ParsedDoc, title: str, path: str, keys: dict[str, int], n: int
                 parent=meeting_title,
             ))
     shape.children.extend(_decisions_and_actions(doc, meeting_title, n))
+    return shape
+
+
+def _attendees(doc: ParsedDoc, numbers: Sequence[int], meeting_title: str) -> list[Unit]:
+    out: list[Unit] = []
+    for number in numbers:
+        line = doc.lines[number - 1]
+        label = line.split(":", 1)[0].strip(" -*_#") if ":" in line else ""
+        text = line.split(":", 1)[1] if label and _ATTENDANCE.match(label) else line
+        for name in _names_in(text):
+            out.append(Unit(
+                kind="item", title=name, identifier=None, aliases=(),
+                type_hint=cues.STAKEHOLDER, type_weight=3,
+                body=f"Attended {meeting_title}.", start=number, end=number,
+                parent=meeting_title,
+            ))
+    return out
+
+
+def _meeting_log(doc: ParsedDoc, title: str, n: int,
+                 sessions: list[tuple[int, int, str]]) -> Shape:
+    """A running notes file: the series (its intro) and one Meeting per dated section."""
+    shape = Shape(MEETING, cues.TOPIC, title)
+    names: list[tuple[int, int, str]] = []
+    for start, end, heading in sessions:
+        iso = kind_meeting.iso_date(heading)
+        session_title = (f"{title} {heading}" if kind_meeting.date_cell(heading) else heading)
+        # "2024-03-08 tooling working group notes": the date as an ISO alias
+        aliases: tuple[str, ...] = (f"{iso} {title.lower()}",) if iso else ()
+        names.append((start, end, session_title))
+        shape.children.append(Unit(
+            kind="section", title=session_title, identifier=None, aliases=aliases,
+            type_hint=cues.MEETING, type_weight=4, body="", start=start, end=end, local=True,
+            parent=title,
+        ))
+        keys = {cues.heading_key(strip_markdown(text)): number
+                for number, (_level, text) in sorted(doc.heading_at.items(), reverse=True)
+                if start < number <= end}
+        attendance = [x for x in _attendance_lines(doc, keys) if start < x <= end]
+        shape.children.extend(_attendees(doc, attendance, session_title))
+    for unit in _decisions_and_actions(doc, title, n):
+        session = next((s for s in names if s[0] < unit.start <= s[1]), None)
+        if session is not None:
+            unit = replace(unit, parent=session[2],
+                           body=unit.body.replace(f"From {title}", f"From {session[2]}", 1))
+        shape.children.append(unit)
     return shape
 
 
