@@ -160,3 +160,12 @@ def test_a_running_log_is_one_meeting_per_dated_section() -> None:
     march1 = meetings["Tooling working group notes March 1, 2024"]
     assert f"({concept_href(march1.concept_id)})" in action.body
     assert "Ravi" in next(c for c in concepts if c.title == "Ravi Menon").aliases
+
+
+def test_attendees_listed_under_a_bare_label_and_in_attendance_lines() -> None:
+    text = ("# Ops sync 2025-02-03\n\n**Attendees:**\n- Maya Chen\n- Omar Haddad\n\n"
+            "In attendance: Lucia Ortiz\n\nAgenda:\n- Rota changes\n- Budget\n")
+    concepts = run([make_doc("ops", text, path="/corpus/ops/2025-02-03.md")])
+    people = {c.title: [(s.start, s.end) for s in c.sources]
+              for c in concepts if c.type == "Stakeholder"}
+    assert people == {"Maya Chen": [(4, 4)], "Omar Haddad": [(5, 5)], "Lucia Ortiz": [(7, 7)]}

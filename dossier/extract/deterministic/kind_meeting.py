@@ -273,6 +273,19 @@ def heading_topic(heading: str) -> str | None:
     return text
 
 
+def listed_under(doc: ParsedDoc, index: int) -> list[int]:
+    """Lines of the list right under a bare label line (up to a blank line or heading)."""
+    out: list[int] = []
+    for sub in range(index + 1, min(len(doc.lines), index + 40)):
+        line = doc.lines[sub]
+        if not line.strip() or (sub + 1) in doc.heading_at or doc.in_code[sub]:
+            break
+        if not re.match(r"^\s*(?:[-*+]|\d{1,3}[.)])\s", line):
+            break
+        out.append(sub + 1)
+    return out
+
+
 def plain_actions(doc: ParsedDoc, n: int) -> list[tuple[str, int, int]]:
     """``- [ ] Owner: task`` checkboxes and ``AI:`` / ``ACTION:`` lines: (text, line, indent)."""
     out: list[tuple[str, int, int]] = []

@@ -59,7 +59,9 @@ _DECISION_LINE = re.compile(
     re.I)
 _ACTION_LINE = re.compile(
     _LABELLED.format(labels=r"action items?|actions?|todo|follow[- ]ups?"), re.I)
-_ATTENDANCE = re.compile(r"^(?:attendees|attendance|present|participants|attending)$", re.I)
+_ATTENDANCE = re.compile(
+    r"^(?:in\s+)?(?:attendees|attendance|present|participants|attending|members\s+present)"
+    r"(?:\s*\([^)]*\))?$", re.I)
 _NOT_ATTENDANCE = re.compile(r"^(?:agenda|topics?|items|notes|minutes|discussion|actions?)$",
                              re.I)
 _ABSENT = re.compile(r"^(?:missing|unavailable|absent|apologies|regrets|excused)\b", re.I)
@@ -208,6 +210,9 @@ def _attendance_lines(doc: ParsedDoc, keys: dict[str, int]) -> list[int]:
         label = line.split(":", 1)[0].strip(" -*_#") if ":" in line else ""
         if label and _ATTENDANCE.match(label):
             out.append(index + 1)
+            if not line.split(":", 1)[1].strip(" *_"):
+                # "**Attendees:**" alone on its line: the names are the list under it
+                out.extend(kind_meeting.listed_under(doc, index))
     for key, number in keys.items():
         if _ATTENDANCE.match(key):
             seen = False
