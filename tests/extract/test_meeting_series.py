@@ -159,7 +159,10 @@ def test_a_running_log_is_one_meeting_per_dated_section() -> None:
     action = next(c for c in concepts if c.type == "Action Item")
     march1 = meetings["Tooling working group notes March 1, 2024"]
     assert f"({concept_href(march1.concept_id)})" in action.body
-    assert "Ravi" in next(c for c in concepts if c.title == "Ravi Menon").aliases
+    ravi = next(c for c in concepts if c.title == "Ravi Menon")
+    assert "Ravi" in ravi.aliases
+    # one person at two meetings of one file: two citations, not one range over both
+    assert [(s.start, s.end) for s in ravi.sources] == [(7, 7), (16, 16)]
 
 
 def test_attendees_listed_under_a_bare_label_and_in_attendance_lines() -> None:
