@@ -172,3 +172,14 @@ def test_attendees_listed_under_a_bare_label_and_in_attendance_lines() -> None:
     people = {c.title: [(s.start, s.end) for s in c.sources]
               for c in concepts if c.type == "Stakeholder"}
     assert people == {"Maya Chen": [(4, 4)], "Omar Haddad": [(5, 5)], "Lucia Ortiz": [(7, 7)]}
+
+
+def test_a_person_quoted_by_full_name_is_a_stakeholder_and_a_bold_label_is_not() -> None:
+    text = ("# Ops sync 2025-02-10\n\nAttendees: Maya Chen\n\n## Notes\n\n"
+            "- Rota changes\n    - **Stretch Goal**: cover the Friday gap.\n"
+            "    - Idris Bello: the night crew can take one Friday a month.\n"
+            "    - Maya Chen: fine by me.\n")
+    concepts = run([make_doc("ops2", text, path="/corpus/ops/2025-02-10.md")])
+    people = {c.title: c for c in concepts if c.type == "Stakeholder"}
+    assert sorted(people) == ["Idris Bello", "Maya Chen"]
+    assert people["Maya Chen"].description == "Attended Ops sync 2025-02-10."

@@ -237,4 +237,8 @@ def describe(
         entry = stats.get(key)
         if entry is not None and entry.role:
             return truncate(f"{comp.title}, {entry.role}.", limit)
-    return truncate(fallback, limit) if fallback else None
+    if fallback:
+        return truncate(fallback, limit)
+    # a person named only by attendance: "Attended <meeting>." says who they are here
+    part_of = next((u.body for _, u in comp.units if u.parent and u.body.strip()), None)
+    return truncate(part_of.strip(), limit) if part_of else None

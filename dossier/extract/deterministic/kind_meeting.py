@@ -286,6 +286,33 @@ def listed_under(doc: ParsedDoc, index: int) -> list[int]:
     return out
 
 
+_SPEAKER = re.compile(
+    r"^\s*(?:[-*+]\s+)?(?P<name>[A-Z][a-z]+(?:[ \t]+[A-Z][a-z]+){1,2}):\s+\S")
+
+
+def speakers(doc: ParsedDoc, n: int) -> list[tuple[str, int]]:
+    """People the minutes quote ("- Eric Holk: we could …"): (name, first line).
+
+    Only plain full names (two or three capitalised words, not bold) none of whose words
+    the document also writes in lowercase (singular or plural), so a label ("**Previous
+    Discussion**: …", "Next Steps: …") is never taken for a person.
+    """
+    lower = set(re.findall(r"\b[a-z][a-z]+\b", "\n".join(doc.lines)))
+    seen: dict[str, int] = {}
+    for index in range(n):
+        if doc.in_code[index] or (index + 1) in doc.heading_at:
+            continue
+        match = _SPEAKER.match(doc.lines[index])
+        if match is None:
+            continue
+        name = match.group("name")
+        if any(word.lower() in lower or word.lower().rstrip("s") in lower
+               or f"{word.lower()}s" in lower for word in name.split()):
+            continue
+        seen.setdefault(name, index + 1)
+    return sorted(seen.items(), key=lambda item: item[1])
+
+
 def plain_actions(doc: ParsedDoc, n: int) -> list[tuple[str, int, int]]:
     """``- [ ] Owner: task`` checkboxes and ``AI:`` / ``ACTION:`` lines: (text, line, indent)."""
     out: list[tuple[str, int, int]] = []

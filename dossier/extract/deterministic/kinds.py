@@ -355,19 +355,18 @@ def _meeting(doc: ParsedDoc, title: str, path: str, keys: dict[str, int], n: int
         # the index page of a series: its table lists the meetings, it is none of them
         return Shape(MEETING, cues.TOPIC, title)
     shape = Shape(MEETING, cues.MEETING, meeting_title, aliases)
-    for number in attendance:
-        line = doc.lines[number - 1]
-        label = line.split(":", 1)[0].strip(" -*_#") if ":" in line else ""
-        text = line.split(":", 1)[1] if label and _ATTENDANCE.match(label) else line
-        for name in _names_in(text):
-            shape.children.append(Unit(
-                kind="item", title=name, identifier=None, aliases=(),
-                type_hint=cues.STAKEHOLDER, type_weight=3,
-                body=f"Attended {meeting_title}.", start=number, end=number,
-                parent=meeting_title,
-            ))
+    shape.children.extend(_attendees(doc, attendance, meeting_title))
     shape.children.extend(_decisions_and_actions(doc, meeting_title, n))
+    shape.children.extend(_speakers(doc, n, meeting_title))
     return shape
+
+
+def _speakers(doc: ParsedDoc, n: int, meeting_title: str) -> list[Unit]:
+    """People quoted by full name in the minutes: Stakeholders, like attendees."""
+    return [Unit(kind="item", title=name, identifier=None, aliases=(),
+                 type_hint=cues.STAKEHOLDER, type_weight=2,
+                 body=f"Spoke at {meeting_title}.", start=line, end=line, parent=meeting_title)
+            for name, line in kind_meeting.speakers(doc, n)]
 
 
 def _attendees(doc: ParsedDoc, numbers: Sequence[int], meeting_title: str) -> list[Unit]:
