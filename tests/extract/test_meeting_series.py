@@ -183,3 +183,12 @@ def test_a_person_quoted_by_full_name_is_a_stakeholder_and_a_bold_label_is_not()
     people = {c.title: c for c in concepts if c.type == "Stakeholder"}
     assert sorted(people) == ["Idris Bello", "Maya Chen"]
     assert people["Maya Chen"].description == "Attended Ops sync 2025-02-10."
+
+
+def test_a_dated_table_whose_header_names_a_kind_is_no_meeting_index() -> None:
+    text = ("# Decision log\n\n| Date | Decision | Rationale |\n| --- | --- | --- |\n"
+            "| 2025-01-10 | Move the archive to cold storage | Costs fall by half |\n"
+            "| 2025-02-03 | Retire the fax gateway | Nobody has used it since 2022 |\n")
+    concepts = run([make_doc("dl", text, path="/corpus/decision-log.md")])
+    assert sorted(c.title for c in concepts if c.type == "Decision") == [
+        "Move the archive to cold storage", "Retire the fax gateway"]

@@ -116,17 +116,19 @@ _AGENDA_HEADERS = frozenset({"agenda", "agenda item", "time", "duration", "slot"
                              "presenter", "speaker", "facilitator", "topic"})
 
 
-def is_schedule(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> bool:
+def is_schedule(headers: Sequence[str], rows: Sequence[Sequence[str]],
+                names_a_kind: bool) -> bool:
     """A table of meetings by date, or an agenda: its rows are no concepts of their own.
 
     An index of a series ("| 4 March 2025 | Chair | [minutes](…) |") would otherwise
     make one date-titled stub per row, and an agenda ("| 10:00 | Budget | Presenter |")
-    one Stakeholder per topic.
+    one Stakeholder per topic.  A dated table whose header names a kind ("| Date |
+    Decision | Rationale |", a decision log) is no index: its rows stay concepts.
     """
     if any(h in ("agenda", "agenda item") for h in headers) or (
             sum(1 for h in headers if h in _AGENDA_HEADERS) >= 2):
         return True
-    if len(rows) < 2:
+    if names_a_kind or len(rows) < 2:
         return False
     dated = sum(1 for cells in rows if cells and date_cell(cells[0]))
     return dated >= 0.6 * len(rows)

@@ -47,8 +47,6 @@ def row_units(table: Table, scope: str | None, definitions: list[Definition]) ->
     if width == 2 and all(h in _KV_HEADERS for h in lowered):
         return []
     rows = [(line, (cells + [""] * width)[:width]) for line, cells in table.rows]
-    if is_schedule(lowered, [cells for _, cells in rows]):
-        return []
     id_col: int | None = None
     for index, header in enumerate(lowered):
         if header in _ID_HEADERS:
@@ -61,6 +59,8 @@ def row_units(table: Table, scope: str | None, definitions: list[Definition]) ->
                 id_col = index
                 break
     header_type = cues.header_type(headers)
+    if is_schedule(lowered, [cells for _, cells in rows], header_type is not None):
+        return []
     table_type = header_type or scope
     if table_type is None and id_col is None:
         return []
