@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
+from dossier.extract.deterministic.aliases import consistent_pairs
 from dossier.extract.deterministic.bodies import (
     dedupe_aliases,
     definition_for,
@@ -33,6 +34,7 @@ from dossier.extract.deterministic.consolidate import (
     resolve_components,
     term_qualifies,
 )
+from dossier.extract.deterministic.kind_meeting import merge_people
 from dossier.extract.deterministic.linkcache import LinkCache
 from dossier.extract.deterministic.linker import Matcher
 from dossier.extract.deterministic.provenance import footnote_text
@@ -83,6 +85,7 @@ def assemble(
                 continue
             units.append((ext, unit))
     units = fold_template_slots(units)
+    units = merge_people(units)  # "Jack", "J. Huey", "jhuey" → the one "Jack Huey"
     clashing = clashing_keys(units)
     unit_home: list[str] = []
     for ext, unit in units:
@@ -121,10 +124,11 @@ def assemble(
             if entry.role is None and occ.role:
                 entry.role = occ.role
     definitions, def_source = best_definitions(exts, order)
+    # a short form defined two ways in the corpus is an alias of neither
+    alias_pairs = consistent_pairs(pair for ext in exts for pair in ext.alias_pairs)
     pair_keys: set[str] = set()
-    for ext in exts:
-        for a, b in ext.alias_pairs:
-            pair_keys.update((entity_key(a), entity_key(b)))
+    for a, b in alias_pairs:
+        pair_keys.update((entity_key(a), entity_key(b)))
 
     selected: set[str] = set()
     for key in sorted(stats):
@@ -140,11 +144,10 @@ def assemble(
             register(key, form, count)
 
     # ---- alias pairs ("Name (SYS-02)", "Full Name (FN)")
-    for ext in exts:
-        for a, b in ext.alias_pairs:
-            ka, kb = entity_key(a), entity_key(b)
-            if ka in uf.parent and kb in uf.parent:
-                uf.union(ka, kb, allow_two_units=False)
+    for a, b in alias_pairs:
+        ka, kb = entity_key(a), entity_key(b)
+        if ka in uf.parent and kb in uf.parent:
+            uf.union(ka, kb, allow_two_units=False)
 
     # ---- short forms of structural titles ("Integration Hub" for "Acme Integration Hub")
     merge_short_forms(uf, forms, units)

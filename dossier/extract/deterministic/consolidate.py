@@ -185,14 +185,40 @@ def term_qualifies(
     return True
 
 
+#: A one-word term "defined" this many different ways is a field label, not a term.
+LABEL_DEFINITIONS = 3
+
+
+def field_labels(exts: Sequence[SourceExtraction]) -> set[str]:
+    """Keys of one-word bold labels a template fills in again and again (``**Goal**: …``).
+
+    Outside a glossary, a word that opens many lines each saying something different
+    labels a field of a template; it defines nothing, so it is no concept.
+    """
+    texts: dict[str, set[str]] = {}
+    glossary: set[str] = set()
+    for ext in exts:
+        for definition in ext.definitions:
+            key = entity_key(definition.term)
+            if " " in key or is_identifier(definition.term):
+                continue
+            texts.setdefault(key, set()).add(definition.text)
+            if definition.strength >= 3:
+                glossary.add(key)
+    return {k for k, v in texts.items() if len(v) >= LABEL_DEFINITIONS and k not in glossary}
+
+
 def best_definitions(
     exts: Sequence[SourceExtraction], order: dict[str, int]
 ) -> tuple[dict[str, Definition], dict[str, str]]:
     """The strongest definition per name key, and the source it came from."""
     best: dict[str, tuple[tuple[int, int, int], Definition, str]] = {}
+    labels = field_labels(exts)
     for ext in exts:
         for definition in ext.definitions:
             key = entity_key(definition.term)
+            if key in labels:
+                continue
             rank = (-definition.strength, order[ext.source_id], definition.line)
             current = best.get(key)
             if current is None or rank < current[0]:

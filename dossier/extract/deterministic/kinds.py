@@ -14,12 +14,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import PurePosixPath
 
 import yaml
 
-from dossier.extract.deterministic import cues, kind_flat
+from dossier.extract.deterministic import cues, kind_flat, kind_meeting
 from dossier.extract.deterministic.headings import specific_title
 from dossier.extract.deterministic.kind_design import defined_terms, teams
 from dossier.extract.deterministic.kind_notes import note_type
@@ -65,7 +65,11 @@ _DECISION_LINE = re.compile(
     re.I)
 _ACTION_LINE = re.compile(
     _LABELLED.format(labels=r"action items?|actions?|todo|follow[- ]ups?"), re.I)
-_ATTENDANCE = re.compile(r"^(?:attendees|attendance|present|participants|attending)$", re.I)
+_ATTENDANCE = re.compile(
+    r"^(?:in\s+)?(?:attendees|attendance|present|participants|attending|members\s+present)"
+    r"(?:\s*\([^)]*\))?$", re.I)
+_NOT_ATTENDANCE = re.compile(r"^(?:agenda|topics?|items|notes|minutes|discussion|actions?)$",
+                             re.I)
 _ABSENT = re.compile(r"^(?:missing|unavailable|absent|apologies|regrets|excused)\b", re.I)
 _URL = re.compile(r"https?://\S+")
 #: a cheap test run before the two labelled-line patterns: most lines carry no label word
@@ -217,13 +221,29 @@ def _attendance_lines(doc: ParsedDoc, keys: dict[str, int]) -> list[int]:
         label = line.split(":", 1)[0].strip(" -*_#") if ":" in line else ""
         if label and _ATTENDANCE.match(label):
             out.append(index + 1)
+            if not line.split(":", 1)[1].strip(" *_"):
+                # "**Attendees:**" alone on its line: the names are the list under it
+                out.extend(kind_meeting.listed_under(doc, index))
     for key, number in keys.items():
         if _ATTENDANCE.match(key):
+            seen = False
             for index in range(number, min(len(doc.lines), number + 20)):
                 if index + 1 in doc.heading_at:
                     break
-                if doc.lines[index].strip():
-                    out.append(index + 1)
+                line = doc.lines[index]
+                if not line.strip():
+                    continue
+                # the names end where something else starts ("Agenda:", prose); a
+                # "Observers: …" line after a blank still names people
+                label = line.split(":", 1)[0].strip(" -*_#") if ":" in line else ""
+                blank_before = index > 0 and not doc.lines[index - 1].strip()
+                if seen and blank_before and not (label and len(label.split()) <= 2
+                                                  and not _NOT_ATTENDANCE.match(label)):
+                    break
+                if label and _NOT_ATTENDANCE.match(label):
+                    break
+                out.append(index + 1)
+                seen = True
     return sorted(set(out))
 
 
@@ -239,7 +259,8 @@ def _names_in(text: str) -> list[str]:
     for part in re.split(r",|;|\band\b|\n", text):
         name = collapse(part.strip(" -*_.\t"))
         words = name.split()
-        if 1 <= len(words) <= 4 and name[:1].isalpha() and not _URL.search(name):
+        if (1 <= len(words) <= 4 and name[:1].isalpha() and not _URL.search(name)
+                and name.lower() not in kind_meeting.NOT_PEOPLE):
             out.append(name)
     return out
 
@@ -258,7 +279,7 @@ def _version_of(line: str) -> str | None:
 
 
 def _clean_item(text: str) -> str:
-    text = _URL.sub("", strip_markdown(text))
+    text = _URL.sub("", strip_markdown(re.sub(r"^\s*\[[ xX]\]\s+", "", text)))
     return collapse(text).strip(" .:;-—–")
 
 
@@ -335,19 +356,76 @@ def _meeting(doc: ParsedDoc, title: str, path: str, keys: dict[str, int], n: int
             series = f"{series} meeting"
         meeting_title = f"{series} {date.group(1)}"
         aliases.append(f"{date.group(1)} {series.lower()}")
+    elif date is None and (iso := kind_meeting.iso_date(title)) is not None:
+        # "Harbour Board meeting, 4 March 2025" → alias "2025-03-04 harbour board meeting"
+        series = collapse(kind_meeting.DATE_RE.sub("", meeting_title)).strip(" ,—–-:")
+        if series:
+            aliases.append(f"{iso} {series.lower()}")
+    sessions = kind_meeting.dated_sections(doc, n)
+    if len(sessions) >= 2:
+        return _meeting_log(doc, meeting_title, n, sessions)
+    attendance = _attendance_lines(doc, keys)
+    if not attendance and kind_meeting.is_series_index(doc):
+        # the index page of a series: its table lists the meetings, it is none of them
+        return Shape(MEETING, cues.TOPIC, title)
     shape = Shape(MEETING, cues.MEETING, meeting_title, aliases)
-    for number in _attendance_lines(doc, keys):
+    shape.children.extend(_attendees(doc, attendance, meeting_title))
+    shape.children.extend(_decisions_and_actions(doc, meeting_title, n))
+    shape.children.extend(_speakers(doc, n, meeting_title))
+    return shape
+
+
+def _speakers(doc: ParsedDoc, n: int, meeting_title: str) -> list[Unit]:
+    """People quoted by full name in the minutes: Stakeholders, like attendees."""
+    return [Unit(kind="item", title=name, identifier=None, aliases=(),
+                 type_hint=cues.STAKEHOLDER, type_weight=2,
+                 body=f"Spoke at {meeting_title}.", start=line, end=line, parent=meeting_title)
+            for name, line in kind_meeting.speakers(doc, n)]
+
+
+def _attendees(doc: ParsedDoc, numbers: Sequence[int], meeting_title: str) -> list[Unit]:
+    out: list[Unit] = []
+    for number in numbers:
         line = doc.lines[number - 1]
         label = line.split(":", 1)[0].strip(" -*_#") if ":" in line else ""
         text = line.split(":", 1)[1] if label and _ATTENDANCE.match(label) else line
         for name in _names_in(text):
-            shape.children.append(Unit(
+            out.append(Unit(
                 kind="item", title=name, identifier=None, aliases=(),
                 type_hint=cues.STAKEHOLDER, type_weight=3,
                 body=f"Attended {meeting_title}.", start=number, end=number,
                 parent=meeting_title,
             ))
-    shape.children.extend(_decisions_and_actions(doc, meeting_title, n))
+    return out
+
+
+def _meeting_log(doc: ParsedDoc, title: str, n: int,
+                 sessions: list[tuple[int, int, str]]) -> Shape:
+    """A running notes file: the series (its intro) and one Meeting per dated section."""
+    shape = Shape(MEETING, cues.TOPIC, title)
+    names: list[tuple[int, int, str]] = []
+    for start, end, heading in sessions:
+        iso = kind_meeting.iso_date(heading)
+        session_title = (f"{title} {heading}" if kind_meeting.date_cell(heading) else heading)
+        # "2024-03-08 tooling working group notes": the date as an ISO alias
+        aliases: tuple[str, ...] = (f"{iso} {title.lower()}",) if iso else ()
+        names.append((start, end, session_title))
+        shape.children.append(Unit(
+            kind="section", title=session_title, identifier=None, aliases=aliases,
+            type_hint=cues.MEETING, type_weight=4, body="", start=start, end=end, local=True,
+            parent=title,
+        ))
+        keys = {cues.heading_key(strip_markdown(text)): number
+                for number, (_level, text) in sorted(doc.heading_at.items(), reverse=True)
+                if start < number <= end}
+        attendance = [x for x in _attendance_lines(doc, keys) if start < x <= end]
+        shape.children.extend(_attendees(doc, attendance, session_title))
+    for unit in _decisions_and_actions(doc, title, n):
+        session = next((s for s in names if s[0] < unit.start <= s[1]), None)
+        if session is not None:
+            unit = replace(unit, parent=session[2],
+                           body=unit.body.replace(f"From {title}", f"From {session[2]}", 1))
+        shape.children.append(unit)
     return shape
 
 
@@ -383,7 +461,10 @@ def _decisions_and_actions(doc: ParsedDoc, parent: str, n: int) -> list[Unit]:
             indent = len(match.group("indent"))
             text = match.group("text").strip()
             topic = _topic_of(doc, index, indent)
-            end = _item_end(doc, index, indent, n)
+            end = (_item_end(doc, index, indent, n) if _LIST_INDENT.match(line)
+                   else kind_meeting.paragraph_end(doc, index, n))
+            if text and not _LIST_INDENT.match(line):  # a wrapped paragraph is one outcome
+                text = " ".join([text, *(doc.lines[i].strip() for i in range(index + 1, end))])
             if text and not text.startswith("**"):
                 found.append((type_, text, number, end, topic))
             else:
@@ -393,20 +474,46 @@ def _decisions_and_actions(doc: ParsedDoc, parent: str, n: int) -> list[Unit]:
                         sub_end = _item_end(doc, sub, len(sub_item.group(1)), n)
                         found.append((type_, sub_item.group(2), sub + 1, sub_end, topic))
             break
+    # outcomes written without a Decision/Action label: approved proposals, checkboxes, AI:
+    taken = {start for _type, _text, start, _end, _topic in found}
+    brief: set[int] = set()  # a proposal's body is it and its approval, not the debate
+    for text, start, approval, indent in kind_meeting.approved_proposals(doc, n):
+        if start not in taken:
+            brief.add(start)
+            found.append((cues.DECISION, text, start, approval, _topic_of(doc, start - 1, indent)))
+            taken.add(start)
+    for type_, text, start in kind_meeting.inline_outcomes(doc, n):
+        if start not in taken:
+            line = doc.lines[start - 1]
+            indent = len(line) - len(line.lstrip())
+            end = start if _LIST_INDENT.match(line) else kind_meeting.paragraph_end(
+                doc, start - 1, n)
+            text = " ".join([text, *(doc.lines[i].strip() for i in range(start, end))])
+            found.append((type_, text, start, end, _topic_of(doc, start - 1, indent)))
+            taken.add(start)
+    for text, start, indent in kind_meeting.plain_actions(doc, n):
+        if start not in taken:
+            found.append((cues.ACTION, text, start, _item_end(doc, start - 1, indent, n),
+                          _topic_of(doc, start - 1, indent)))
+    found.sort(key=lambda f: (f[2], f[0]))
     per_topic: dict[str | None, int] = {}
     for _type, _text, _s, _e, topic in found:
         per_topic[topic] = per_topic.get(topic, 0) + 1
     units: list[Unit] = []
     for type_, text, start, end, topic in found:
-        title = truncate(_clean_item(text), 120)
-        if len(title.split()) < 2:
-            continue
-        aliases = (topic,) if topic and per_topic[topic] == 1 and topic != title else ()
-        lines = [doc.lines[i - 1].strip() for i in range(start, end + 1)]
+        title = truncate(kind_meeting.outcome_title(_clean_item(text)), 120)
+        if len(title.split()) < 2 or title.endswith("?"):
+            continue  # a question raised is no outcome
+        # the agenda topic an outcome settles names it, when it settles only that one
+        aliases = ((topic,) if topic and per_topic[topic] == 1 and topic != title
+                   and len(topic.split()) <= 8 else ())
+        lines = [doc.lines[i - 1].strip() for i in range(start, end + 1)
+                 if start not in brief or i in (start, end)]
         body = "\n".join(["- " + re.sub(r"^[-*+]\s+", "", lines[0]), *lines[1:]])
+        where = f"From {parent}" + (f", on “{truncate(topic, 160)}”" if topic else "")
         units.append(Unit(
             kind="item", title=title, identifier=None, aliases=aliases, type_hint=type_,
-            type_weight=4, body=f"From {parent}:\n\n{body}", start=start, end=end,
+            type_weight=4, body=f"{where}:\n\n{body}", start=start, end=end,
             description=truncate(title, 200), local=True, parent=parent,
         ))
     return units
@@ -429,15 +536,15 @@ def _item_end(doc: ParsedDoc, index: int, indent: int, n: int) -> int:
 
 
 def _topic_of(doc: ParsedDoc, index: int, indent: int) -> str | None:
-    """The list item (agenda topic) a labelled line sits under, if short."""
+    """The agenda topic a labelled line sits under: its parent list item, else its heading."""
     for sub in range(index - 1, max(-1, index - 80), -1):
         line = doc.lines[sub]
         if sub + 1 in doc.heading_at:
-            return None
+            return kind_meeting.heading_topic(strip_markdown(doc.heading_at[sub + 1][1]))
         item = _LIST_INDENT.match(line)
         if item and len(item.group(1)) < indent:
             topic = _clean_item(re.sub(r"\([^)]*\)\s*\??$", "", item.group(2)))
-            return topic if 1 <= len(topic.split()) <= 8 else None
+            return topic or None
     return None
 
 

@@ -14,7 +14,8 @@ from dataclasses import dataclass, replace
 from pathlib import PurePosixPath
 from typing import Any
 
-from dossier.extract.deterministic import cues, kind_docs, kind_flat, kinds
+from dossier.extract.deterministic import cues, kind_docs, kind_flat, kind_meeting, kinds
+from dossier.extract.deterministic.aliases import stated_abbreviations
 from dossier.extract.deterministic.blocks import Block, build_blocks
 from dossier.extract.deterministic.headings import (
     clean_heading,
@@ -110,13 +111,18 @@ def extract(doc: SourceLike) -> SourceExtraction:
         title_section = top[0]
     explicit_title = getattr(doc, "title", None)
     stem = PurePosixPath(original_path.replace("\\", "/")).stem
+    opening = kind_meeting.plain_title(parsed) if title_section is None else None
     if title_section is not None:
         title = strip_kind_label(clean_heading(title_section.heading, forms))
+    elif opening is not None:  # plain-text minutes: "Harbour Board meeting, 4 March 2025"
+        title = opening[1]
     elif isinstance(explicit_title, str) and _names_document(explicit_title, parsed, stem):
         title = explicit_title.strip()
     else:
-        # "0042-min-version" → "Min version": the number is the record's, not its name
-        words = re.sub(r"[-_]+", " ", re.sub(r"^\d+[-_ ]+(?=\D)", "", stem)).strip()
+        # "0042-min-version" → "Min version": the number is the record's, not its name;
+        # a date in the name stays a date ("sync-2024-03-01" → "Sync 2024-03-01")
+        words = re.sub(r"[-_]+(?!\d)|(?<!\d)[-_]+", " ",
+                       re.sub(r"^\d+[-_ ]+(?=\D)", "", stem)).strip()
         title = capitalize_first(words) or doc.source_id
     kind = cues.doc_kind(title, original_path)
     # a kind recognised from structure (decision record, meeting, design doc, changelog,
@@ -276,7 +282,8 @@ def extract(doc: SourceLike) -> SourceExtraction:
         units.append(unit)
 
     # ---- document-level unit
-    title_line = title_section.line if title_section is not None else 0
+    title_line = (title_section.line if title_section is not None
+                  else opening[0] if opening is not None else 0)
     skipped = {title_line} | parsed.underline_of(title_line) | hidden
     base_level = title_section.level if title_section else 1
     if shape is not None:
@@ -376,6 +383,7 @@ def extract(doc: SourceLike) -> SourceExtraction:
         for found in found_acronyms:
             note(term_occ, found, block)
         pairs.update(alias_pairs(btext, found_ids + found_phrases + found_acronyms))
+        pairs.update(stated_abbreviations(btext))  # "SLA stands for Service Level Agreement"
         if block.kind in ("row", "header"):
             continue
         if not _MAYBE_DEFINITION.search(block.text):
