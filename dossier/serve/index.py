@@ -581,6 +581,26 @@ class SearchIndex:
 
         return self.read(run, passages=True)
 
+    def passages_of(self, ids: Sequence[str]) -> dict[str, list[dict[str, Any]]]:
+        """Every passage of the given concepts (:data:`PASSAGE_COLUMNS`), by concept id.
+
+        A hit's quote is chosen among all of its concept's passages, including ones
+        the full-text query did not return (the neighbour of the best one may share
+        no word with the query).
+        """
+        if not ids:
+            return {}
+
+        def run(table: Any) -> dict[str, list[dict[str, Any]]]:
+            found: dict[str, list[dict[str, Any]]] = {}
+            for batch in chunks(list(dict.fromkeys(ids)), 500):
+                query = table.search().where(in_clause(batch)).select(PASSAGE_COLUMNS)
+                for row in query.limit(None).to_list():
+                    found.setdefault(str(row["id"]), []).append(row)
+            return found
+
+        return self.read(run, passages=True)
+
     def backlink_sources(self, concept_id: str) -> list[str]:
         """Ids of concepts whose body links to ``concept_id``, sorted."""
 
