@@ -26,6 +26,7 @@ covers what is quoted.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections.abc import Mapping, Sequence
@@ -106,6 +107,16 @@ def term_prefixes(query: str) -> list[str]:
     return sorted(dict.fromkeys(prefixes), key=len, reverse=True)
 
 
+@functools.lru_cache(maxsize=64)
+def query_pattern(query: str) -> re.Pattern[str] | None:
+    """One pattern matching the query's :func:`term_prefixes` at a word start (cached:
+    a search asks for it once per returned concept)."""
+    prefixes = term_prefixes(query)
+    if not prefixes:
+        return None
+    return re.compile(r"\b(" + "|".join(re.escape(p) for p in prefixes) + ")", re.IGNORECASE)
+
+
 def _terms_found(pattern: re.Pattern[str] | None, row: Mapping[str, Any]) -> dict[str, int]:
     if pattern is None:
         return {}
@@ -117,38 +128,81 @@ def _terms_found(pattern: re.Pattern[str] | None, row: Mapping[str, Any]) -> dic
     return found
 
 
-def choose_quote(
-    query: str,
-    passages: Sequence[dict[str, Any]],
-    bm25: Mapping[str, float],
-    fallback: dict[str, Any] | None = None,
-) -> Quote:
-    """The quote for one concept, from all its ``passages`` (any order).
+@dataclass(frozen=True)
+class Choice:
+    """The best passage of one concept, and how to weigh a neighbour's query words."""
 
-    ``bm25`` maps passage ids to their index score for this query (passages the
-    index did not return are absent).  ``fallback`` is quoted alone when no body
-    passage holds a word of the query (a semantic hit, or a match in the title only).
+    best: dict[str, Any]
+    pattern: re.Pattern[str] | None
+    idf: dict[str, float]
+    #: Weight of a query word none of the candidates holds (as rare as can be).
+    unseen_idf: float
+
+    def quote(self) -> Quote:
+        """The best passage with the neighbour adding most query words.
+
+        The neighbours' text rides on the best passage's row (``before_text``,
+        ``after_text``).  The one before wins only when it adds strictly more; otherwise
+        the one after is quoted (the answer usually follows what matched the question).
+        """
+        best = self.best
+        before = _neighbour(best, "before", "before_start", "line_start")
+        after = _neighbour(best, "after", "after_end", "line_end")
+        own = set(_terms_found(self.pattern, best))
+
+        def gain(row: Mapping[str, Any] | None) -> float:
+            if row is None:
+                return -1.0
+            words = own | set(_terms_found(self.pattern, row))
+            return sum(self.idf.get(k, self.unseen_idf) for k in words)
+
+        if before is None and after is None:
+            return Quote(best, (best,))
+        if gain(before) > gain(after):
+            assert before is not None
+            return Quote(best, (before, best))
+        assert after is not None
+        return Quote(best, (best, after))
+
+
+def _neighbour(
+    row: Mapping[str, Any], side: str, line_key: str, line_field: str
+) -> dict[str, Any] | None:
+    """A neighbour of ``row`` as a minimal passage row (text, heading, its outer line)."""
+    text = row.get(f"{side}_text")
+    if not text:
+        return None
+    line = row.get(line_key)
+    other = "line_end" if line_field == "line_start" else "line_start"
+    edge = int(line) if line is not None else int(row.get(line_field) or 1)
+    heading = list(row.get(f"{side}_heading") or [])
+    return {"text": text, "text_offset": 0, line_field: edge, other: edge, "heading": heading}
+
+
+def choose_passage(
+    query: str, candidates: Sequence[dict[str, Any]], bm25: Mapping[str, float]
+) -> Choice | None:
+    """The best of one concept's ``candidates`` (passage rows the index returned for
+    ``query``), or None when no body passage among them holds a word of the query.
+
+    ``bm25`` maps passage ids to their index score.  The concept's passage count,
+    which the inverse document frequency needs, is taken as the highest ordinal seen
+    (ordinals are consecutive), since passages that hold no query word are not
+    among the candidates and add nothing but their number.
     """
     body = sorted(
-        (p for p in passages if int(p.get("ordinal") or 0) > 0),
+        (p for p in candidates if int(p.get("ordinal") or 0) > 0),
         key=lambda p: int(p.get("ordinal") or 0),
     )
-    if not body:
-        main = fallback or (passages[0] if passages else {})
-        return Quote(main, (main,))
-    prefixes = term_prefixes(query)
-    pattern = (
-        re.compile(r"\b(" + "|".join(re.escape(p) for p in prefixes) + ")", re.IGNORECASE)
-        if prefixes
-        else None
-    )
+    pattern = query_pattern(query)
+    if not body or pattern is None:
+        return None
     counts = [_terms_found(pattern, row) for row in body]
     if not any(counts):
-        main = fallback or body[0]
-        return Quote(main, (main,))
-    total = len(body)
+        return None
+    total = max(len(body), max(int(row.get("ordinal") or 0) for row in body))
     lengths = [max(1, len(own_text(row).split())) for row in body]
-    average = sum(lengths) / total
+    average = sum(lengths) / len(body)
     df: dict[str, int] = {}
     for found in counts:
         for key in found:
@@ -160,14 +214,6 @@ def choose_quote(
         norm = K1 * (1.0 - B + B * lengths[position] / average)
         coverage = sum(idf[k] * f * (K1 + 1.0) / (f + norm) for k, f in found.items())
         scores.append(coverage + bm25.get(str(body[position].get("pid")), 0.0) / top)
-    best = max(range(total), key=lambda i: (scores[i], -i))
-
-    def covered(other: int) -> float:
-        return sum(idf[k] for k in set(counts[best]) | set(counts[other]))
-
-    before = covered(best - 1) if best > 0 else -1.0
-    after = covered(best + 1) if best + 1 < total else -1.0
-    if before < 0 and after < 0:
-        return Quote(body[best], (body[best],))
-    neighbour = best - 1 if before > after else best + 1
-    return Quote(body[best], tuple(body[i] for i in sorted((best, neighbour))))
+    best = max(range(len(body)), key=lambda i: (scores[i], -i))
+    unseen = math.log(1.0 + (total - 0.5) / 1.5)
+    return Choice(body[best], pattern, idf, unseen)

@@ -24,7 +24,7 @@ from dossier.serve.errors import InvalidArgumentError
 from dossier.serve.index import SearchIndex
 from dossier.serve.lance import filter_clause
 from dossier.serve.models import Citation, PassageRef, SearchHit, SearchResults
-from dossier.serve.passage_choice import QUOTE_CHARS, Quote, choose_quote
+from dossier.serve.passage_choice import QUOTE_CHARS, Quote, choose_passage
 from dossier.serve.ranking import (
     phrase_factor,
     quoted_phrases,
@@ -69,19 +69,15 @@ def check_label(name: str, value: object) -> str:
 
 
 def _citation(quote: Quote) -> Citation | None:
-    """The main passage's citation; a neighbour citing the same file widens its lines."""
+    """The source the quote's main passage cites."""
     shown = quote.main
     if not (shown.get("cite_source") and shown.get("cite_path")):
         return None
-    starts = [r.get("cite_start") for r in quote.rows if r.get("cite_path") == shown["cite_path"]]
-    ends = [r.get("cite_end") for r in quote.rows if r.get("cite_path") == shown["cite_path"]]
-    known_starts = [int(v) for v in starts if v is not None]
-    known_ends = [int(v) for v in ends if v is not None]
     return Citation(
         source_id=shown["cite_source"],
         path=shown["cite_path"],
-        line_start=min(known_starts) if known_starts else None,
-        line_end=max(known_ends) if known_ends else None,
+        line_start=shown.get("cite_start"),
+        line_end=shown.get("cite_end"),
     )
 
 
@@ -170,6 +166,23 @@ def _shown(group: Sequence[tuple[float, dict[str, Any]]]) -> dict[str, Any]:
         if int(row.get("ordinal") or 0) > 0:
             return row
     return group[0][1]
+
+
+def _quotes(
+    query: str,
+    ids: Sequence[str],
+    groups: dict[str, list[tuple[float, dict[str, Any]]]],
+    bm25: dict[str, float],
+    shown: dict[str, dict[str, Any]],
+) -> dict[str, Quote]:
+    """What each hit quotes (:mod:`dossier.serve.passage_choice`): the best of the
+    passages the full-text query returned for its concept, with a neighbour; or, when
+    none holds a word of the query, the passage that ranked the concept."""
+    quotes: dict[str, Quote] = {}
+    for cid in ids:
+        choice = choose_passage(query, [r for _, r in groups.get(cid, [])], bm25)
+        quotes[cid] = choice.quote() if choice else Quote(shown[cid], (shown[cid],))
+    return quotes
 
 
 def vocabulary(index: SearchIndex) -> tuple[dict[str, int], dict[str, int]]:
@@ -287,18 +300,9 @@ def search_index(
         scored = _ranked([(value, rows[cid]) for cid, value in fused.items()])
     pattern = term_pattern(query)
     top = scored[:limit]
-    passages = index.passages_of([row["id"] for _, row in top])
     bm25 = {str(row["pid"]): float(row["_score"]) for row in found}
-    hits = [
-        _hit(
-            row,
-            choose_quote(query, passages.get(row["id"], []), bm25, shown[row["id"]]),
-            score,
-            pattern,
-            now,
-        )
-        for score, row in top
-    ]
+    quotes = _quotes(query, [row["id"] for _, row in top], groups, bm25, shown)
+    hits = [_hit(row, quotes[row["id"]], score, pattern, now) for score, row in top]
     return SearchResults(query=query, mode=mode, hits=hits)
 
 
