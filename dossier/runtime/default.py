@@ -63,6 +63,14 @@ class DefaultOrchestrator:
     """Runs the loop stages in-process; needs no network, no model and no key."""
 
     name = "default"
+    #: An iteration with no source change and nothing dirty is "up to date" without
+    #: running the stages; an orchestrator that learns from more than the sources
+    #: (an agent) turns this off.
+    skips_unchanged = True
+
+    def extra_trailers(self, record: RunRecord) -> dict[str, str]:
+        """Trailers a subclass adds to the iteration's commit (none here)."""
+        return {}
 
     def run_iteration(self, ctx: TenantContext, options: LoopOptions) -> RunRecord:
         """One iteration; foreseeable failures end in a ``failed`` record, not an exception."""
@@ -115,7 +123,8 @@ class DefaultOrchestrator:
         head = repo.head()
         last = read_state(ctx)
         if (
-            not scan.has_changes
+            self.skips_unchanged
+            and not scan.has_changes
             and last == LoopState(head=head or "", extractor=runner.label)
             and not repo.is_dirty()
         ):
@@ -229,6 +238,7 @@ class DefaultOrchestrator:
                 "Dossier-Orchestrator": self.name,
                 "Dossier-Extractor": runner.label,
                 "Dossier-Sources": str(len(documents)),
+                **self.extra_trailers(record),
             }
             if quality is not None and missed:
                 record.status = "rejected"

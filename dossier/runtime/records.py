@@ -95,6 +95,32 @@ class EvalFigures(BaseModel):
     failures: list[str] = Field(default_factory=list, description="Gate bars missed.")
 
 
+class RefusedCall(BaseModel):
+    """A tool call an agent made that Dossier refused (a path escape, a disabled tool)."""
+
+    tool: str
+    reason: str
+
+
+class AgentSession(BaseModel):
+    """What the Agent-SDK orchestrator's session did (docs/agent.md).
+
+    ``session_id`` is what the next run passes as ``resume=`` when this one was
+    interrupted; ``proposals`` are the concepts the agent wrote (``action id``).
+    """
+
+    session_id: str | None = None
+    resumed_from: str | None = None
+    mode: str = "onboard"
+    model: str | None = None
+    turns: int | None = None
+    cost_usd: float | None = None
+    stop: str = ""
+    summary: str = ""
+    proposals: list[str] = Field(default_factory=list)
+    refused: list[RefusedCall] = Field(default_factory=list)
+
+
 class RunRecord(BaseModel):
     """Everything a person needs to audit one loop iteration."""
 
@@ -117,6 +143,7 @@ class RunRecord(BaseModel):
     refused_locations: list[RefusedLocation] = Field(default_factory=list)
     errors: list[str] = Field(default_factory=list)
     evals: EvalFigures | None = None
+    agent: AgentSession | None = None
     commit: str | None = None
 
     def to_json(self) -> str:
@@ -124,6 +151,8 @@ class RunRecord(BaseModel):
         data = self.model_dump(mode="json", exclude={"commit"})
         if data.get("evals") is None:
             data.pop("evals", None)  # records of tenants without a gold set stay unchanged
+        if data.get("agent") is None:
+            data.pop("agent", None)
         return json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
     def write(self, path: Path) -> None:

@@ -168,6 +168,21 @@ class EvalSettings(BaseModel):
         return value
 
 
+class AgentSettings(BaseModel):
+    """The ``agent:`` section: limits for the Agent-SDK orchestrator (docs/agent.md).
+
+    Limits live here, per tenant, so a run cannot exceed what its owner agreed to;
+    ``DOSSIER_AGENT_*`` variables override them for one run.  No key ever lives here.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    mode: Literal["onboard", "curate"] = "onboard"
+    model: str | None = None
+    max_turns: int | None = Field(default=None, gt=0, le=500)
+    max_budget_usd: float | None = Field(default=None, gt=0, le=1000)
+
+
 class Manifest(BaseModel):
     """Schema 1 of ``dossier.tenant.yaml``; field order here is the order on disk."""
 
@@ -186,6 +201,7 @@ class Manifest(BaseModel):
     max_expanded_bytes: int = Field(default=DEFAULT_MAX_EXPANDED_BYTES, gt=0)
     max_decode_seconds: float = Field(default=DEFAULT_MAX_DECODE_SECONDS, gt=0)
     evals: EvalSettings | None = None
+    agent: AgentSettings | None = None
 
     @field_validator("client_id")
     @classmethod
@@ -231,6 +247,8 @@ def render_manifest(manifest: Manifest) -> str:
     data = manifest.model_dump(mode="json")
     if data.get("evals") is None:
         data.pop("evals", None)  # optional section: absent unless set
+    if data.get("agent") is None:
+        data.pop("agent", None)
     body = yaml.safe_dump(
         data,
         sort_keys=False,
