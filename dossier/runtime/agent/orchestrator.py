@@ -20,6 +20,7 @@ before any tenant is touched.
 from __future__ import annotations
 
 import asyncio
+import re
 
 from dossier.errors import DossierError
 from dossier.ingest import ScanResult
@@ -45,6 +46,7 @@ from dossier.serve.writes import ACTOR_TRAILER
 from dossier.tenancy import TenantContext, TenantRepo, load_manifest
 
 SESSION_TRAILER = "Dossier-Agent-Session"
+_SESSION_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,127}")
 
 
 class AgentSessionError(DossierError):
@@ -65,8 +67,9 @@ class AgentOrchestrator(DefaultOrchestrator):
 
     def extra_trailers(self, record: RunRecord) -> dict[str, str]:
         trailers = {ACTOR_TRAILER: AGENT_ACTOR}
-        if record.agent is not None and record.agent.session_id:
-            trailers[SESSION_TRAILER] = record.agent.session_id
+        session = record.agent.session_id if record.agent is not None else None
+        if session and _SESSION_ID.fullmatch(session):  # the CLI's id; never a forged line
+            trailers[SESSION_TRAILER] = session
         return trailers
 
     def run_iteration(self, ctx: TenantContext, options: LoopOptions) -> RunRecord:
@@ -135,6 +138,7 @@ class AgentOrchestrator(DefaultOrchestrator):
         outcome.stop = info.stop
         info.summary = scrub(tools.summary or outcome.result, self._key)[:1000]
         info.proposals = list(tools.proposals)
-        info.refused = list(tools.refused)
+        info.refused = [r.model_copy(update={"reason": scrub(r.reason, self._key)})
+                        for r in tools.refused]
         return outcome
 

@@ -79,8 +79,6 @@ class AgentTools:
             return method(**arguments)
         except ToolRefused:
             raise
-        except TypeError as exc:  # wrong or missing arguments
-            raise self.refuse(tool, f"bad arguments: {exc}") from None
         except DossierError as exc:
             raise self.refuse(tool, str(exc)) from None
 
