@@ -47,6 +47,9 @@ _LOG_FORMAT = "%H%x1f%cI%x1f%s%x1f%(trailers:unfold,only)%x1e"
 #: Variables a parent git process (e.g. a hook) may export that would redirect a call.
 _REDIRECTING_ENV = ("GIT_OBJECT_DIRECTORY", "GIT_COMMON_DIR", "GIT_ALTERNATE_OBJECT_DIRECTORIES",
                     "GIT_NAMESPACE", "GIT_PREFIX", "GIT_SHALLOW_FILE", "GIT_GRAFT_FILE")
+#: Credentials git and its hooks never need; blanked in every git child's environment so
+#: a hook a person installed in a tenant repository cannot read (or commit) them.
+_SECRET_ENV = ("ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN", "DOSSIER_ANTHROPIC_KEY_FILE")
 
 
 @dataclass(frozen=True)
@@ -69,6 +72,9 @@ def git_env(worktree: Path) -> dict[str, str]:
             env[name] = str(worktree / ".git" / "objects") if name == "GIT_OBJECT_DIRECTORY" else ""
     if "GIT_COMMON_DIR" in env:
         env["GIT_COMMON_DIR"] = str(worktree / ".git")
+    for name in _SECRET_ENV:
+        if name in os.environ:
+            env[name] = ""
     return env
 
 

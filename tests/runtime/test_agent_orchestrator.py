@@ -432,3 +432,21 @@ def test_the_cli_child_gets_only_the_environment_it_needs(
     assert argv[argv.index("--permission-mode") + 1] == "dontAsk"
     assert "--setting-sources=" in argv and "--strict-mcp-config" in argv
 
+
+
+def test_git_hooks_of_the_tenant_do_not_inherit_the_key(
+    tenants: tuple[TenantContext, TenantContext], tmp_path: Path,
+) -> None:
+    """A hook someone put in the tenant repo runs on the iteration's commit, without the key."""
+    acme, _ = tenants
+    dump = tmp_path / "hook-env.txt"
+    hook = acme.git_dir / "hooks" / "post-commit"
+    hook.parent.mkdir(exist_ok=True)
+    hook.write_text(f"#!/bin/sh\nenv > {dump}\n")
+    hook.chmod(0o755)
+    record, _ = _run(acme, Script(_onboarding_calls()))
+
+    assert record.status == "committed", record.message
+    seen = dump.read_text()
+    assert "GIT_DIR=" in seen  # the hook ran, in a git child process
+    assert FAKE_KEY not in seen
