@@ -72,6 +72,11 @@ class DefaultOrchestrator:
         """Trailers a subclass adds to the iteration's commit (none here)."""
         return {}
 
+    def after_merge(self, ctx: TenantContext, options: LoopOptions, record: RunRecord) -> None:
+        """Runs once the extractor's proposals are merged into the tree, before the
+        indexes, validation and the commit; a subclass adds its own changes here (the
+        agent orchestrator's session).  Raising a DossierError fails the iteration."""
+
     def run_iteration(self, ctx: TenantContext, options: LoopOptions) -> RunRecord:
         """One iteration; foreseeable failures end in a ``failed`` record, not an exception."""
         started = datetime.now(UTC)
@@ -180,6 +185,7 @@ class DefaultOrchestrator:
             )
             record.protected = sync.protected
             record.dropped = sync.dropped
+            self.after_merge(ctx, options, record)
             changes = bundle_changes(repo)
             concepts = bundle.tree().concepts
             if changes.total:

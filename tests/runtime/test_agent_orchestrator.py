@@ -116,10 +116,14 @@ def _onboarding_calls() -> list[Call]:
     return [
         Call(D + "list_sources"),
         Call(D + "read_source", {"path": LEDGER_PATH}),
+        # The extractor's concepts of this very iteration are already there to find.
+        Call(D + "search_concepts", {"query": "Ledger Hub"}),
+        Call(D + "get_concept", {"concept_id": "systems/ledger-hub"}),
         Call(D + "propose_concept", {
             "type": "System", "title": "Invoice Archive",
             "description": "Where Ledger Hub keeps paid invoices.",
-            "body": "The archive of paid invoices.", "sources": [LEDGER_PATH + "#L3-L3"]}),
+            "body": "The archive of paid invoices.", "sources": [LEDGER_PATH + "#L3-L3"],
+            "links": ["systems/ledger-hub"]}),
         Call(D + "propose_concept", {
             "type": "Term", "title": "Nightly Feed",
             "description": "The nightly transfer from Ledger Hub to the Billing Portal.",
@@ -148,6 +152,8 @@ def test_scripted_turns_that_write_concepts_end_in_one_valid_commit(
     assert not git(acme.path, "status", "--porcelain").strip()  # everything is in that commit
     session = recorder.sessions[0]
     assert not any(o.is_error for o in session.outcomes), session.outcomes
+    assert '"id": "systems/ledger-hub"' in session.outcomes[2].text  # search hit
+    assert "system of record for invoices" in session.outcomes[3].text  # get_concept
     assert set(session.mcp_tools) >= {"list_sources", "read_source", "search_concepts",
                                       "get_concept", "propose_concept", "link_concepts",
                                       "finish"}
@@ -160,6 +166,9 @@ def test_scripted_turns_that_write_concepts_end_in_one_valid_commit(
     archive = (acme.bundle_dir / "systems" / "invoice-archive.md").read_text()
     assert "status: draft" in archive and "by: agent:claude" in archive
     assert f"../../sources/{LEDGER_PATH}#L3-L3" in archive
+    assert "[Ledger Hub](/systems/ledger-hub.md)" in archive  # linked to the extracted one
+    assert (acme.bundle_dir / "systems" / "ledger-hub.md").is_file()  # same commit
+    assert "invoice-archive" in (acme.bundle_dir / "systems" / "index.md").read_text()
     feed = (acme.bundle_dir / "terms" / "nightly-feed.md").read_text()
     assert "Feeds: [Invoice Archive]" in feed
     assert validate_bundle(acme.bundle_dir).errors == []
@@ -246,7 +255,7 @@ def test_an_interrupted_session_is_resumed_by_the_next_run(
     acme, _ = tenants
     before = commit_count(acme.path)
     first = Script(_onboarding_calls(), session_id="5e55a0de-0000-4000-8000-00000000000a",
-                   crash_after=3)
+                   crash_after=5)  # after the first proposal was written
     record, _ = _run(acme, first)
 
     assert record.status == "failed"

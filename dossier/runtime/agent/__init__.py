@@ -9,7 +9,8 @@ Three parts, each replaceable on its own (docs/agent.md):
   collects what the agent proposed, the session id and why it stopped;
 * :mod:`.orchestrator` — ``AgentOrchestrator``, registered as ``agent``: the
   default loop's iteration (lock, ingest, merge, validation, eval gate, one commit
-  with trailers, run record) with the agent's session as an extra stage.
+  with trailers, run record) with the agent's session as an extra stage after the
+  merge.
 
 Nothing here imports ``claude_agent_sdk`` at import time: the extra is optional and
 its absence is reported as a clear error before any work starts.

@@ -4,10 +4,12 @@ An agent-driven iteration is the default loop's iteration — tenant lock, recov
 of a killed run, ingest, the manifest's extractor merged under the ownership rules,
 ``index.md``/``log.md``, OKF validation, the eval gate, one commit with trailers
 and the run record, a failed-run record and the tree put back on failure — with one
-more stage before the merge: an Agent SDK session in which Claude reads the
-sources and the bundle through :class:`AgentTools` and proposes concepts.  Its
-writes are validated as they are made (:class:`StagingWriter`), are ``agent:claude``
-drafts the loop never rewrites, and land in the iteration's single commit.
+more stage right after the merge (:meth:`DefaultOrchestrator.after_merge`): an
+Agent SDK session in which Claude reads the sources and the bundle (this
+iteration's extracted concepts included) through :class:`AgentTools` and proposes
+concepts.  Its writes are validated as they are made (:class:`StagingWriter`), are
+``agent:claude`` drafts the loop never rewrites, and land in the iteration's
+single commit.
 
 A session that stops early (turn or budget limit, an API error, a crash) fails the
 iteration: nothing is committed and the session id stays in the tenant cache, so
@@ -23,7 +25,6 @@ import asyncio
 import re
 
 from dossier.errors import DossierError
-from dossier.ingest import ScanResult
 from dossier.runtime.agent import checkpoint
 from dossier.runtime.agent.driver import (
     SessionOutcome,
@@ -38,12 +39,10 @@ from dossier.runtime.agent.prompts import PROMPT_VERSION, SYSTEM, task_prompt
 from dossier.runtime.agent.settings import AgentConfig, resolve_config
 from dossier.runtime.agent.tools import AGENT_ACTOR, AgentTools
 from dossier.runtime.default import DefaultOrchestrator, _stage
-from dossier.runtime.extract_stage import ExtractionRunner
-from dossier.runtime.gate import Quality
 from dossier.runtime.orchestrator import LoopOptions
 from dossier.runtime.records import AgentSession, RunRecord
 from dossier.serve.writes import ACTOR_TRAILER
-from dossier.tenancy import TenantContext, TenantRepo, load_manifest
+from dossier.tenancy import TenantContext, load_manifest
 
 SESSION_TRAILER = "Dossier-Agent-Session"
 _SESSION_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,127}")
@@ -74,22 +73,15 @@ class AgentOrchestrator(DefaultOrchestrator):
 
     def run_iteration(self, ctx: TenantContext, options: LoopOptions) -> RunRecord:
         record = super().run_iteration(ctx, options)
+        if record.status != "failed" and record.agent is not None:
+            checkpoint.clear_open(ctx)  # committed (or nothing to commit): nothing to resume
         # Belt and braces: whatever text reached the record, the key is not in it.
         record.message = scrub(record.message, self._key)
         record.errors = [scrub(e, self._key) for e in record.errors]
         return record
 
-    def _learn(
-        self,
-        ctx: TenantContext,
-        options: LoopOptions,
-        runner: ExtractionRunner,
-        record: RunRecord,
-        repo: TenantRepo,
-        scan: ScanResult,
-        head: str | None,
-        quality: Quality | None,
-    ) -> None:
+    def after_merge(self, ctx: TenantContext, options: LoopOptions, record: RunRecord) -> None:
+        """The agent stage: the extractor's concepts are in the tree, nothing is indexed yet."""
         config = resolve_config(load_manifest(ctx))
         with _stage(record, options, "agent") as note:
             outcome = self._session(ctx, config, record)
@@ -101,8 +93,6 @@ class AgentOrchestrator(DefaultOrchestrator):
                 + (f"; the next run resumes session {outcome.session_id}"
                    if outcome.session_id else "")
             )
-        super()._learn(ctx, options, runner, record, repo, scan, head, quality)
-        checkpoint.clear_open(ctx)
 
     def _session(self, ctx: TenantContext, config: AgentConfig,
                  record: RunRecord) -> SessionOutcome:
