@@ -459,3 +459,47 @@ def test_git_hooks_of_the_tenant_do_not_inherit_the_key(
     seen = dump.read_text()
     assert "GIT_DIR=" in seen  # the hook ran, in a git child process
     assert FAKE_KEY not in seen
+
+
+def test_the_bundled_cli_itself_offers_only_dossiers_tools(
+    tenants: tuple[TenantContext, TenantContext], tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The real Claude Code CLI the SDK bundles, started as a run would start it, offline.
+
+    The CLI reports its session (tools, MCP servers, permission mode) before it calls
+    the API, so this needs no network: the API address is a closed local port and the
+    test stops at that first report.
+    """
+    import asyncio
+    import contextlib
+
+    from claude_agent_sdk import SystemMessage, query
+
+    from dossier.runtime.agent.driver import build_options, confined_transport
+    from dossier.runtime.agent.keys import load_key
+    from dossier.runtime.agent.sdk_server import QUALIFIED_NAMES
+    from dossier.runtime.agent.settings import AgentConfig
+    from dossier.runtime.agent.tools import AgentTools
+
+    acme, _ = tenants
+    monkeypatch.setenv("ANTHROPIC_BASE_URL", "http://127.0.0.1:9")  # discard port: no API
+    work = tmp_path / "work"
+    work.mkdir()
+    options = build_options(AgentTools(acme), AgentConfig(max_turns=1), system_prompt="s",
+                            workdir=work, config_dir=tmp_path / "cfg", key=load_key(),
+                            resume=None)
+
+    async def first_report() -> dict[str, Any]:
+        stream = query(prompt="list the sources", options=options,
+                       transport=confined_transport(options))
+        async with contextlib.aclosing(stream) as messages:
+            async for message in messages:
+                if isinstance(message, SystemMessage) and message.subtype == "init":
+                    return dict(message.data)
+        raise AssertionError("the CLI ended without reporting its session")
+
+    init = asyncio.run(asyncio.wait_for(first_report(), timeout=120))
+    assert sorted(init["tools"]) == sorted(QUALIFIED_NAMES)  # no built-in tool at all
+    assert init["mcp_servers"] == [{"name": "dossier", "status": "connected", "source": "sdk"}]
+    assert init["permissionMode"] == "dontAsk"

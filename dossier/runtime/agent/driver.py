@@ -125,7 +125,9 @@ def build_options(
         resume=resume,
         cwd=workdir,
         env={KEY_ENV: key.reveal(), "CLAUDE_CONFIG_DIR": str(config_dir),
-             "HOME": str(workdir)},
+             "HOME": str(workdir),
+             # No telemetry, error reporting or auto-update: only the model API is called.
+             "CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC": "1"},
     )
 
 
