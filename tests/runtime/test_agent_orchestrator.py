@@ -503,3 +503,59 @@ def test_the_bundled_cli_itself_offers_only_dossiers_tools(
     assert sorted(init["tools"]) == sorted(QUALIFIED_NAMES)  # no built-in tool at all
     assert init["mcp_servers"] == [{"name": "dossier", "status": "connected", "source": "sdk"}]
     assert init["permissionMode"] == "dontAsk"
+
+
+def test_a_run_through_the_bundled_cli_against_a_loopback_messages_api(
+    tenants: tuple[TenantContext, TenantContext], monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """End to end with nothing scripted but the model: the real CLI, SDK, tools and loop.
+
+    The Messages API is a stub on 127.0.0.1 whose "model" asks for a shell, tries to
+    read another tenant's source, then proposes a concept and finishes.
+    """
+    from tests.runtime.messages_stub import MessagesStub, Step
+
+    acme, other = tenants
+    secret_path = "../../other/sources/other-src/secret-md.md"
+    stub = MessagesStub([
+        Step("Bash", {"command": f"cat {other.sources_dir}/other-src/secret-md.md"}),
+        Step(D + "read_source", {"path": secret_path}),
+        Step(D + "list_sources"),
+        Step(D + "propose_concept", {"type": "System", "title": "Invoice Archive",
+                                     "description": "Where Ledger Hub keeps paid invoices.",
+                                     "sources": [LEDGER_PATH]}),
+        Step(D + "finish", {"summary": "proposed the archive"}),
+        Step(text="All done."),
+    ])
+    monkeypatch.setenv("ANTHROPIC_BASE_URL", stub.url)
+    before = commit_count(acme.path)
+    with stub.running():
+        record = AgentOrchestrator().run_iteration(acme, LoopOptions())
+
+    assert record.status == "committed", record.message
+    assert commit_count(acme.path) == before + 1
+    assert "by: agent:claude" in (acme.bundle_dir / "systems" / "invoice-archive.md").read_text()
+    # The model was offered Dossier's tools and nothing else; the key reached the API.
+    from dossier.runtime.agent.sdk_server import QUALIFIED_NAMES
+
+    tools = stub.requests[0].body["tools"]
+    # (The CLI may add a schema-less placeholder marked defer_loading; it is no tool.)
+    assert {t["name"] for t in tools if not t.get("defer_loading")} == set(QUALIFIED_NAMES)
+    assert not {t["name"] for t in tools} & set(BUILTIN_TOOLS)
+    assert stub.requests[0].headers.get("x-api-key") == FAKE_KEY
+    # The shell call and the escape were refused, and nothing secret went to the model.
+    results = stub.tool_results()
+    assert results["toolu_000"]["is_error"] and results["toolu_001"]["is_error"]
+    assert not results["toolu_002"].get("is_error")
+    assert SECRET not in json.dumps([seen.body for seen in stub.requests])
+    assert record.agent is not None
+    assert [r.tool for r in record.agent.refused] == ["Bash", "read_source"]
+    # The CLI's own session id is the one recorded and put in the trailer.
+    assert record.agent.session_id and len(record.agent.session_id) >= 32
+    assert _head_trailers(acme.path)["Dossier-Agent-Session"] == record.agent.session_id
+    # The key is nowhere in the tenant: history, record, the CLI's session files.
+    assert FAKE_KEY not in git(acme.path, "log", "--all", "-p")
+    leaks = [p for p in acme.path.rglob("*") if p.is_file() and ".git" not in p.parts
+             and FAKE_KEY.encode() in p.read_bytes()]
+    assert leaks == []
+    assert list((acme.path / ".dossier" / "agent" / "claude").rglob("*.jsonl"))  # were checked

@@ -101,7 +101,8 @@ def build_options(
         name = str((data or {}).get("tool_name", ""))
         if name in allowed:
             return {}
-        tools.refuse(name or "?", f"tool {name!r} is not available: only Dossier's tools are")
+        tools.refuse(name or "?", f"tool {name!r} is not available: only Dossier's tools are",
+                     tool_use_id)
         return {"hookSpecificOutput": {
             "hookEventName": "PreToolUse",
             "permissionDecision": "deny",
@@ -161,17 +162,42 @@ async def run_session(
     options: ClaudeAgentOptions,
     transport: Transport,
     on_session: Callable[[str], None] = lambda session_id: None,
+    tools: AgentTools | None = None,
 ) -> SessionOutcome:
     """Drive the session to its result; the SDK's failures become ``stop`` reasons.
 
     ``on_session`` is told the session id as soon as it is known, so a run killed
-    later can still be resumed.
+    later can still be resumed.  With ``tools``, a call to a tool other than
+    Dossier's that the CLI itself refused (it has no such tool) is recorded there
+    too, so every refusal reaches the run record whoever made it.
     """
-    from claude_agent_sdk import ResultMessage, SystemMessage, query
+    from claude_agent_sdk import (
+        AssistantMessage,
+        ResultMessage,
+        SystemMessage,
+        ToolResultBlock,
+        ToolUseBlock,
+        UserMessage,
+        query,
+    )
+
+    from dossier.runtime.agent.sdk_server import QUALIFIED_NAMES
 
     outcome = SessionOutcome()
+    foreign: dict[str, str] = {}  # tool-use id -> name, for calls to tools not Dossier's
     try:
         async for message in query(prompt=prompt, options=options, transport=transport):
+            if isinstance(message, AssistantMessage):
+                for block in message.content:
+                    if isinstance(block, ToolUseBlock) and block.name not in QUALIFIED_NAMES:
+                        foreign[block.id] = block.name
+            elif isinstance(message, UserMessage) and tools is not None:
+                for block in message.content if isinstance(message.content, list) else []:
+                    if (isinstance(block, ToolResultBlock) and block.is_error
+                            and block.tool_use_id in foreign):
+                        name = foreign[block.tool_use_id]
+                        tools.refuse(name, f"tool {name!r} is not available in this session",
+                                     block.tool_use_id)
             if isinstance(message, SystemMessage) and message.subtype == "init":
                 session = message.data.get("session_id")
                 if isinstance(session, str) and session and session != outcome.session_id:

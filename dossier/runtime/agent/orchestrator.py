@@ -120,7 +120,7 @@ class AgentOrchestrator(DefaultOrchestrator):
                                                               config.mode))
 
         outcome = asyncio.run(run_session(task_prompt(config.mode, resume is not None), options,
-                                          self._transport_factory(options), opened))
+                                          self._transport_factory(options), opened, tools))
         info.session_id = outcome.session_id or info.session_id
         info.turns = outcome.turns
         info.cost_usd = outcome.cost_usd

@@ -51,6 +51,7 @@ class AgentTools:
 
     def __post_init__(self) -> None:
         self.writer = StagingWriter(self.ctx, AGENT_ACTOR)
+        self._refused_ids: set[str] = set()
         self.knowledge = KnowledgeBase(self.ctx)
         self._hidden = sorted({str(self.ctx.path), str(self.ctx.root),
                                str(self.ctx.path.resolve()), str(self.ctx.root.resolve())},
@@ -64,10 +65,17 @@ class AgentTools:
             text = text.replace(path, "<tenant>")
         return text
 
-    def refuse(self, tool: str, reason: str) -> ToolRefused:
-        """Record a refusal for the run record and return the error to raise."""
+    def refuse(self, tool: str, reason: str, call_id: str | None = None) -> ToolRefused:
+        """Record a refusal for the run record and return the error to raise.
+
+        ``call_id`` (the model's tool-use id) keeps one call from being recorded twice
+        when both the hook and the session transcript report it.
+        """
         reason = self.public(reason)
-        self.refused.append(RefusedCall(tool=tool, reason=reason))
+        if call_id is None or call_id not in self._refused_ids:
+            self.refused.append(RefusedCall(tool=tool, reason=reason))
+        if call_id is not None:
+            self._refused_ids.add(call_id)
         return ToolRefused(reason)
 
     def call(self, tool: str, arguments: dict[str, Any]) -> Any:
