@@ -51,6 +51,8 @@ class Script:
     result_subtype: str = "success"
     #: Stop after this many calls without a result (a crashed CLI), if set.
     crash_after: int | None = None
+    #: False: the CLI fails before reporting any session (e.g. it cannot resume one).
+    starts: bool = True
 
 
 class ScriptedCLI(Transport):
@@ -160,6 +162,8 @@ class ScriptedCLI(Transport):
             self._out.put_nowait(None)
 
     async def _play_script(self) -> None:
+        if not self.script.starts:
+            return
         await self._out.put({"type": "system", "subtype": "init", "cwd": os.fspath(
             self.options.cwd or ""), "tools": [], "model": "scripted", **self._session()})
         servers = self.options.mcp_servers

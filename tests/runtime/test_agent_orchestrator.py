@@ -277,6 +277,21 @@ def test_an_interrupted_session_is_resumed_by_the_next_run(
     assert commit_count(acme.path) == before + 1
 
 
+def test_a_session_that_cannot_be_resumed_is_tried_once_then_a_new_one_starts(
+    tenants: tuple[TenantContext, TenantContext],
+) -> None:
+    acme, _ = tenants
+    first = Script(_onboarding_calls(), crash_after=1)
+    assert _run(acme, first)[0].status == "failed"
+    record, recorder = _run(acme, Script([], starts=False))  # the CLI cannot resume it
+    assert recorder.sessions[0].options.resume == first.session_id
+    assert record.status == "failed"
+    record, recorder = _run(acme, Script(_onboarding_calls(),
+                                         session_id="5e55a0de-0000-4000-8000-0000000000b2"))
+    assert recorder.sessions[0].options.resume is None
+    assert record.status == "committed", record.message
+
+
 def test_turn_limit_fails_the_iteration_cleanly(
     tenants: tuple[TenantContext, TenantContext], monkeypatch: pytest.MonkeyPatch,
 ) -> None:

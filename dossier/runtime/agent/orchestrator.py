@@ -99,6 +99,9 @@ class AgentOrchestrator(DefaultOrchestrator):
         """Run the session; its account goes into ``record.agent`` as it happens."""
         previous = checkpoint.read_open(ctx)
         resume = previous.session_id if previous and previous.mode == config.mode else None
+        # One attempt per checkpoint: it is written again only when the CLI reports the
+        # session, so a session the CLI cannot resume does not fail every later run.
+        checkpoint.clear_open(ctx)
         tools = AgentTools(ctx)
         info = AgentSession(resumed_from=resume, mode=config.mode,
                             model=config.model or "default", stop="started")

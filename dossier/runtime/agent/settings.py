@@ -44,7 +44,8 @@ def _number(env: Mapping[str, str], name: str, kind: type[int] | type[float]) ->
     try:
         value = kind(raw)
     except ValueError:
-        raise UsageError(f"{name}={raw!r} is not a {kind.__name__}") from None
+        what = "a whole number" if kind is int else "a number"
+        raise UsageError(f"{name}={raw!r} is not {what}") from None
     if value <= 0:
         raise UsageError(f"{name}={raw!r} must be greater than 0")
     return value

@@ -15,23 +15,13 @@ from __future__ import annotations
 from pathlib import Path
 
 from dossier.serve.writes import KnowledgeWriter
-from dossier.tenancy import TenantContext
 
 
 class StagingWriter(KnowledgeWriter):
     """Writes validated concept files; the loop iteration commits them."""
 
-    def __init__(self, ctx: TenantContext, actor: str) -> None:
-        super().__init__(ctx, actor)
-        #: Tenant-relative paths written this iteration, in order.
-        self.staged: list[str] = []
-
     def _commit_paths(
         self, paths: list[Path], summary: str, action: str, concept_id: str, key: str | None
     ) -> str | None:
-        root = self.ctx.path.resolve()
-        for path in paths:
-            rel = path.relative_to(root).as_posix()
-            if rel not in self.staged:
-                self.staged.append(rel)
+        """Leave the validated file in the working tree: no commit of its own."""
         return None
