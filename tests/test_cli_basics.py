@@ -38,3 +38,32 @@ def test_transport_is_offered_as_a_choice() -> None:
     result = CliRunner().invoke(app, ["serve-mcp", "acme", "--transport", "bogus"])
     assert result.exit_code == 2
     assert "streamable-http" in result.output
+
+
+def _command_paths() -> list[list[str]]:
+    import click
+    import typer
+
+    root = typer.main.get_command(app)
+    paths: list[list[str]] = []
+
+    def walk(command: click.Command, prefix: list[str]) -> None:
+        paths.append(prefix)
+        if isinstance(command, click.Group):
+            for name, sub in command.commands.items():
+                walk(sub, [*prefix, name])
+
+    walk(root, [])
+    return paths
+
+
+def test_every_help_fits_the_terminal_and_keeps_its_words() -> None:
+    """Help is plain text: brackets such as dossier[semantic] survive, lines fit 80 columns."""
+    runner = CliRunner()
+    for path in _command_paths():
+        result = runner.invoke(app, [*path, "--help"], env={"COLUMNS": "80"})
+        assert result.exit_code == 0, path
+        for line in result.output.splitlines():
+            assert len(line) <= 80, (path, line)
+    eval_help = runner.invoke(app, ["eval", "--help"], env={"COLUMNS": "80"}).output
+    assert "dossier[semantic]" in eval_help

@@ -41,6 +41,7 @@ def test_quickstart_runs_from_an_installed_wheel(tmp_path: Path) -> None:
     names = zipfile.ZipFile(wheel).namelist()
     assert "dossier/demo/corpus/decision-log.md" in names
     assert "dossier/serve/graph_assets/graph.js" in names
+    assert "dossier/extract/claude/prompts/extract-v1.md" in names  # the versioned prompt
 
     target = tmp_path / "site"
     _pip("install", "-q", "--no-deps", "--target", str(target), str(wheel), cwd=tmp_path)

@@ -15,6 +15,7 @@ from dossier import __version__
 from dossier.cli import (
     eval_cmds,
     graph_cmds,
+    import_cmds,
     loop_cmds,
     okf_cmds,
     review_cmds,
@@ -33,6 +34,8 @@ app = typer.Typer(
         "dossier serve-mcp acme."
     ),
     no_args_is_help=True,
+    # Help strings are plain text: "dossier[semantic]" must not be read as rich markup.
+    rich_markup_mode=None,
     add_completion=True,
     pretty_exceptions_enable=False,
 )
@@ -55,7 +58,7 @@ def _root(
 
 
 for _module in (okf_cmds, tenant_cmds, loop_cmds, serve_cmds, eval_cmds, review_cmds,
-                graph_cmds):
+                graph_cmds, import_cmds):
     _module.register(app)
 
 

@@ -30,7 +30,7 @@ OrchestratorOption = Annotated[
 
 
 def _ok(record: RunRecord) -> bool:
-    return record.status in ("committed", "up-to-date")
+    return record.status in ("committed", "up-to-date", "dry-run")
 
 
 def _summary_row(record: RunRecord) -> dict[str, Any]:
@@ -53,6 +53,9 @@ def _summary_row(record: RunRecord) -> dict[str, Any]:
         "stages": [s.model_dump() for s in record.stages],
         "errors": record.errors,
         "evals": record.evals.model_dump() if record.evals else None,
+        "concepts": record.concepts.model_dump(),
+        "usage": record.usage.model_dump() if record.usage else None,
+        "notes": record.notes,
     }
 
 
@@ -94,6 +97,21 @@ def _print_summary(records: list[RunRecord]) -> None:
         for dropped in record.dropped:
             console.print(styled("dropped proposed concept", "yellow"),
                           f"{record.client_id}: {dropped.concept_id} — {dropped.reason}")
+        if record.status == "dry-run":
+            for label, ids in (("would add", record.concepts.added),
+                               ("would change", record.concepts.changed),
+                               ("would remove", record.concepts.removed)):
+                for concept_id in ids:
+                    console.print(styled(label, "cyan"), f"{record.client_id}: {concept_id}")
+            console.print(styled("dry run", "cyan"), f"{record.client_id}: {record.message}")
+        if record.usage is not None:
+            spend = _spend_text({"tokens": record.usage.total_tokens,
+                                 "cost_usd": record.usage.cost_usd}).strip(" ()")
+            console.print(styled("spend", "cyan"), f"{record.client_id}: {spend}")
+            for chunk in record.usage.skipped_chunks:
+                console.print(styled("skipped chunk", "yellow"),
+                              f"{record.client_id}: {chunk.source_id} lines {chunk.lines} — "
+                              f"{chunk.reason}")
         if not _ok(record):
             console.print(styled("failed", "red"), f"{record.client_id}: {record.message}")
 
@@ -107,6 +125,8 @@ def _run_with_display(
     verify_hashes: bool,
     quiet: bool,
     gate: bool = False,
+    dry_run: bool = False,
+    extractor: str | None = None,
 ) -> list[RunRecord]:
     from dossier.runtime.batch import run_tenants
     from dossier.runtime.orchestrator import LoopOptions
@@ -116,6 +136,8 @@ def _run_with_display(
         lock_timeout=default_lock_timeout() if lock_timeout is None else lock_timeout,
         verify_hashes=verify_hashes,
         gate=gate,
+        dry_run=dry_run,
+        extractor=extractor,
     )
     if quiet:
         return run_tenants(root, client_ids, orchestrator=orchestrator, options=options,
@@ -153,6 +175,13 @@ def run_loop(
     ] = None,
     root: RootOption = None,
     orchestrator: OrchestratorOption = None,
+    extractor: Annotated[
+        str | None,
+        typer.Option("--extractor",
+                     help="Extractor for this run instead of the manifest's "
+                     "(deterministic, or claude with the dossier[claude] extra and a key).",
+                     show_default=False),
+    ] = None,
     jobs: Annotated[
         int, typer.Option("--jobs", "-j", min=1, help="Tenants to run in parallel processes.")
     ] = 1,
@@ -168,6 +197,12 @@ def run_loop(
                      help="Evaluate before committing; an iteration below the manifest's "
                      "evals bars goes to dossier/rejected/<run_id>, not main."),
     ] = False,
+    dry_run: Annotated[
+        bool,
+        typer.Option("--dry-run",
+                     help="Compute what the iteration would add, change and remove, then put "
+                     "the tree back; nothing is committed."),
+    ] = False,
     json_out: JsonOption = False,
 ) -> None:
     """Run one iteration of the learning loop (ingest → extract → OKF → commit) per tenant.
@@ -176,14 +211,19 @@ def run_loop(
     repository, with a run record in runs/<run_id>.json. Nothing changed: no commit,
     and the run says "up to date". With --gate (or evals.gate in the manifest) an
     iteration that misses the eval bars is committed to dossier/rejected/<run_id>
-    instead and main is unchanged. Exit 0 when every tenant succeeded, 1 otherwise.
+    instead and main is unchanged. With --dry-run the iteration is computed, the
+    concept ids it would add, change and remove are shown, and the tenant is put
+    back as it was. Exit 0 when every tenant succeeded, 1 otherwise.
     """
-    from dossier.runtime.orchestrator import get_orchestrator
+    from dossier import plugins
+    from dossier.runtime.batch import preflight
     from dossier.tenancy import Registry
 
     registry = Registry(root)
     if orchestrator is not None:
-        get_orchestrator(orchestrator)  # unknown name: a clear error before any work
+        plugins.load("orchestrator", orchestrator)  # unknown name: fails before anything
+    if extractor is not None:
+        plugins.load("extractor", extractor)  # unknown or not installed: fails before anything
     if tenants:
         client_ids = [registry.get(t).client_id for t in tenants]
     else:
@@ -191,8 +231,12 @@ def run_loop(
         if not client_ids:
             raise UsageError(f"no tenants under {registry.root}; create one with "
                              "'dossier provision <client_id> --source PATH'")
+    # Unknown plugins, missing extras or keys, bad plugin settings: one clear error
+    # before any tenant is touched.
+    preflight(registry.root, client_ids, orchestrator, extractor)
     records = _run_with_display(registry.root, client_ids, orchestrator, jobs, lock_timeout,
-                                verify_hashes, quiet=json_out, gate=gate)
+                                verify_hashes, quiet=json_out, gate=gate, dry_run=dry_run,
+                                extractor=extractor)
     if json_out:
         print_json({"ok": all(_ok(r) for r in records),
                     "tenants": [_summary_row(r) for r in records]})
@@ -255,6 +299,7 @@ def history(
     from dossier.okf import Bundle
     from dossier.okf.errors import ConceptNotFoundError
     from dossier.runtime.eval_history import (
+        concept_changes,
         figures_by_run,
         rejected_figures,
         rejected_iterations,
@@ -278,15 +323,17 @@ def history(
     figures = figures_by_run(ctx, rows)
     data: list[dict[str, Any]] = [
         {"run_id": it.run_id, "commit": it.sha, "date": it.date, "summary": it.summary,
-         "trailers": it.trailers, "status": "committed",
-         "evals": figures[it.run_id].metrics if it.run_id in figures else None}
+         "trailers": it.trailers, "status": "committed", "spend": _spend(it.trailers),
+         "evals": figures[it.run_id].metrics if it.run_id in figures else None,
+         "concepts": concept_changes(ctx, it.run_id)}
         for it in rows
     ]
     for it in rejected:
         found = rejected_figures(repo, it)
         data.append({"run_id": it.run_id, "commit": it.sha, "date": it.date,
                      "summary": it.summary, "trailers": it.trailers, "status": "rejected",
-                     "evals": found.metrics if found else None})
+                     "spend": _spend(it.trailers),
+                     "evals": found.metrics if found else None, "concepts": None})
     data.sort(key=lambda row: str(row["date"]), reverse=True)
     if json_out:
         print_json({"tenant": ctx.client_id, "concept": concept, "iterations": data})
@@ -304,9 +351,29 @@ def history(
         summary = str(row["summary"])
         if row["status"] == "rejected":
             summary = f"[red]rejected[/] (dossier/rejected/{row['run_id']}) " + summary
+        summary += _spend_text(row["spend"])
         table.add_row(str(row["date"]), str(row["run_id"] or "-"), str(row["commit"])[:12],
                       quality_cell(row["evals"]), summary)
     console.print(table)
+
+
+def _spend(trailers: Any) -> dict[str, Any] | None:
+    """Tokens and estimated USD of an iteration a metered extractor (claude) paid for."""
+    if not isinstance(trailers, dict) or "Dossier-Tokens" not in trailers:
+        return None
+    try:
+        tokens = int(trailers["Dossier-Tokens"])
+        cost = float(trailers["Dossier-Cost-USD"]) if "Dossier-Cost-USD" in trailers else None
+    except ValueError:
+        return None
+    return {"tokens": tokens, "cost_usd": cost}
+
+
+def _spend_text(spend: dict[str, Any] | None) -> str:
+    if spend is None:
+        return ""
+    cost = spend["cost_usd"]
+    return f" ({spend['tokens']} tokens" + (f", ~${cost:.4f}" if cost is not None else "") + ")"
 
 
 def default_fixture() -> Path:

@@ -11,6 +11,7 @@ overlaps the expected one.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -156,10 +157,21 @@ def _from_bundle(root: Path) -> list[Extracted]:
     return out
 
 
+#: an identifier leading a gold title ("CVE-2023-52425 quadratic runtime …")
+_LEADING_ID = re.compile(r"^([A-Z]{2,6}-\d+(?:-\d+)*)(?=[\s:]|$)")
+
+
+def _gold_names(gold: GoldConcept) -> tuple[str, ...]:
+    """The gold names, plus the identifier its title opens with: a gold title is often
+    "ID what it is", and a concept known by that identifier is that concept."""
+    lead = _LEADING_ID.match(gold.title)
+    return (*gold.names, lead.group(1)) if lead else gold.names
+
+
 def _matches(concept: Extracted, gold: GoldConcept) -> bool:
     names = {match_key(n) for n in (concept.title, *concept.aliases)}
     names |= {singular_key(n) for n in (concept.title, *concept.aliases)}
-    for name in gold.names:
+    for name in _gold_names(gold):
         if match_key(name) in names or singular_key(name) in names:
             return True
     title = match_key(concept.title)

@@ -20,7 +20,13 @@ from dossier.extract.model import (
     SourceLike,
     Unit,
 )
-from dossier.extract.seam import ENTRY_POINT_GROUP, Extractor, available_extractors, get_extractor
+from dossier.extract.seam import (
+    ENTRY_POINT_GROUP,
+    ExtractionError,
+    Extractor,
+    available_extractors,
+    get_extractor,
+)
 
 __all__ = [
     "ENTRY_POINT_GROUP",
@@ -29,6 +35,7 @@ __all__ = [
     "DeterministicExtractor",
     "ExtractSettings",
     "ExtractionCacheError",
+    "ExtractionError",
     "Extractor",
     "Occurrence",
     "ProposedConcept",

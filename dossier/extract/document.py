@@ -14,6 +14,7 @@ from typing import Any
 
 from dossier.extract.model import ProposedConcept
 from dossier.okf import ConceptDocument
+from dossier.okf.links import relativize_links
 
 #: ``generated.by`` actor prefix (OKF §7: ``<producer>/<version>``).
 PRODUCER = "dossier-deterministic"
@@ -73,13 +74,17 @@ def content_fingerprint(doc: ConceptDocument) -> str:
 
     Works on a freshly built document and on one read back from disk alike, so the
     runtime can decide "unchanged → keep the old ``generated.at``" without rendering.
+    The body is taken with its links in the form rendering writes (relative), so a
+    proposal with ``/x.md`` links and the file it was written as agree, and so does
+    a file from before links were written relative.
     """
     frontmatter = dict(doc.frontmatter)
     generated = frontmatter.get("generated")
     if isinstance(generated, dict):
         frontmatter["generated"] = {k: v for k, v in generated.items() if k != "at"}
     payload = json.dumps(
-        {"id": doc.concept_id, "frontmatter": frontmatter, "body": doc.body},
+        {"id": doc.concept_id, "frontmatter": frontmatter,
+         "body": relativize_links(doc.body, doc.concept_id)},
         sort_keys=True, ensure_ascii=False, default=str, separators=(",", ":"),
     )
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()

@@ -20,6 +20,7 @@ from pydantic import ValidationError
 from dossier.fsutil import write_if_changed
 from dossier.okf import yamlio
 from dossier.okf.errors import OKFDocumentError
+from dossier.okf.links import relativize_links
 from dossier.okf.model import Concept
 
 #: Files larger than this are reported, never parsed.
@@ -239,7 +240,13 @@ def ordered_frontmatter(frontmatter: dict[Any, Any]) -> dict[Any, Any]:
 
 
 def render_concept(doc: ConceptDocument) -> str:
-    """Deterministic text of a document: ``---``, canonical YAML, ``---``, body verbatim."""
+    """Deterministic text of a document: ``---``, canonical YAML, ``---``, then the body.
+
+    The body is kept byte for byte except that bundle-absolute links (``/x.md``) are
+    written relative to the concept's folder (docs/okf.md, "Links"): this is the one
+    place a concept becomes bytes, so every writer (the loop, agent writes) ships
+    links that open on a forge or in a notes app as well as in Dossier.
+    """
     try:
         yaml_text = yamlio.dump(ordered_frontmatter(doc.frontmatter)) if doc.frontmatter else ""
     except (yaml.YAMLError, RecursionError) as exc:
@@ -247,7 +254,7 @@ def render_concept(doc: ConceptDocument) -> str:
             f"{doc.concept_id or 'concept'}: frontmatter cannot be written as YAML: {exc}",
             code=BAD_SHAPE,
         ) from None
-    return f"---\n{yaml_text}---\n{doc.body}"
+    return f"---\n{yaml_text}---\n{relativize_links(doc.body, doc.concept_id)}"
 
 
 def read_capped(path: Path | str, where: str) -> bytes:

@@ -11,17 +11,20 @@ Only files whose bytes change are written.
 
 from __future__ import annotations
 
+import posixpath
+import re
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 from dossier.fsutil import resolve_within, write_if_changed
 from dossier.okf.bundle import Bundle
 from dossier.okf.document import check_mapping, load_raw, read_text
-from dossier.okf.errors import OKFDocumentError
-from dossier.okf.links import escape_link_text
+from dossier.okf.errors import OKFDocumentError, OKFError
+from dossier.okf.links import escape_link_text, scan_links
 from dossier.okf.parallel import map_slices
 from dossier.okf.walk import BundleTree
 
@@ -29,6 +32,7 @@ OKF_VERSION = "0.2"
 ROOT_FRONTMATTER = f'---\nokf_version: "{OKF_VERSION}"\n---\n'
 SUBDIRECTORIES = "Subdirectories"
 _TITLES_IN_SUMMARY = 3
+_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
 
 
 @dataclass(frozen=True)
@@ -108,11 +112,7 @@ def render_index(
     for type_ in sorted(by_type, key=lambda t: (t.casefold(), t)):
         lines = [f"# {type_}", ""]
         for entry in sorted(by_type[type_], key=lambda e: (e.title.casefold(), e.concept_id)):
-            name = entry.concept_id.rsplit("/", 1)[-1]
-            line = f"* [{escape_link_text(entry.title)}]({name}.md)"
-            if entry.description:
-                line += f" - {entry.description}"
-            lines.append(line)
+            lines.append(_entry_line(entry))
         sections.append("\n".join(lines) + "\n")
     if subdirs:
         lines = [f"# {SUBDIRECTORIES}", ""]
@@ -125,11 +125,90 @@ def render_index(
     return body
 
 
+def _entry_line(entry: Entry) -> str:
+    name = entry.concept_id.rsplit("/", 1)[-1]
+    line = f"* [{escape_link_text(entry.title)}]({name}.md)"
+    return f"{line} - {entry.description}" if entry.description else line
+
+
+def _listed(text: str, directory: str) -> set[str]:
+    """Bundle paths an index's links name (``x.md`` files, ``sub`` folders), from its folder."""
+    found: set[str] = set()
+    for raw in scan_links(text, f"{directory}/index" if directory else "index"):
+        href = unquote(raw.href.strip("<>").split("#", 1)[0].split("?", 1)[0])
+        if not href or _SCHEME.match(href) or href.startswith("//"):
+            continue
+        joined = href.lstrip("/") if href.startswith("/") else posixpath.join(directory, href)
+        target = posixpath.normpath(joined)
+        if target.endswith("/index.md"):
+            target = target[: -len("/index.md")]
+        found.add(target)
+    return found
+
+
+def merge_index(
+    text: str, directory: str, direct: list[Entry], subdirs: list[tuple[str, list[Entry]]]
+) -> str:
+    """Add what an index written by others does not list yet; never change its lines.
+
+    Every line the author wrote stays where it is, byte for byte: their section
+    names, descriptions, order and entries (even for files that are gone — validate
+    reports those, OKF203, for a person to remove).  A concept or subfolder no link
+    of the index names yet gets Dossier's entry, appended to the section headed with
+    its type (``Subdirectories`` for folders) or to a new such section at the end.
+    With nothing to add, the text is returned unchanged.
+    """
+    listed = _listed(text, directory)
+    prefix = f"{directory}/" if directory else ""
+    missing: dict[str, list[str]] = {}
+    for entry in sorted(direct, key=lambda e: (e.title.casefold(), e.concept_id)):
+        if entry.concept_id + ".md" not in listed:
+            missing.setdefault(entry.type, []).append(_entry_line(entry))
+    for name, subtree in subdirs:
+        if prefix + name not in listed:
+            missing.setdefault(SUBDIRECTORIES, []).append(
+                f"* [{escape_link_text(name)}]({name}/index.md) - {_summary(subtree)}"
+            )
+    if not missing:
+        return text
+    lines = text.splitlines()
+    for heading in sorted(missing, key=lambda t: (t == SUBDIRECTORIES, t.casefold(), t)):
+        new = missing[heading]
+        at = _section_end(lines, heading)
+        if at is None:
+            while lines and not lines[-1].strip():
+                lines.pop()
+            lines.extend(([""] if lines else []) + [f"# {heading}", "", *new])
+        else:
+            lines[at:at] = new
+    return "\n".join(lines) + "\n"
+
+
+def _section_end(lines: list[str], heading: str) -> int | None:
+    """Index just past the last non-blank line of the ``# heading`` section (None: absent)."""
+    start = None
+    for number, line in enumerate(lines):
+        if line.rstrip() == f"# {heading}":
+            start = number
+            break
+    if start is None:
+        return None
+    end = len(lines)
+    for number in range(start + 1, len(lines)):
+        if lines[number].startswith("# "):
+            end = number
+            break
+    while end > start + 1 and not lines[end - 1].strip():
+        end -= 1
+    return end
+
+
 def generate_indexes(
     bundle: Bundle,
     directories: Iterable[str] | None = None,
     *,
     entries: Mapping[str, Entry] | None = None,
+    foreign: Callable[[str, bytes, bytes], bool] | None = None,
 ) -> list[Path]:
     """Write ``index.md`` for every directory holding concepts (or just ``directories``).
 
@@ -139,6 +218,9 @@ def generate_indexes(
     ``entries`` (concept id → Entry, for every concept that has one) spares reading
     every concept's frontmatter when the caller already knows them — the loop keeps
     them in a stat-keyed cache; without it they are read from the files.
+    ``foreign(rel, data, ours)`` says whether an existing ``index.md`` (bundle-relative
+    path, its bytes, Dossier's rendering) was written by someone else: such a file is merged into
+    (:func:`merge_index`), never replaced.  Without it every index is Dossier's.
     """
     if entries is None:
         entries = read_entries(bundle.tree())
@@ -175,8 +257,22 @@ def generate_indexes(
         subdirs = [
             (child.rsplit("/", 1)[-1], subtree[child]) for child in sorted(children.get(folder, []))
         ]
+        rel = f"{folder}/index.md" if folder else "index.md"
+        path = resolve_within(bundle.root, rel)
         text = render_index(folder, direct.get(folder, []), subdirs)
-        path = resolve_within(bundle.root, f"{folder}/index.md" if folder else "index.md")
+        if foreign is not None:
+            try:
+                old = path.read_bytes()
+            except FileNotFoundError:
+                old = None
+            except OSError as exc:
+                raise OKFError(f"{path}: cannot read the index: {exc}") from None
+            if old is not None and foreign(rel, old, text.encode("utf-8")):
+                try:
+                    old_text = old.decode("utf-8")
+                except UnicodeDecodeError:
+                    continue  # not text Dossier can merge into: leave it to its author
+                text = merge_index(old_text, folder, direct.get(folder, []), subdirs)
         if write_if_changed(path, text.encode("utf-8")):
             written.append(path)
     return written

@@ -293,3 +293,78 @@ def parse_links(
             )
         )
     return links
+
+
+def relative_href(href: str, source_id: str) -> str | None:
+    """``href`` rewritten relative to ``source_id``'s folder, or None to keep it as written.
+
+    Only bundle-absolute hrefs (one leading ``/``) are rewritten; the fragment and
+    query (``#L1-L9``) are kept, percent-escapes stay as written.  A relative link
+    works wherever the bundle sits: in a tenant repository (whose root is the
+    tenant folder), on a forge, in a notes app whose vault is any ancestor folder.
+    An href whose ``..`` climbs above the root is left alone (it is broken anyway).
+    """
+    wrapped = href.startswith("<") and href.endswith(">")
+    inner = href[1:-1] if wrapped else href
+    if not inner.startswith("/") or inner.startswith("//"):
+        return None
+    cut = len(inner)
+    for mark in ("#", "?"):
+        found = inner.find(mark)
+        if found != -1:
+            cut = min(cut, found)
+    path, tail = inner[:cut], inner[cut:]
+    parts: list[str] = []
+    for segment in path.split("/"):
+        if segment in ("", "."):
+            continue
+        if segment == "..":
+            if not parts:
+                return None
+            parts.pop()
+            continue
+        parts.append(segment)
+    here = source_id.split("/")[:-1] if "/" in source_id else []
+    # Only folders can be shared: the last part names the target itself.
+    shared = 0
+    limit = min(len(here), len(parts) - 1) if parts else 0
+    while shared < limit and here[shared] == parts[shared]:
+        shared += 1
+    pieces = [".."] * (len(here) - shared) + parts[shared:]
+    if not parts:
+        rel = "/".join(pieces) + "/" if pieces else "./"
+    else:
+        rel = "/".join(pieces) + ("/" if path.endswith("/") else "")
+        if ":" in pieces[0]:
+            rel = "./" + rel  # RFC 3986 §4.2: else "a:b.md" would read as a URL scheme
+    rel += tail
+    return f"<{rel}>" if wrapped else rel
+
+
+def relativize_links(body: str, source_id: str) -> str:
+    """``body`` with every bundle-absolute link (and image) written relative to its folder.
+
+    Links in code are text and stay as written; so does everything but the hrefs.
+    Idempotent, and a pure function of (body, id): the same concept renders to the
+    same bytes.  Readers accept both forms (:func:`resolve_href`).
+    """
+    if "](/" not in body and "](</" not in body and "]( " not in body and "](\t" not in body:
+        return body
+    masked = masked_body(body)
+    pieces: list[str] = []
+    last = 0
+    for match in _LINK.finditer(masked):
+        start = match.start()
+        if start and masked[start - 1] == "\\":
+            continue  # an escaped bracket: not a link
+        begin, end = match.start(2), match.end(2)
+        rewritten = relative_href(body[begin:end], source_id)
+        if rewritten is None:
+            continue
+        pieces.append(body[last:begin])
+        pieces.append(rewritten)
+        last = end
+    if not pieces:
+        return body
+    pieces.append(body[last:])
+    return "".join(pieces)

@@ -10,6 +10,7 @@ finding, never a traceback or a hang.
 
 from __future__ import annotations
 
+import os
 import posixpath
 import re
 from collections.abc import Iterable, Sequence
@@ -51,6 +52,7 @@ LOG_FRONTMATTER = "OKF301"
 BAD_LOG_DATE = "OKF302"
 LOG_ORDER = "OKF303"
 DUPLICATE_LOG_DATE = "OKF304"
+UNRESOLVED_LINK = "OKF113"
 
 ERROR_CODES = frozenset(
     {
@@ -157,8 +159,15 @@ class _ConceptChecks:
     """The warning-level checks for one concept whose frontmatter loaded."""
 
     def __init__(
-        self, rel: str, concept_id: str, raw: RawDocument, fm: dict[Any, Any], out: _Collector
+        self,
+        rel: str,
+        concept_id: str,
+        raw: RawDocument,
+        fm: dict[Any, Any],
+        out: _Collector,
+        root: Path | None = None,
     ) -> None:
+        self.root = root
         self.rel = rel
         self.concept_id = concept_id
         self.raw = raw
@@ -294,6 +303,17 @@ class _ConceptChecks:
         offset = self.raw.body_line - 1
         for link in scan_links(self.raw.body, self.concept_id, masked):
             target = link.resolution.target_id
+            if target is None and not link.resolution.broken and self.root is not None:
+                # Not a concept: a folder, an index, a picture, a data file. It must be there.
+                folder = posixpath.dirname(self.rel)
+                if not _local_link_resolves(link.href, folder, self.root):
+                    self.out.add(
+                        self.rel,
+                        link.line + offset,
+                        UNRESOLVED_LINK,
+                        f"link {link.href!r} names nothing from this file's folder",
+                    )
+                continue
             if link.resolution.broken or (target is not None and target not in ids):
                 where = "outside the bundle" if target is None else "a missing concept"
                 self.out.add(
@@ -324,17 +344,27 @@ class _ConceptChecks:
 
 
 def _check_concept(
-    concept_id: str, path: Path, ids: dict[str, Path], now: datetime, out: _Collector
+    concept_id: str,
+    path: Path,
+    ids: dict[str, Path],
+    now: datetime,
+    out: _Collector,
+    root: Path | None = None,
 ) -> None:
     rel = concept_id + ".md"
     text = _read(path, rel, out)
     if text is None:
         return
-    _check_concept_text(concept_id, text, ids, now, out)
+    _check_concept_text(concept_id, text, ids, now, out, root)
 
 
 def _check_concept_text(
-    concept_id: str, text: str, ids: dict[str, Path] | None, now: datetime, out: _Collector
+    concept_id: str,
+    text: str,
+    ids: dict[str, Path] | None,
+    now: datetime,
+    out: _Collector,
+    root: Path | None = None,
 ) -> None:
     rel = concept_id + ".md"
     try:
@@ -349,7 +379,7 @@ def _check_concept_text(
         out.add(
             rel, 1 if line is None else line + raw.frontmatter_line, doc_mod.MISSING_TYPE, problem
         )
-    _ConceptChecks(rel, concept_id, raw, fm, out).run(ids, now)
+    _ConceptChecks(rel, concept_id, raw, fm, out, root).run(ids, now)
 
 
 def concept_text_errors(
@@ -408,18 +438,69 @@ def _check_index(rel: str, text: str, tree: BundleTree, known: set[str], out: _C
         return
     folder = posixpath.dirname(rel)
     for link in parse_links(body, f"{folder}/index" if folder else "index", line_offset=offset):
-        href = unquote(link.href.strip("<>").split("#", 1)[0].split("?", 1)[0])
-        if not href or href.startswith("//") or _SCHEME.match(href):
+        target = local_target(link.href, folder)
+        if target is None:
             continue
-        joined = href.lstrip("/") if href.startswith("/") else posixpath.join(folder, href)
-        target = posixpath.normpath(joined) if joined else "."
-        if target == ".." or target.startswith("../"):
+        if target is OUTSIDE:
             out.add(rel, link.line, BROKEN_INDEX_ENTRY, f"entry {link.href!r} leaves the bundle")
             continue
-        target = "" if target == "." else target
         if target in known or (tree.root / target).exists():
             continue
         out.add(rel, link.line, BROKEN_INDEX_ENTRY, f"entry {link.href!r} names a missing file")
+
+
+#: What :func:`local_target` returns for a path whose ``..`` climbs above the root.
+OUTSIDE = "\x00outside"
+
+
+def local_target(href: str, folder: str) -> str | None:
+    """The bundle-relative path ``href`` names when written in a file of ``folder``.
+
+    A leading ``/`` starts from the bundle root (OKF §6.1 recommends it); anything
+    else from the file's own folder, as a forge or a notes app reads it.  ``""`` is
+    the root itself; None means not a local path (a URL, an in-page anchor);
+    :data:`OUTSIDE` means the path climbs above the root.
+    """
+    path = unquote(href.strip().strip("<>").split("#", 1)[0].split("?", 1)[0])
+    if not path or path.startswith("//") or _SCHEME.match(path):
+        return None
+    joined = path.lstrip("/") if path.startswith("/") else posixpath.join(folder, path)
+    target = posixpath.normpath(joined) if joined else "."
+    if target == ".." or target.startswith("../"):
+        return OUTSIDE
+    return "" if target == "." else target
+
+
+def _local_link_resolves(href: str, folder: str, root: Path) -> bool:
+    """True when ``href`` (in a file of ``folder``) names a file or folder of the bundle."""
+    target = local_target(href, folder)
+    if target is None:
+        return True
+    if target is OUTSIDE:
+        return False
+    return os.path.lexists(root / target)
+
+
+def _check_log_links(rel: str, text: str, tree: BundleTree, known: set[str],
+                     out: _Collector) -> None:
+    """Every local link of a log entry must name something, from the log's folder.
+
+    Links to concepts are left alone: a log is history, and names concepts that were
+    removed since (§9 logs record deprecations); it never stops being true.
+    """
+    if "](" not in text:
+        return
+    folder = posixpath.dirname(rel)
+    for link in scan_links(text, f"{folder}/log" if folder else "log"):
+        if link.resolution.target_id is not None:
+            continue
+        target = local_target(link.href, folder)
+        if target is None or target in known:
+            continue
+        if target is not OUTSIDE and (tree.root / target).exists():
+            continue
+        where = "leaves the bundle" if target is OUTSIDE else "names nothing from its folder"
+        out.add(rel, link.line, UNRESOLVED_LINK, f"link {link.href!r} {where}")
 
 
 def _check_log(rel: str, text: str, out: _Collector) -> None:
@@ -503,6 +584,7 @@ def _validate(
             _check_index(rel, text, tree, known, out)
         else:
             _check_log(rel, text, out)
+            _check_log_links(rel, text, tree, known, out)
     out.findings.sort(key=lambda f: (f.path, f.line or 0, f.code, f.message))
     return ValidationReport(root=root, findings=out.findings, concepts=len(ids))
 
@@ -516,7 +598,7 @@ def _check_concepts(
     def check(chunk: Sequence[tuple[str, Path]]) -> list[Finding]:
         out = _Collector()
         for concept_id, path in chunk:
-            _check_concept(concept_id, path, ids, now, out)
+            _check_concept(concept_id, path, ids, now, out, tree.root)
         return out.findings
 
     items = list(ids.items()) if only is None else [(c, p) for c, p in ids.items() if c in only]

@@ -19,13 +19,45 @@ from pathlib import Path
 from typing import Any
 
 from dossier.errors import DossierError
+from dossier.extract.seam import get_extractor
+from dossier.runtime.harness import run_iteration
 from dossier.runtime.orchestrator import LoopOptions, ProgressCallback, get_orchestrator
 from dossier.runtime.records import RunRecord
 from dossier.runtime.runid import utc_now_iso
-from dossier.tenancy import Registry, load_manifest
+from dossier.tenancy import ManifestError, Registry, load_manifest
 
 #: ``on_event(client_id, stage, detail)``; stage "done" carries the final status.
 EventSink = Callable[[str, str, str], None]
+
+
+def preflight(
+    root: Path, client_ids: Sequence[str], orchestrator: str | None, extractor: str | None
+) -> None:
+    """Load and check every plugin the run will use, with each tenant's settings.
+
+    Raises the first plugin error (unknown name, missing extra, bad settings, a failed
+    ``check()`` such as a missing key) before any tenant is locked or written.  A tenant
+    whose manifest cannot be read is left to fail on its own in :func:`run_one`.
+    """
+    seen: set[tuple[str, str, str]] = set()
+    registry = Registry(root)
+    for client_id in client_ids:
+        try:
+            manifest = load_manifest(registry.get(client_id))
+        except ManifestError:
+            continue
+        name = orchestrator or manifest.orchestrator
+        key = ("orchestrator", name, repr(manifest.plugins.get(name)))
+        if key in seen:
+            continue
+        seen.add(key)
+        instance = get_orchestrator(name, manifest.plugins.get(name))
+        if getattr(instance, "uses_extractor", True):
+            extractor_name = extractor or manifest.extractor
+            ext_key = ("extractor", extractor_name, repr(manifest.plugins.get(extractor_name)))
+            if ext_key not in seen:
+                seen.add(ext_key)
+                get_extractor(extractor_name, manifest.plugins.get(extractor_name))
 
 
 def run_one(
@@ -34,11 +66,16 @@ def run_one(
     orchestrator: str | None,
     options: LoopOptions,
 ) -> RunRecord:
-    """One tenant's iteration; every failure becomes a ``failed`` record."""
+    """One tenant's iteration through the harness; every failure becomes a ``failed`` record.
+
+    The orchestrator (and, in the harness, the extractor) is loaded and checked
+    before anything is locked or written: a missing extra or key fails here.
+    """
     try:
         ctx = Registry(root).get(client_id)
-        name = orchestrator or load_manifest(ctx).orchestrator
-        return get_orchestrator(name).run_iteration(ctx, options)
+        manifest = load_manifest(ctx)
+        name = orchestrator or manifest.orchestrator
+        return run_iteration(ctx, get_orchestrator(name, manifest.plugins.get(name)), options)
     except DossierError as exc:
         return _failed(client_id, orchestrator, str(exc))
     except Exception as exc:  # a bug in one tenant's run must not stop the others

@@ -73,6 +73,7 @@ def sync_bundle(
     with_generated_at: Callable[[ConceptDocument, str], ConceptDocument],
     ledger: Ledger,
     facts: FactsCache | None = None,
+    complete: bool = True,
 ) -> SyncResult:
     """Make the bundle hold ``proposals``, protecting people's concepts and edits.
 
@@ -82,6 +83,11 @@ def sync_bundle(
     hold; without one every existing file is read.  Every write is planned and
     checked first; the ledger then records old and new bytes as the loop's before
     any file changes, and only the new ones once the writes are done.
+
+    ``complete`` says the proposals are the whole machine-owned bundle (the default
+    loop re-derives everything): a machine concept not proposed is deleted.  An
+    orchestrator that proposes only some concepts passes False, and every concept
+    it did not mention is left exactly as it is, ledger line included.
     """
     cache = facts if facts is not None else FactsCache(None, "")
     result = SyncResult()
@@ -138,7 +144,13 @@ def sync_bundle(
             continue
         _plan(plans, result, with_generated_at(proposal, now))
     deletions: list[str] = []
+    untouched: dict[str, set[str]] = {}
     for concept_id in sorted(set(existing) - proposed_ids):
+        if not complete:
+            kept = ledger.last_written(concept_id)
+            if kept:
+                untouched[concept_id] = set(kept)
+            continue
         current = cache.get(concept_id, existing[concept_id])
         if not current.machine_owned:
             continue
@@ -150,7 +162,7 @@ def sync_bundle(
             result.protected.append(
                 ProtectedChange(concept_id=concept_id, reason=HUMAN_EDITED_ORPHAN)
             )
-    final = {**edited, **{cid: {blob} for cid, blob in owned.items()}}
+    final = {**untouched, **edited, **{cid: {blob} for cid, blob in owned.items()}}
     _apply(bundle, cache, ledger, final, plans, deletions, result)
     return result
 

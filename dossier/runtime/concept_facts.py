@@ -33,7 +33,7 @@ from dossier.okf.index import entries_of as index_entries
 from dossier.runtime.ledger import blob_id
 
 #: Bump when what is stored (or how a fingerprint is computed) changes.
-SCHEMA = 2
+SCHEMA = 3
 #: ``generated.by`` prefix of every Dossier extractor (``dossier-deterministic/0.1.0``).
 DOSSIER_PRODUCER_PREFIX = "dossier-"
 

@@ -1,10 +1,16 @@
 """The extract stage: run the tenant's extractor over the current snapshots.
 
 Per-source extraction is pure, so its result is cached in the tenant's
-gitignored ``.dossier/extract/<extractor>/`` keyed by source id and text hash; a
-re-run after ten documents changed re-extracts ten documents and re-assembles
-from cached results for the rest.  A corrupt cache entry is recomputed, never
-fatal (caches are replaceable).
+gitignored ``.dossier/extract/<extractor>/`` keyed by source id, text hash and the
+extractor's ``cache_key()`` (its version and configuration: a new prompt or model
+re-extracts); a re-run after ten documents changed re-extracts ten documents and
+re-assembles from cached results for the rest.  The runtime never reads a result:
+the extractor encodes and decodes its own (:mod:`dossier.extract.seam`).  A corrupt
+or stale cache entry is recomputed, never fatal (caches are replaceable).
+
+An extractor's own DossierError passes through; anything else it raises is wrapped
+as an :class:`~dossier.extract.seam.ExtractionError` naming the source, so the
+iteration ends in a failed-run record with the tree put back.
 
 The cache is one SQLite file rather than a file per source: creating a file
 costs ~0.3 ms on the ext4 volumes this runs on, and a first iteration over 1,000
@@ -12,11 +18,19 @@ sources would spend more creating cache files than reading them back ever
 saves.  It is written without fsync (``synchronous=OFF``): a killed process
 loses nothing SQLite's journal cannot roll back, and a database a power cut
 damaged is deleted and rebuilt.
+
+An extractor may offer optional hooks, looked up by name so the deterministic one
+needs none: ``prefetch(misses)`` (work on every uncached source at once — a model
+extractor sends them concurrently or as one batch), ``encode_extraction`` /
+``decode_extraction`` (its own cache codec, when its per-source result is not a
+``SourceExtraction``), ``generated_by`` (the ``generated.by`` of its concepts) and
+``usage_summary()`` (tokens and cost, copied into the run record).
 """
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import shutil
 import sqlite3
 from collections.abc import Sequence
@@ -24,8 +38,9 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from dossier.extract import ExtractSettings, get_extractor, to_concept_document
-from dossier.extract.model import ExtractionCacheError, SourceExtraction
+from dossier.errors import DossierError
+from dossier.extract import ExtractSettings, to_concept_document
+from dossier.extract.seam import ExtractionError, Extractor
 from dossier.ingest import SourceDocument
 from dossier.okf import ConceptDocument
 from dossier.tenancy import Manifest, TenantContext
@@ -37,7 +52,10 @@ STORE_NAME = "extractions.sqlite"
 
 
 class ExtractionStore:
-    """source id → (text hash, extraction JSON), one row per source, in SQLite.
+    """source id → (key, encoded result), one row per source, in SQLite.
+
+    The key column (named ``text_sha256`` for older stores) holds the source's text
+    hash and the extractor's cache-key digest.
 
     Every failure (a corrupt or unreadable database) degrades to "not cached":
     the store deletes the file and carries on in memory-less mode for this run.
@@ -84,22 +102,22 @@ class ExtractionStore:
             with contextlib.suppress(OSError):
                 self.path.with_name(self.path.name + suffix).unlink()
 
-    def get(self, source_id: str, text_sha256: str) -> str | None:
-        """The cached JSON for this source at this text hash, or None."""
+    def get(self, source_id: str, key: str) -> str | None:
+        """The cached text for this source at this key (text hash + extractor key), or None."""
         if self._db is None:
             return None
         try:
             row = self._db.execute(
                 "SELECT data FROM extractions WHERE source_id = ? AND text_sha256 = ?",
-                (source_id, text_sha256),
+                (source_id, key),
             ).fetchone()
         except sqlite3.Error:
             return None
         return None if row is None else str(row[0])
 
-    def put(self, source_id: str, text_sha256: str, data: str) -> None:
+    def put(self, source_id: str, key: str, data: str) -> None:
         """Remember a result; written in one transaction at :meth:`flush`."""
-        self._pending.append((source_id, text_sha256, data))
+        self._pending.append((source_id, key, data))
         if len(self._pending) >= 200:
             self.flush()
 
@@ -140,16 +158,20 @@ class ExtractionStore:
 class ExtractionRunner:
     """One tenant's extractor, its settings and its per-source cache."""
 
-    def __init__(self, ctx: TenantContext, extractor_name: str, manifest: Manifest) -> None:
+    def __init__(self, ctx: TenantContext, extractor: Extractor, manifest: Manifest) -> None:
         self.ctx = ctx
-        self.extractor: Any = get_extractor(extractor_name)
-        self.label = f"{self.extractor.name}/{self.extractor.version}"
+        self.extractor = extractor
+        self.label = f"{extractor.name}/{extractor.version}"
         safe_label = self.label.replace("/", "-")
         self.cache_dir = ctx.confine(ctx.cache_dir / "extract" / safe_label)
+        #: Folded into every row key: a changed prompt, model or schema is a miss.
+        self.key_digest = hashlib.sha256(extractor.cache_key().encode("utf-8")).hexdigest()[:16]
         self.settings = ExtractSettings(
             entity_patterns=tuple(manifest.entity_patterns),
             cache_dir=str(self.cache_dir / "links"),
         )
+        self.hits = 0
+        self.misses = 0
 
     def propose(self, documents: Sequence[SourceDocument]) -> list[ConceptDocument]:
         """Concept documents for every proposal, stamped with a placeholder time."""
@@ -160,29 +182,62 @@ class ExtractionRunner:
         # into another tenant's cache.
         self.ctx.confine(self.cache_dir / "links")
         with ExtractionStore(self.ctx.confine(self.cache_dir / STORE_NAME)) as store:
-            extractions = [self._extract(doc, store) for doc in ordered]
+            hits = {doc.source_id: self._cached(doc, store) for doc in ordered}
+            misses = [doc for doc in ordered if hits[doc.source_id] is None]
+            prefetch = getattr(self.extractor, "prefetch", None)
+            if misses and callable(prefetch):
+                # an extractor that calls a service works on all misses at once
+                # (concurrently, or as one batch) instead of source by source
+                self._guard("prefetching the changed sources", prefetch, misses)
+            results = [
+                hit if (hit := hits[doc.source_id]) is not None else self._extract(doc, store)
+                for doc in ordered
+            ]
             store.prune({doc.source_id for doc in ordered})
-        proposals = self.extractor.assemble(extractions, self.settings)
-        return [to_concept_document(p, UNSTAMPED) for p in proposals]
+        proposals = self._guard("assembling the proposals", self.extractor.assemble,
+                                results, self.settings)
+        generated_by = self.extractor.generated_by
+        return [to_concept_document(p, UNSTAMPED, generated_by=generated_by) for p in proposals]
 
-    def _extract(self, doc: SourceDocument, store: ExtractionStore) -> SourceExtraction:
-        cached = store.get(doc.source_id, doc.text_sha256)
-        if cached is not None:
-            try:
-                return SourceExtraction.from_json(cached)
-            except (ExtractionCacheError, ValueError):
-                pass
-        extraction: SourceExtraction = self.extractor.extract_source(doc)
-        store.put(doc.source_id, doc.text_sha256, extraction.to_json())
-        return extraction
+    def usage(self) -> dict[str, Any] | None:
+        """The extractor's usage summary (tokens, cost) when it keeps one."""
+        summary = getattr(self.extractor, "usage_summary", None)
+        return summary() if callable(summary) else None
 
-    def with_generated_at(self, doc: ConceptDocument, at: str) -> ConceptDocument:
-        """A copy of ``doc`` whose ``generated.at`` is ``at``."""
-        frontmatter = dict(doc.frontmatter)
-        generated = dict(frontmatter.get("generated") or {})
-        generated["at"] = at
-        frontmatter["generated"] = generated
-        return ConceptDocument(concept_id=doc.concept_id, frontmatter=frontmatter, body=doc.body)
+    def _cached(self, doc: SourceDocument, store: ExtractionStore) -> Any:
+        """The cached result for ``doc``, decoded by the extractor's codec, or None."""
+        cached = store.get(doc.source_id, f"{doc.text_sha256}:{self.key_digest}")
+        if cached is None:
+            return None
+        try:
+            result = self.extractor.decode(cached)
+        except ValueError:  # ExtractionCacheError included: a stale or corrupt entry
+            return None
+        self.hits += 1
+        return result
+
+    def _extract(self, doc: SourceDocument, store: ExtractionStore) -> Any:
+        self.misses += 1
+        key = f"{doc.text_sha256}:{self.key_digest}"
+        result = self._guard(f"source {doc.source_id!r}", self.extractor.extract_source, doc)
+        store.put(doc.source_id, key, self._guard(f"encoding {doc.source_id!r}",
+                                                   self.extractor.encode, result))
+        return result
+
+    def _guard(self, what: str, call: Any, *args: Any) -> Any:
+        """Run an extractor call; a non-Dossier failure becomes an ExtractionError."""
+        try:
+            return call(*args)
+        except DossierError:
+            raise
+        except Exception as exc:
+            raise ExtractionError(
+                f"extractor {self.label} failed on {what}: {type(exc).__name__}: {exc}"
+            ) from exc
+
+    def stats(self) -> dict[str, float]:
+        """Cache figures for the run record."""
+        return {"extract.cache_hits": self.hits, "extract.cache_misses": self.misses}
 
 
 def _remove_legacy_cache(cache_dir: Path) -> None:

@@ -16,6 +16,10 @@ sorted).  Why there:
 * a blob id compares with what git already stores, so a concept can be handed
   back by ``git checkout <loop commit> -- bundle/<id>.md`` (or by deleting it).
 
+The ``index.md`` files the loop regenerates are recorded the same way, under their
+bundle path (``tables/index.md``, never a concept id): an index holding anything
+else was written by someone else, and the loop merges into it instead.
+
 When the ledger is missing or has no line for a concept (a tenant from before the
 ledger, or a person deleted the file), the loop falls back to the concept's blob
 in the newest loop commit (one ``git ls-tree``): a file equal to it is the
@@ -30,6 +34,9 @@ import hashlib
 from dossier.fsutil import write_if_changed
 from dossier.tenancy import RUN_ID_TRAILER, TenantContext, TenantRepo
 
+#: The trailer naming who made a commit, and the value ``dossier import`` writes.
+ORCHESTRATOR_TRAILER = "Dossier-Orchestrator"
+IMPORT_ORCHESTRATOR = "import"
 #: The ledger's path in the tenant repository.
 LEDGER_PATH = "runs/written-concepts.tsv"
 _HEADER = (
@@ -93,9 +100,7 @@ class Ledger:
         if self._fallback is None:
             self._fallback = {}
             if self.repo.head() is not None:
-                sha = self.repo.git(
-                    "log", "-1", "--format=%H", f"--grep=^{RUN_ID_TRAILER}:"
-                ).stdout.strip()
+                sha = self._last_loop_commit()
                 if sha:
                     listing = self.repo.git("ls-tree", "-r", "-z", sha, "--", "bundle").stdout
                     for item in listing.split("\x00"):
@@ -106,8 +111,41 @@ class Ledger:
                             self._fallback[concept_id] = parts[2]
         return self._fallback
 
+    def _last_loop_commit(self) -> str:
+        """The newest commit the loop made ("" when none).
+
+        Import commits carry a run id too, but what they hold was written by a
+        bundle's author, never by this loop — even concepts another Dossier wrote.
+        """
+        listing = self.repo.git(
+            "log", f"--grep=^{RUN_ID_TRAILER}:",
+            f"--format=%H %(trailers:key={ORCHESTRATOR_TRAILER},valueonly,separator=%x2C)",
+        ).stdout
+        for line in listing.splitlines():
+            sha, _, orchestrator = line.partition(" ")
+            if orchestrator.strip() != IMPORT_ORCHESTRATOR:
+                return sha
+        return ""
+
     def save(self, entries: dict[str, set[str]]) -> None:
-        """Write the ledger atomically and durably (no write when nothing changed)."""
+        """Write the concepts' lines atomically (no write when nothing changed).
+
+        The ``index.md`` lines (:meth:`save_indexes`) are kept as they are.
+        """
+        indexes = {k: v for k, v in self.entries.items() if is_index_key(k)}
+        self._write({**indexes, **{k: v for k, v in entries.items() if not is_index_key(k)}})
+
+    def save_indexes(self, blobs: dict[str, str]) -> None:
+        """Record the ``index.md`` files (bundle paths) the loop now owns; drop the others."""
+        concepts = {k: v for k, v in self.entries.items() if not is_index_key(k)}
+        self._write({**concepts, **{rel: {blob} for rel, blob in blobs.items()}})
+
+    def _write(self, entries: dict[str, set[str]]) -> None:
         self.entries = {k: set(v) for k, v in entries.items() if v}
         write_if_changed(self.path, render_ledger(self.entries).encode("utf-8"))
+
+
+def is_index_key(key: str) -> bool:
+    """True for a ledger line about an ``index.md`` (its bundle path), not a concept id."""
+    return key == "index.md" or key.endswith("/index.md")
 

@@ -1,24 +1,37 @@
-"""The Orchestrator seam: who drives one iteration of the learning loop.
+"""The Orchestrator seam: who decides what one iteration of the learning loop proposes.
 
-The control plane (tenancy, locks, git, run records) does not care *how* an
-iteration is driven.  ``DefaultOrchestrator`` runs the staged loop in-process and
-offline; a Claude-driven orchestrator plugs in through the same entry-point group
-a third party would use (``dossier.orchestrators``), so the built-in one exercises
-the seam on every run.
+An orchestrator only *proposes*: given an :class:`Iteration` (the tenant, its
+manifest, its extractor, a way to time stages) it returns a
+:class:`~dossier.runtime.proposal.Proposal`.  Everything that makes an iteration
+safe — the tenant lock, recovery of a killed run, resetting the loop's own
+bookkeeping, putting the tree back on failure, validation, the commit with its
+trailers, the run record, the failed-run record and the eval gate — is done by the
+control plane's harness (:mod:`dossier.runtime.harness`) the same way for every
+orchestrator, so a new one cannot forget any of it.
+
+``DefaultOrchestrator`` (ingest + extract → proposals, offline) plugs in through the
+same ``dossier.orchestrators`` entry-point group a third party uses, loaded by
+:mod:`dossier.plugins`, so the seam is exercised on every run.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
-from importlib.metadata import entry_points
-from typing import Protocol, runtime_checkable
+import time
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any, Protocol, runtime_checkable
 
+from dossier import plugins
 from dossier.errors import UsageError
-from dossier.runtime.records import RunRecord
-from dossier.tenancy import TenantContext
+from dossier.extract.seam import Extractor
+from dossier.runtime.preimage import Preimage
+from dossier.runtime.proposal import Proposal
+from dossier.runtime.records import RunRecord, StageTiming
+from dossier.runtime.state import LoopState
+from dossier.tenancy import Manifest, TenantContext, TenantRepo
 
-ENTRY_POINT_GROUP = "dossier.orchestrators"
+ENTRY_POINT_GROUP = plugins.GROUPS["orchestrator"]
 
 #: Called as ``progress(stage, detail)`` when a stage starts or reports.
 ProgressCallback = Callable[[str, str], None]
@@ -38,33 +51,96 @@ class LoopOptions:
     #: Evaluate before committing; an iteration that misses the manifest's bars goes
     #: to ``dossier/rejected/<run_id>`` instead of main (also ``evals.gate: true``).
     gate: bool = False
+    #: Compute what the iteration would add, change and remove, then put the tree
+    #: back as it was; nothing is committed.
+    dry_run: bool = False
     progress: ProgressCallback = _ignore_progress
+
+
+@dataclass
+class Iteration:
+    """What the harness gives an orchestrator for one iteration (under the tenant lock).
+
+    ``extractor`` is the tenant's extractor, already loaded and checked (None for an
+    orchestrator that declares ``uses_extractor = False``).
+    :meth:`unchanged_since_last_run` lets an orchestrator decide it has nothing to do.
+    """
+
+    ctx: TenantContext
+    options: LoopOptions
+    manifest: Manifest
+    repo: TenantRepo
+    extractor: Extractor | None
+    head: str | None
+    last_state: LoopState | None
+    record: RunRecord = field(repr=False)
+    preimage: Preimage | None = field(default=None, repr=False)
+
+    def protect(self) -> None:
+        """Record the loop-owned tree now, so a failure can put it back (idempotent).
+
+        The harness calls this before ``propose`` unless the orchestrator declares
+        ``protects_own_writes = True``, a promise to call it before its first write
+        (the default orchestrator does, so a no-op run skips the cost); the harness
+        calls it again before applying a proposal.
+        """
+        if self.preimage is None:
+            self.preimage = Preimage(self.ctx).take()
+
+    def unchanged_since_last_run(self, producer: str) -> bool:
+        """True when the last completed iteration ended at HEAD with this producer and
+        nothing Dossier commits was touched since (so re-deriving would change nothing,
+        given inputs that did not change either)."""
+        expected = LoopState(head=self.head or "", extractor=producer)
+        return self.last_state == expected and not self.repo.is_dirty()
+
+    @contextmanager
+    def stage(self, name: str) -> Iterator[Callable[[str], None]]:
+        """Time a stage, tell the progress sink, and append it to the run record."""
+        self.options.progress(name, "")
+        details: list[str] = []
+        start = time.perf_counter()
+        try:
+            yield details.append
+        finally:
+            detail = "; ".join(details)
+            self.record.stages.append(
+                StageTiming(name=name, seconds=round(time.perf_counter() - start, 4),
+                            detail=detail)
+            )
+            if detail:
+                self.options.progress(name, detail)
 
 
 @runtime_checkable
 class Orchestrator(Protocol):
-    """Runs one loop iteration for one tenant and returns its run record."""
+    """Proposes the changes of one loop iteration for one tenant.
+
+    Optional attributes: ``uses_extractor = False`` (the harness then does not load
+    the tenant's extractor), ``protects_own_writes = True`` (see
+    :meth:`Iteration.protect`), ``settings_model`` (a pydantic model for the manifest's
+    ``plugins.<name>``; the instance is then built as ``Factory(settings)``) and
+    ``check()`` (run before any work, e.g. "an API key is present").
+    """
 
     name: str
 
-    def run_iteration(self, ctx: TenantContext, options: LoopOptions) -> RunRecord:
-        """Ingest, extract, write OKF, validate and commit; never raise for bad input."""
+    def propose(self, iteration: Iteration) -> Proposal:
+        """The proposed changes; raise a DossierError for a foreseeable failure."""
         ...
 
 
-def available_orchestrators() -> dict[str, str]:
-    """Registered orchestrator names mapped to their import targets."""
-    return {ep.name: ep.value for ep in entry_points(group=ENTRY_POINT_GROUP)}
+def available_orchestrators() -> list[str]:
+    """Registered orchestrator names, sorted."""
+    return plugins.available("orchestrator")
 
 
-def get_orchestrator(name: str) -> Orchestrator:
-    """Instantiate the orchestrator registered as ``name``, or explain what exists."""
-    matches = [ep for ep in entry_points(group=ENTRY_POINT_GROUP) if ep.name == name]
-    if not matches:
-        known = ", ".join(sorted(available_orchestrators())) or "none"
-        raise UsageError(f"unknown orchestrator {name!r}; available: {known}")
-    factory = matches[0].load()
-    instance = factory()
+def get_orchestrator(name: str, settings: Mapping[str, Any] | None = None) -> Orchestrator:
+    """The orchestrator registered as ``name``, built and checked, or a clear error."""
+    plugin = plugins.load("orchestrator", name)
+    instance = plugins.instantiate(plugin, plugins.plugin_settings(plugin, settings))
     if not isinstance(instance, Orchestrator):
-        raise UsageError(f"orchestrator {name!r} does not implement run_iteration()")
+        raise UsageError(
+            f"orchestrator {name!r} ({plugin.target}) does not implement propose(iteration)"
+        )
     return instance

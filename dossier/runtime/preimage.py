@@ -67,6 +67,18 @@ class Preimage:
         run_git(self.ctx.path, "add", "-A", "--", *specs, extra_env=env)
         return run_git(self.ctx.path, "write-tree", extra_env=env).stdout.strip()
 
+    def changed(self, *areas: str) -> list[str]:
+        """Paths under ``areas`` that differ now from when :meth:`take` recorded them."""
+        wanted = [area for area in areas if area in self.areas]
+        if not self.tree or not wanted:
+            return []
+        after = self._tree_of_worktree(self.after_index)
+        diff = run_git(
+            self.ctx.path, "diff-tree", "-r", "-z", "--name-only", "--no-renames",
+            self.tree, after, "--", *wanted,
+        ).stdout
+        return sorted(p for p in diff.split("\x00") if p)
+
     def restore(self) -> list[str]:
         """Put every loop-owned path back as :meth:`take` found it; return those paths."""
         if not self.tree:

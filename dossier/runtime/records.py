@@ -19,7 +19,8 @@ from pydantic import BaseModel, Field
 from dossier.fsutil import atomic_write_text
 from dossier.ingest import ScanResult
 
-RunStatus = Literal["committed", "up-to-date", "failed", "rejected"]
+#: ``dry-run``: the iteration was computed and the tree put back; nothing committed.
+RunStatus = Literal["committed", "up-to-date", "failed", "rejected", "dry-run"]
 
 RUN_RECORD_SCHEMA_VERSION = 1
 
@@ -86,6 +87,14 @@ class Counts(BaseModel):
     sources: int = 0
 
 
+class ConceptChanges(BaseModel):
+    """Which concept ids the iteration added, changed and removed (from git, sorted)."""
+
+    added: list[str] = Field(default_factory=list)
+    changed: list[str] = Field(default_factory=list)
+    removed: list[str] = Field(default_factory=list)
+
+
 class EvalFigures(BaseModel):
     """The eval of the bundle this iteration committed (or was rejected with)."""
 
@@ -121,6 +130,50 @@ class AgentSession(BaseModel):
     refused: list[RefusedCall] = Field(default_factory=list)
 
 
+class SkippedChunkRecord(BaseModel):
+    """Lines of a source an extractor gave up on (e.g. an answer that failed its schema twice)."""
+
+    source_id: str
+    lines: str
+    reason: str
+
+
+class Usage(BaseModel):
+    """What a model-backed iteration spent (a metered extractor, an agent).
+
+    Reported by the extractor's ``usage_summary()`` or the orchestrator's proposal;
+    absent for the offline default loop.
+    ``cost_usd`` is an estimate from the extractor's price table (None: model not priced).
+    """
+
+    producer: str = ""
+    model: str = ""
+    prompt: str = ""
+    requests: int = 0
+    retries: int = 0
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cache_write_tokens: int = 0
+    cache_read_tokens: int = 0
+    tokens: int = 0
+    cost_usd: float | None = None
+    #: where a budget stopped the iteration (None: it was not stopped)
+    stopped_at: str | None = None
+    skipped_chunks: list[SkippedChunkRecord] = Field(default_factory=list)
+
+    @property
+    def total_tokens(self) -> int:
+        """``tokens`` when the reporter summed them, else input + output."""
+        return self.tokens or self.input_tokens + self.output_tokens
+
+    def trailers(self) -> dict[str, str]:
+        """Commit trailers naming the spend, so ``dossier history`` can show it."""
+        out = {"Dossier-Tokens": str(self.total_tokens)}
+        if self.cost_usd is not None:
+            out["Dossier-Cost-USD"] = f"{self.cost_usd:.4f}"
+        return out
+
+
 class RunRecord(BaseModel):
     """Everything a person needs to audit one loop iteration."""
 
@@ -143,16 +196,24 @@ class RunRecord(BaseModel):
     refused_locations: list[RefusedLocation] = Field(default_factory=list)
     errors: list[str] = Field(default_factory=list)
     evals: EvalFigures | None = None
+    concepts: ConceptChanges = Field(default_factory=ConceptChanges)
+    usage: Usage | None = None
+    stats: dict[str, float] = Field(default_factory=dict)
+    notes: list[str] = Field(default_factory=list)
     agent: AgentSession | None = None
     commit: str | None = None
 
     def to_json(self) -> str:
         """Deterministic JSON (sorted keys, 2-space indent, trailing newline)."""
         data = self.model_dump(mode="json", exclude={"commit"})
-        if data.get("evals") is None:
-            data.pop("evals", None)  # records of tenants without a gold set stay unchanged
-        if data.get("agent") is None:
-            data.pop("agent", None)
+        # Optional sections are left out when empty, so records stay small and the
+        # records of iterations that had none look as they always did.
+        for key in ("evals", "usage", "agent"):
+            if data.get(key) is None:
+                data.pop(key, None)
+        for key in ("stats", "notes"):
+            if not data.get(key):
+                data.pop(key, None)
         return json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
     def write(self, path: Path) -> None:

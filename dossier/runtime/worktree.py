@@ -10,7 +10,9 @@ duplicate log entry or an orphan run record behind.
 
 from __future__ import annotations
 
+import difflib
 import os
+import re
 import stat
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,6 +21,10 @@ from dossier.runtime.ledger import LEDGER_PATH
 from dossier.tenancy import TenantContext, TenantRepo
 
 _RESERVED = ("index.md", "log.md")
+#: Lines an iteration adds to log.md: its entry, a date heading, blank lines.
+_LOOP_LINE = re.compile(
+    r"^(?:\* \*\*Update\*\*: loop iteration .*|## \d{4}-\d{2}-\d{2}|# Update Log|\s*)$"
+)
 #: Files the loop writes atomically in the tenant's .dossier/ (a kill may leave temps).
 _LOOP_CACHE_FILES = ("concept-facts.json", "loop-state.json", "ingest-stat.json",
                      "loop-before.index", "loop-after.index")
@@ -33,6 +39,9 @@ class BundleChanges:
     removed: int = 0
     #: ids of the concepts added or updated (what validation must look at).
     present: frozenset[str] = field(default=frozenset(), compare=False)
+    added_ids: frozenset[str] = field(default=frozenset(), compare=False)
+    updated_ids: frozenset[str] = field(default=frozenset(), compare=False)
+    removed_ids: frozenset[str] = field(default=frozenset(), compare=False)
 
     @property
     def total(self) -> int:
@@ -67,24 +76,23 @@ def _regular_file(path: Path) -> bool:
 
 def bundle_changes(repo: TenantRepo) -> BundleChanges:
     """Count concept files that differ from HEAD (index.md and log.md are not concepts)."""
-    added = updated = removed = 0
-    present: set[str] = set()
+    ids: dict[str, set[str]] = {"added": set(), "updated": set(), "removed": set()}
     for code, path in _status_entries(repo, "bundle"):
         name = path.rsplit("/", 1)[-1]
         if not name.endswith(".md") or name in _RESERVED or name.startswith("."):
             continue
+        concept_id = path.removeprefix("bundle/")[: -len(".md")]
         if "D" in code:
-            removed += 1
+            ids["removed"].add(concept_id)
             continue
         if not _regular_file(repo.ctx.path / path):
             continue  # a symlink or other non-regular file is never committed or counted
-        if code == "??" or "A" in code:
-            added += 1
-        else:
-            updated += 1
-        present.add(path.removeprefix("bundle/")[: -len(".md")])
+        ids["added" if code == "??" or "A" in code else "updated"].add(concept_id)
     return BundleChanges(
-        added=added, updated=updated, removed=removed, present=frozenset(present)
+        added=len(ids["added"]), updated=len(ids["updated"]), removed=len(ids["removed"]),
+        present=frozenset(ids["added"] | ids["updated"]),
+        added_ids=frozenset(ids["added"]), updated_ids=frozenset(ids["updated"]),
+        removed_ids=frozenset(ids["removed"]),
     )
 
 
@@ -125,5 +133,30 @@ def reset_loop_bookkeeping(ctx: TenantContext, repo: TenantRepo) -> None:
             target = ctx.confine(path)
             if target.is_file():
                 target.unlink()
-        elif path == "bundle/log.md":
+        elif path == "bundle/log.md" and _only_loop_lines_added(ctx, repo):
             repo.git("checkout", "-q", "HEAD", "--", "bundle/log.md")
+
+
+def _only_loop_lines_added(ctx: TenantContext, repo: TenantRepo) -> bool:
+    """True when ``bundle/log.md`` differs from HEAD only by lines the loop appends.
+
+    A killed iteration may have left its own log entry (and date heading) behind;
+    those are put back.  Anything else in the difference — a person's entry, an
+    edit, a log copied in from another bundle — is theirs and is kept: the loop
+    appends to a log, it never replaces one.
+    """
+    shown = repo.git("show", "HEAD:bundle/log.md", check=False)
+    if shown.status != 0:
+        return False
+    try:
+        current = ctx.confine("bundle/log.md").read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return False
+    old, new = shown.stdout.splitlines(), current.splitlines()
+    matcher = difflib.SequenceMatcher(None, old, new, autojunk=False)
+    for tag, _i1, _i2, j1, j2 in matcher.get_opcodes():
+        if tag == "equal":
+            continue
+        if tag != "insert" or not all(_LOOP_LINE.match(line) for line in new[j1:j2]):
+            return False
+    return True

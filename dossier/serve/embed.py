@@ -14,12 +14,12 @@ import importlib.util
 import os
 import threading
 from collections.abc import Callable, Sequence
-from importlib.metadata import entry_points
 from typing import Any, Protocol, runtime_checkable
 
+from dossier import plugins
 from dossier.serve.errors import SEMANTIC_INSTALL_HINT, SemanticUnavailableError
 
-ENTRY_POINT_GROUP = "dossier.embedders"
+ENTRY_POINT_GROUP = plugins.GROUPS["embedder"]
 DEFAULT_EMBEDDER = "minilm"
 #: Characters of a passage given to the embedder (MiniLM reads ~256 tokens anyway).
 EMBED_CHARS = 1000
@@ -89,28 +89,28 @@ _cache_lock = threading.Lock()
 
 def embedder_names() -> list[str]:
     """Built-in and entry-point embedder names."""
-    names = set(_BUILTIN)
-    names.update(ep.name for ep in entry_points(group=ENTRY_POINT_GROUP))
-    return sorted(names)
+    return sorted({*_BUILTIN, *plugins.available("embedder")})
 
 
 def get_embedder(name: str = DEFAULT_EMBEDDER) -> Embedder:
-    """The embedder called ``name`` (loaded once per process: models are slow to load)."""
+    """The embedder called ``name`` (loaded once per process: models are slow to load).
+
+    Entry points go through the shared plugin loader (:mod:`dossier.plugins`): the
+    same errors for an unknown name, a missing extra and a failing ``check()`` as
+    orchestrators and extractors.
+    """
     with _cache_lock:
         if name in _cache:
             return _cache[name]
-        factory: Callable[[], Embedder] | None = None
-        for ep in entry_points(group=ENTRY_POINT_GROUP):
-            if ep.name == name:
-                factory = ep.load()
-                break
-        if factory is None:
-            factory = _BUILTIN.get(name)
-        if factory is None:
+        embedder: Embedder
+        if name in plugins.available("embedder"):
+            embedder = plugins.instantiate(plugins.load("embedder", name))
+        elif name in _BUILTIN:
+            embedder = _BUILTIN[name]()
+        else:
             raise SemanticUnavailableError(
                 f"unknown embedder {name!r}; available: {', '.join(embedder_names())}"
             )
-        embedder = factory()
         _cache[name] = embedder
         return embedder
 

@@ -58,8 +58,10 @@ def _instructions(ctx: TenantContext) -> str:
     return (
         f"Knowledge base of client '{ctx.client_id}' as an OKF bundle: concepts (tables, "
         "metrics, decisions, people, ...) in markdown with YAML frontmatter, linked to each "
-        "other. Start with search_concepts, open hits with get_concept, follow links with "
-        "get_related, and check provenance with get_concept_history. Concept ids are paths "
+        "other. Start with search_concepts, open hits with get_concept (or get_context for a "
+        "concept with its neighbours within a token budget), follow links with "
+        "get_related, check provenance with get_concept_history, and ask list_changes "
+        "what changed since a date. Concept ids are paths "
         "like 'tables/orders'. Trust tiers: unverified < machine-confirmed < human-reviewed; "
         "prefer current (not deprecated, not stale) concepts."
     )
@@ -178,6 +180,10 @@ def build_server(
     register_review_tool(server, writer, guarded)
     if allow_writes:
         register_write_tools(server, writer, guarded)
+
+    from dossier.serve.prompts import register_context_tools
+
+    register_context_tools(server, ctx, kb, guarded)
 
     @server.resource(
         "okf://index",

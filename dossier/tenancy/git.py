@@ -1,23 +1,29 @@
-"""Git for one tenant repository, through the git CLI (GitPython's ``Git.execute``).
+"""Git for one tenant repository, through the git CLI.
 
-Why the CLI and not ``repo.index``: GitPython's pure-Python index is ~7x slower at
-10,000 files.  Why every call carries ``GIT_DIR``/``GIT_WORK_TREE``/``GIT_INDEX_FILE``:
+Why the CLI and not GitPython's ``repo.index``: its pure-Python index is ~7x slower
+at 10,000 files.  Why every call carries ``GIT_DIR``/``GIT_WORK_TREE``/``GIT_INDEX_FILE``:
 git otherwise discovers the repository by walking up from the working directory
 and honours those variables from the environment (a git hook sets them), so a
 tenant without a ``.git`` — or a Dossier started from a hook — could commit into
 an enclosing repository.  Pinning them keeps every git call inside the tenant.
 
-GitPython is imported lazily (it costs ~140 ms) so ``dossier --help`` stays fast.
+Why git runs with a scrubbed environment: git starts hooks and helpers with the
+environment it was given, and a tenant's hooks are the tenant's, not Dossier's.
+Dossier's process may hold secrets (``ANTHROPIC_API_KEY`` for a Claude extractor),
+so every git child gets only an allow-list (:func:`child_env`): ``PATH``, ``HOME``,
+``TZ``, the locale, the variables that choose git's config files, and the ``GIT_*``
+variables Dossier sets itself.  Anything a parent git exported (``GIT_DIR``,
+``GIT_OBJECT_DIRECTORY``...) is dropped with the rest, so it cannot redirect a call.
 """
 
 from __future__ import annotations
 
 import os
 import stat
+import subprocess
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from dossier.tenancy.context import MANIFEST_NAME, TenantContext
 from dossier.tenancy.errors import GitError
@@ -30,9 +36,6 @@ from dossier.tenancy.gitobjects import (
 )
 from dossier.tenancy.manifest import CommitIdentity
 
-if TYPE_CHECKING:
-    import git as gitpython
-
 DEFAULT_BRANCH = "main"
 #: What a loop or ingest commit stages: the paths Dossier writes, nothing else.
 #: ``evals/`` holds a tenant's gold file for extraction scoring.
@@ -44,12 +47,10 @@ GC_AUTO_LOOSE = 6700
 GC_AUTO_PACK_LIMIT = 50
 _TRAILER_KEY_CHARS = set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-")
 _LOG_FORMAT = "%H%x1f%cI%x1f%s%x1f%(trailers:unfold,only)%x1e"
-#: Variables a parent git process (e.g. a hook) may export that would redirect a call.
-_REDIRECTING_ENV = ("GIT_OBJECT_DIRECTORY", "GIT_COMMON_DIR", "GIT_ALTERNATE_OBJECT_DIRECTORIES",
-                    "GIT_NAMESPACE", "GIT_PREFIX", "GIT_SHALLOW_FILE", "GIT_GRAFT_FILE")
-#: Credentials git and its hooks never need; blanked in every git child's environment so
-#: a hook a person installed in a tenant repository cannot read (or commit) them.
-_SECRET_ENV = ("ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN", "DOSSIER_ANTHROPIC_KEY_FILE")
+#: Variables passed from Dossier's environment to git (everything else is dropped).
+_INHERITED_ENV = ("PATH", "HOME", "TZ", "LANG", "LANGUAGE", "TMPDIR", "SYSTEMROOT",
+                  # which config files git reads: a person's isolation choice, no secrets
+                  "GIT_CONFIG_GLOBAL", "GIT_CONFIG_SYSTEM", "GIT_CONFIG_NOSYSTEM")
 
 
 @dataclass(frozen=True)
@@ -60,40 +61,48 @@ class GitResult:
 
 
 def git_env(worktree: Path) -> dict[str, str]:
-    """Environment overrides that pin a git call to the repository at ``worktree``."""
-    env = {
+    """The variables that pin a git call to the repository at ``worktree``."""
+    return {
         "GIT_DIR": str(worktree / ".git"),
         "GIT_WORK_TREE": str(worktree),
         "GIT_INDEX_FILE": str(worktree / ".git" / "index"),
         "GIT_TERMINAL_PROMPT": "0",
     }
-    for name in _REDIRECTING_ENV:
-        if name in os.environ:
-            env[name] = str(worktree / ".git" / "objects") if name == "GIT_OBJECT_DIRECTORY" else ""
-    if "GIT_COMMON_DIR" in env:
-        env["GIT_COMMON_DIR"] = str(worktree / ".git")
-    for name in _SECRET_ENV:
-        if name in os.environ:
-            env[name] = ""
+
+
+def child_env(worktree: Path, extra_env: dict[str, str] | None = None) -> dict[str, str]:
+    """The whole environment of a git child process: an allow-list, never ``os.environ``.
+
+    ``LC_*`` pass too, but ``LC_ALL``/``LANGUAGE`` are ``C`` so git's messages (which
+    errors quote) do not depend on the user's language.
+    """
+    env = {name: os.environ[name] for name in _INHERITED_ENV if name in os.environ}
+    env.update({k: v for k, v in os.environ.items() if k.startswith("LC_")})
+    env.update({"LC_ALL": "C", "LANGUAGE": "C"})
+    env.update(git_env(worktree))
+    if extra_env:
+        env.update(extra_env)
     return env
 
 
 def run_git(
     worktree: Path, *args: str, check: bool = True, extra_env: dict[str, str] | None = None
 ) -> GitResult:
-    """Run ``git <args>`` in the repository at ``worktree``; GitError on failure when ``check``."""
-    import git as gitpython
+    """Run ``git <args>`` in the repository at ``worktree``; GitError on failure when ``check``.
 
-    env = git_env(worktree)
-    if extra_env:
-        env.update(extra_env)
-    runner: gitpython.Git = gitpython.Git(worktree)
+    Output is decoded as UTF-8 (undecodable bytes kept as surrogates) and one trailing
+    newline is dropped, as callers have always received it.
+    """
     try:
-        status, stdout, stderr = runner.execute(
-            ["git", *args], with_extended_output=True, with_exceptions=False, env=env
+        done = subprocess.run(
+            ["git", *args], cwd=worktree, env=child_env(worktree, extra_env),
+            stdin=subprocess.DEVNULL, capture_output=True, check=False,
         )
-    except gitpython.GitCommandNotFound:
+    except FileNotFoundError:
         raise GitError("git is not installed or not on PATH; Dossier needs the git CLI") from None
+    status = done.returncode
+    stdout = _decode(done.stdout)
+    stderr = _decode(done.stderr)
     result = GitResult(status=status, stdout=stdout, stderr=stderr)
     if check and status != 0:
         raise GitError(
@@ -101,6 +110,11 @@ def run_git(
             f"{(stderr or stdout).strip() or 'no output'}"
         )
     return result
+
+
+def _decode(data: bytes) -> str:
+    text = data.decode("utf-8", "surrogateescape")
+    return text[:-1] if text.endswith("\n") else text
 
 
 def _config_value(value: str) -> str:

@@ -13,17 +13,30 @@ import re
 import unicodedata
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Final, Literal
+from typing import Any, Final, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from dossier.fsutil import atomic_write_text
 from dossier.tenancy.context import MANIFEST_NAME, TenantContext
 from dossier.tenancy.errors import InvalidClientIdError, ManifestError
 from dossier.tenancy.ids import validate_client_id
+from dossier.tenancy.secrets import secret_problem
 
-CURRENT_SCHEMA_VERSION: Final = 1
+#: The newest schema this Dossier reads.  Schema 2 adds ``plugins:``; a manifest is
+#: written as schema 1 while it has no plugin settings, so an older Dossier keeps
+#: reading it, and as 2 once it has, so an older Dossier says "upgrade" instead of
+#: misreading it.
+CURRENT_SCHEMA_VERSION: Final = 2
+PLUGINS_SCHEMA_VERSION: Final = 2
 DEFAULT_MAX_SOURCE_BYTES = 5 * 1024 * 1024
 #: Bounds on decoding one file (what a DOCX/PDF may inflate to, how long it may take);
 #: the ingest layer reads them from here (docs/ingest.md, "Bounds on decoding").
@@ -168,27 +181,12 @@ class EvalSettings(BaseModel):
         return value
 
 
-class AgentSettings(BaseModel):
-    """The ``agent:`` section: limits for the Agent-SDK orchestrator (docs/agent.md).
-
-    Limits live here, per tenant, so a run cannot exceed what its owner agreed to;
-    ``DOSSIER_AGENT_*`` variables override them for one run.  No key ever lives here.
-    """
-
-    model_config = ConfigDict(extra="forbid")
-
-    mode: Literal["onboard", "curate"] = "onboard"
-    model: str | None = None
-    max_turns: int | None = Field(default=None, gt=0, le=500)
-    max_budget_usd: float | None = Field(default=None, gt=0, le=1000)
-
-
 class Manifest(BaseModel):
     """Schema 1 of ``dossier.tenant.yaml``; field order here is the order on disk."""
 
     model_config = ConfigDict(extra="forbid")
 
-    schema_version: Literal[1] = CURRENT_SCHEMA_VERSION
+    schema_version: Literal[1, 2] = 1
     client_id: str
     display_name: str
     created_at: str
@@ -201,7 +199,27 @@ class Manifest(BaseModel):
     max_expanded_bytes: int = Field(default=DEFAULT_MAX_EXPANDED_BYTES, gt=0)
     max_decode_seconds: float = Field(default=DEFAULT_MAX_DECODE_SECONDS, gt=0)
     evals: EvalSettings | None = None
-    agent: AgentSettings | None = None
+    #: Settings per plugin (orchestrator, extractor, embedder) by its registered name;
+    #: each plugin validates its own mapping with its ``settings_model`` when loaded.
+    plugins: dict[str, dict[str, Any]] = Field(default_factory=dict)
+
+    @field_validator("plugins")
+    @classmethod
+    def _no_secrets(cls, value: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+        for name, settings in value.items():
+            problem = secret_problem(settings, f"plugins.{name}")
+            if problem is not None:
+                raise ValueError(problem)
+        return value
+
+    @model_validator(mode="after")
+    def _plugins_need_schema_2(self) -> Manifest:
+        if self.plugins and self.schema_version < PLUGINS_SCHEMA_VERSION:
+            raise ValueError(
+                f"plugins needs schema_version {PLUGINS_SCHEMA_VERSION} (this manifest says "
+                f"{self.schema_version})"
+            )
+        return self
 
     @field_validator("client_id")
     @classmethod
@@ -247,8 +265,9 @@ def render_manifest(manifest: Manifest) -> str:
     data = manifest.model_dump(mode="json")
     if data.get("evals") is None:
         data.pop("evals", None)  # optional section: absent unless set
-    if data.get("agent") is None:
-        data.pop("agent", None)
+    if not data.get("plugins"):
+        data.pop("plugins", None)
+    data["schema_version"] = PLUGINS_SCHEMA_VERSION if manifest.plugins else 1
     body = yaml.safe_dump(
         data,
         sort_keys=False,
@@ -285,8 +304,8 @@ def parse_manifest(text: str, origin: Path) -> Manifest:
         )
     if version < 1:
         raise ManifestError(f"manifest {origin} has unknown schema_version {version}")
-    # Schema 1 is the only one so far.  Schema 2 will add a step here that rewrites
-    # a schema-1 mapping into schema 2 before validation (docs/tenancy.md).
+    # Schema 2 only adds the optional ``plugins`` section, so a schema-1 mapping is a
+    # valid schema-2 one without it: no rewrite step is needed (docs/tenancy.md).
     try:
         return Manifest.model_validate(data)
     except ValidationError as exc:

@@ -174,3 +174,27 @@ def test_parallel_metadata_read_matches_serial(tmp_path: Path) -> None:
     tree = bundle.tree()
     assert read_entries(tree, workers=2) == read_entries(tree, workers=1)
     assert len(read_entries(tree, workers=2)) == 255
+
+
+def test_an_index_written_by_others_keeps_every_line_and_gains_what_it_lacks(
+    tmp_path: Path,
+) -> None:
+    bundle = Bundle(tmp_path)
+    for cid, type_ in (("tables/orders", "Table"), ("tables/users", "Table"),
+                       ("tables/rev", "Metric")):
+        bundle.write(ConceptDocument(cid, {"type": type_, "title": cid[7:].title(),
+                                           "description": "d"}, "x\n"))
+    theirs = "# Our tables\n\nWhat we keep.\n\n* [Orders, by us](/tables/orders.md) - ours\n"
+    (tmp_path / "tables").joinpath("index.md").write_text(theirs, encoding="utf-8")
+    generate_indexes(bundle, foreign=lambda rel, data, ours: rel == "tables/index.md")
+    merged = (tmp_path / "tables" / "index.md").read_text(encoding="utf-8")
+    assert merged.startswith(theirs)  # the author's lines, byte for byte and first
+    assert "* [Users](users.md) - d" in merged and "* [Rev](rev.md) - d" in merged
+    assert merged.count("orders.md") == 1  # already listed (absolute form): not repeated
+    # Nothing to add: the bytes stay as they are.
+    before = merged
+    generate_indexes(bundle, foreign=lambda rel, data, ours: rel == "tables/index.md")
+    assert (tmp_path / "tables" / "index.md").read_text(encoding="utf-8") == before
+    # Without the foreign verdict the loop's own index is regenerated whole.
+    generate_indexes(bundle)
+    assert "Our tables" not in (tmp_path / "tables" / "index.md").read_text(encoding="utf-8")

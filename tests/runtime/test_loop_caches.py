@@ -11,8 +11,8 @@ from dossier.okf import Bundle
 from dossier.okf.index import read_entries
 from dossier.okf.validate import validate_bundle
 from dossier.runtime.concept_facts import FactsCache, facts_of
-from dossier.runtime.default import FACTS_FILE
 from dossier.runtime.extract_stage import STORE_NAME
+from dossier.runtime.harness import FACTS_FILE
 from dossier.runtime.ledger import blob_id
 from tests.runtime.helpers import cli, cli_json, git, write_corpus
 

@@ -14,6 +14,7 @@ from dossier.tenancy import TenantContext
 Run = Callable[..., Any]
 
 TOOLS = {"search_concepts", "get_concept", "get_related", "list_concepts", "get_concept_history",
+         "get_context", "list_changes",
          "list_pending_reviews", "list_types_and_tags"}
 
 

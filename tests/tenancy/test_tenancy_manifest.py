@@ -91,7 +91,7 @@ def test_unquoted_timestamp_is_kept_as_iso_text() -> None:
         ("", "not a mapping"),
         ("client_id: acme\n", "no integer schema_version"),
         ("schema_version: 'one'\n", "no integer schema_version"),
-        ("schema_version: 2\nclient_id: acme\n", "schema_version 2; this Dossier reads up to 1"),
+        ("schema_version: 3\nclient_id: acme\n", "schema_version 3; this Dossier reads up to 2"),
         ("schema_version: 0\n", "unknown schema_version 0"),
         ("schema_version: 1\n", "client_id: Field required"),
         (_valid() + "unknown_key: 1\n", "unknown_key: Extra inputs are not permitted"),
@@ -120,3 +120,50 @@ def test_corrupt_manifest_on_disk(registry: Registry) -> None:
     ctx.manifest_path.unlink()
     with pytest.raises(ManifestError, match="missing"):
         load_manifest(ctx)
+
+
+def _with_plugins(body: str, version: int = 2) -> str:
+    return _valid().replace("schema_version: 1", f"schema_version: {version}") + body
+
+
+def test_plugin_settings_have_a_home_and_bump_the_written_schema(registry: Registry) -> None:
+    ctx = registry.provision("acme")
+    manifest = load_manifest(ctx)
+    with_plugins = manifest.model_copy(
+        update={"plugins": {"claude": {"model": "some-model", "max_tokens": 4096}}}
+    )
+    save_manifest(ctx, with_plugins)
+    data = yaml.safe_load(ctx.manifest_path.read_text(encoding="utf-8"))
+    assert data["schema_version"] == 2  # an older Dossier says "upgrade", not "invalid"
+    assert data["plugins"] == {"claude": {"model": "some-model", "max_tokens": 4096}}
+    assert load_manifest(ctx).plugins == with_plugins.plugins
+    save_manifest(ctx, load_manifest(ctx).model_copy(update={"plugins": {}}))
+    data = yaml.safe_load(ctx.manifest_path.read_text(encoding="utf-8"))
+    assert data["schema_version"] == 1 and "plugins" not in data
+
+
+@pytest.mark.parametrize(
+    ("body", "fragment"),
+    [
+        ("plugins:\n  claude:\n    api_key: abc123\n",
+         "plugins.claude.api_key looks like a secret"),
+        ("plugins:\n  claude:\n    auth:\n      password: hunter2\n",
+         "plugins.claude.auth.password looks like a secret"),
+        ("plugins:\n  claude:\n    model: sk-ant-api03-abcdef\n",
+         "plugins.claude.model holds what looks like an API key"),
+    ],
+)
+def test_secrets_in_plugin_settings_are_refused_without_echoing_them(
+    body: str, fragment: str
+) -> None:
+    with pytest.raises(ManifestError) as caught:
+        parse_manifest(_with_plugins(body), Path("m.yaml"))
+    message = str(caught.value)
+    assert fragment in message and "environment" in message
+    for secret in ("abc123", "hunter2", "sk-ant-api03-abcdef"):
+        assert secret not in message
+
+
+def test_plugins_need_schema_2() -> None:
+    with pytest.raises(ManifestError, match="plugins needs schema_version 2"):
+        parse_manifest(_with_plugins("plugins:\n  x:\n    a: 1\n", version=1), Path("m.yaml"))

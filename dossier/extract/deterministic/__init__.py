@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dossier.extract.deterministic.assemble import assemble
 from dossier.extract.deterministic.scan import extract
 from dossier.extract.model import (
+    EXTRACTION_SCHEMA,
     ExtractSettings,
     ProposedConcept,
     SourceExtraction,
@@ -22,10 +23,25 @@ class DeterministicExtractor:
     """Heuristic, offline extraction (registered as entry point ``deterministic``)."""
 
     name = "deterministic"
-    version = "0.2.0"
+    version = "0.4.0"
+
+    @property
+    def generated_by(self) -> str:
+        return f"dossier-deterministic/{self.version}"
+
+    def cache_key(self) -> str:
+        """Per-source results depend on the code only: entity patterns apply in assemble."""
+        return f"{self.name}/{self.version}/schema-{EXTRACTION_SCHEMA}"
 
     def extract_source(self, doc: SourceLike) -> SourceExtraction:
         return extract(doc)
+
+    def encode(self, result: SourceExtraction) -> str:
+        return result.to_json()
+
+    def decode(self, data: str) -> SourceExtraction:
+        """Raises ExtractionCacheError for an entry of another schema or a corrupt one."""
+        return SourceExtraction.from_json(data)
 
     def assemble(
         self, extractions: Sequence[SourceExtraction], settings: ExtractSettings | None = None

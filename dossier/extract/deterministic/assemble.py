@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
+from dossier.extract.deterministic.aliases import consistent_pairs
 from dossier.extract.deterministic.bodies import (
     dedupe_aliases,
     definition_for,
@@ -33,10 +34,12 @@ from dossier.extract.deterministic.consolidate import (
     resolve_components,
     term_qualifies,
 )
+from dossier.extract.deterministic.kind_meeting import merge_people
 from dossier.extract.deterministic.linkcache import LinkCache
 from dossier.extract.deterministic.linker import Matcher
 from dossier.extract.deterministic.provenance import footnote_text
 from dossier.extract.deterministic.slots import clashing_keys, fold_template_slots, own_key
+from dossier.extract.deterministic.wikilinks import note_index, plain, resolve
 from dossier.extract.model import (
     Definition,
     ExtractSettings,
@@ -82,6 +85,7 @@ def assemble(
                 continue
             units.append((ext, unit))
     units = fold_template_slots(units)
+    units = merge_people(units)  # "Jack", "J. Huey", "jhuey" → the one "Jack Huey"
     clashing = clashing_keys(units)
     unit_home: list[str] = []
     for ext, unit in units:
@@ -120,10 +124,11 @@ def assemble(
             if entry.role is None and occ.role:
                 entry.role = occ.role
     definitions, def_source = best_definitions(exts, order)
+    # a short form defined two ways in the corpus is an alias of neither
+    alias_pairs = consistent_pairs(pair for ext in exts for pair in ext.alias_pairs)
     pair_keys: set[str] = set()
-    for ext in exts:
-        for a, b in ext.alias_pairs:
-            pair_keys.update((entity_key(a), entity_key(b)))
+    for a, b in alias_pairs:
+        pair_keys.update((entity_key(a), entity_key(b)))
 
     selected: set[str] = set()
     for key in sorted(stats):
@@ -139,11 +144,10 @@ def assemble(
             register(key, form, count)
 
     # ---- alias pairs ("Name (SYS-02)", "Full Name (FN)")
-    for ext in exts:
-        for a, b in ext.alias_pairs:
-            ka, kb = entity_key(a), entity_key(b)
-            if ka in uf.parent and kb in uf.parent:
-                uf.union(ka, kb, allow_two_units=False)
+    for a, b in alias_pairs:
+        ka, kb = entity_key(a), entity_key(b)
+        if ka in uf.parent and kb in uf.parent:
+            uf.union(ka, kb, allow_two_units=False)
 
     # ---- short forms of structural titles ("Integration Hub" for "Acme Integration Hub")
     merge_short_forms(uf, forms, units)
@@ -151,7 +155,7 @@ def assemble(
     # ---- components
     custom = {occ_name for occ_name in ident_occ if not is_identifier(occ_name)}
     comps = build_components(uf, forms, units, unit_home, custom)
-    resolve_components(comps, stats, definitions)
+    resolve_components(comps, stats, definitions, pair_keys)
     ident_sources = {name: set(by_doc) for name, by_doc in ident_occ.items()}
     comps = [c for c in comps if has_substance(c, stats, definitions, ident_sources, custom)]
     assign_ids(comps, order)
@@ -197,13 +201,15 @@ def _build(
     matcher = Matcher.build(sorted(names))
     cache = LinkCache(Path(settings.cache_dir) if settings.cache_dir else None, matcher)
 
+    notes = note_index((ext, unit, c.concept_id) for c in comps for ext, unit in c.units)
     drafts: dict[str, tuple[Component, str, list[ProposedSource], str | None, list[str]]] = {}
     edges: dict[str, list[str]] = {}
     for comp in comps:
         definition = definition_for(comp, definitions, def_source)
         sources, blocks = sources_and_blocks(comp, by_source, order, ident_occ, term_occ,
                                               definition, settings)
-        body = "\n\n".join(blocks)
+        # a note's [[wikilinks]] become links first, so mentions are never linked inside
+        body, wiki_targets = resolve("\n\n".join(blocks), notes, href, comp.concept_id)
         cache_key = cache.key(comp.concept_id, body)
         hit = cache.lookup(cache_key, body)
         if hit is not None:
@@ -212,9 +218,9 @@ def _build(
             linked, targets, starters = matcher.link_tracked(body, comp.concept_id, href)
             cache.store(cache_key, linked, targets, starters)
             body = linked
-        edges[comp.concept_id] = targets
-        description = describe(comp, definitions, stats, settings,
-                                    fallback=first_mention(blocks))
+        edges[comp.concept_id] = wiki_targets + [t for t in targets if t not in wiki_targets]
+        description = plain(describe(comp, definitions, stats, settings,
+                                     fallback=first_mention(blocks)))
         tags = sorted({ext.doc_kind for ext, _ in comp.units if ext.doc_kind != "document"}
                       | {tag for _, unit in comp.units for tag in unit.tags})
         drafts[comp.concept_id] = (comp, body, sources, description, tags)

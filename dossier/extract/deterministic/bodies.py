@@ -67,6 +67,10 @@ def names_for_linking(comp: Component) -> Iterable[str]:
         yield name
 
 
+#: Units of one source at most this many lines apart share one ``sources[]`` entry.
+NEAR_LINES = 5
+
+
 def sources_and_blocks(
     comp: Component,
     by_source: dict[str, SourceExtraction],
@@ -119,11 +123,18 @@ def sources_and_blocks(
                 continue
             cited = body
         else:
-            cover(ext.source_id, ext.source_id, unit.start, unit.end)
+            # two units of one source far apart (a person at two meetings of one log) are
+            # cited apart, never as one range spanning everything between them
+            key = ext.source_id
+            span = ranges.get(key)
+            if span is not None and (unit.start > span[1] + NEAR_LINES
+                                     or unit.end < span[0] - NEAR_LINES):
+                key = f"{ext.source_id}#L{unit.start}"
+            cover(key, ext.source_id, unit.start, unit.end)
             body = unit.body.strip()
             if not body or body in seen_bodies:
                 continue
-            cited = cite(body, label_for(ext.source_id))
+            cited = cite(body, label_for(key))
         seen_bodies.add(body)
         if index == 0:
             blocks.append(cited)
@@ -226,4 +237,8 @@ def describe(
         entry = stats.get(key)
         if entry is not None and entry.role:
             return truncate(f"{comp.title}, {entry.role}.", limit)
-    return truncate(fallback, limit) if fallback else None
+    if fallback:
+        return truncate(fallback, limit)
+    # a person named only by attendance: "Attended <meeting>." says who they are here
+    part_of = next((u.body for _, u in comp.units if u.parent and u.body.strip()), None)
+    return truncate(part_of.strip(), limit) if part_of else None

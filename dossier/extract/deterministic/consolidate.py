@@ -171,6 +171,8 @@ def term_qualifies(
     defined = key in definitions and (len(words) >= 2 or bool(CAMEL.match(form)))
     # a person written with a role ("Dana Whitby (CFO)") and named again is a stakeholder
     defined = defined or (entry.role is not None and entry.count >= 2)
+    # the expansion of a short form ("Mean Time To Recovery (MTTR)") is its full name
+    defined = defined or (len(words) >= 2 and key in pair_keys)
     if not (recurring or defined):
         return False
     if len(form.split()) == 1:
@@ -183,14 +185,40 @@ def term_qualifies(
     return True
 
 
+#: A one-word term "defined" this many different ways is a field label, not a term.
+LABEL_DEFINITIONS = 3
+
+
+def field_labels(exts: Sequence[SourceExtraction]) -> set[str]:
+    """Keys of one-word bold labels a template fills in again and again (``**Goal**: …``).
+
+    Outside a glossary, a word that opens many lines each saying something different
+    labels a field of a template; it defines nothing, so it is no concept.
+    """
+    texts: dict[str, set[str]] = {}
+    glossary: set[str] = set()
+    for ext in exts:
+        for definition in ext.definitions:
+            key = entity_key(definition.term)
+            if " " in key or is_identifier(definition.term):
+                continue
+            texts.setdefault(key, set()).add(definition.text)
+            if definition.strength >= 3:
+                glossary.add(key)
+    return {k for k, v in texts.items() if len(v) >= LABEL_DEFINITIONS and k not in glossary}
+
+
 def best_definitions(
     exts: Sequence[SourceExtraction], order: dict[str, int]
 ) -> tuple[dict[str, Definition], dict[str, str]]:
     """The strongest definition per name key, and the source it came from."""
     best: dict[str, tuple[tuple[int, int, int], Definition, str]] = {}
+    labels = field_labels(exts)
     for ext in exts:
         for definition in ext.definitions:
             key = entity_key(definition.term)
+            if key in labels:
+                continue
             rank = (-definition.strength, order[ext.source_id], definition.line)
             current = best.get(key)
             if current is None or rank < current[0]:
@@ -201,8 +229,15 @@ def best_definitions(
 def merge_short_forms(
     uf: UnionFind, forms: dict[str, dict[str, int]], units: list[tuple[SourceExtraction, Unit]]
 ) -> None:
-    """Fold a non-structural name into the one structural title it abbreviates."""
+    """Fold a non-structural name into the one structural title it abbreviates.
+
+    A document's own concept (a design doc "MSRV resolver") is not what its first word
+    abbreviates: "MSRV" names a thing the document is about, so it stays apart.  A
+    several-word part ("Performance Platform" of "Performance platform and backdrop
+    architecture") still folds into it.
+    """
     unit_titles = sorted({entity_key(u.title) for _, u in units if u.kind != "list"})
+    documents = {entity_key(u.title) for _, u in units if u.local and u.kind == "document"}
     short_to_titles: dict[str, set[str]] = {}
     for title in unit_titles:
         words = title.split()
@@ -218,6 +253,8 @@ def merge_short_forms(
                 shorts.add(" ".join(words[cut:]))
                 shorts.add(" ".join(words[:cut]))
         for short in shorts:
+            if title in documents and len(short.split()) < 2:
+                continue
             short_to_titles.setdefault(short, set()).add(title)
     for short in sorted(short_to_titles):
         titles = short_to_titles[short]
@@ -260,8 +297,10 @@ def build_components(
 
 
 def resolve_components(
-    comps: list[Component], stats: dict[str, TermStats], definitions: dict[str, Definition]
+    comps: list[Component], stats: dict[str, TermStats], definitions: dict[str, Definition],
+    expanded: frozenset[str] | set[str] = frozenset(),
 ) -> None:
+    """Title and type of each component (``expanded``: keys written "Full Name (FN)")."""
     for comp in comps:
         comp.units.sort(key=lambda eu: (_KIND_RANK.get(eu[1].kind, 9), eu[0].source_id,
                                         eu[1].start))
@@ -298,6 +337,9 @@ def resolve_components(
                 scores[cues.PROCESS] = scores.get(cues.PROCESS, 0) + 3
             if not comp.units and key.split()[-1] in _SYSTEM_WORDS and len(key.split()) >= 2:
                 scores[cues.SYSTEM] = scores.get(cues.SYSTEM, 0) + 1
+        # a short form the text spells out, met only in passing, is a term of the field
+        if not comp.units and not scores and any(k in expanded for k in comp.keys):
+            scores[cues.GLOSSARY] = 1
         # an activity named by a gerund ("Wave Picking", "Cross-Dock Scheduling") is a process
         if (comp.entity and _GERUND_NAME.search(entity_key(comp.title))
                 and len(comp.title.split()) >= 2):

@@ -276,4 +276,6 @@ def header_type(headers: list[str]) -> str | None:
 
 def is_role_phrase(text: str) -> bool:
     words = re.findall(r"[a-z]+", text.lower())
+    if words and words[-1].endswith("s") and words[-1][:-1] in ROLE_WORDS:
+        words[-1] = words[-1][:-1]  # "Project Directors": the role, in the plural
     return bool(words) and (words[-1] in ROLE_WORDS or words[0] in ROLE_WORDS)

@@ -14,13 +14,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import PurePosixPath
 
 import yaml
 
-from dossier.extract.deterministic import cues
+from dossier.extract.deterministic import cues, kind_flat, kind_meeting
 from dossier.extract.deterministic.headings import specific_title
+from dossier.extract.deterministic.kind_design import defined_terms, teams
+from dossier.extract.deterministic.kind_notes import note_type
 from dossier.extract.deterministic.markdown import ParsedDoc
 from dossier.extract.deterministic.shape import render_lines
 from dossier.extract.model import Unit
@@ -49,7 +51,11 @@ _VERSION_LINE = re.compile(
     rf"(?P<rest>(?:\s+.*)?)$",
     re.I,
 )
-_CHANGELOG_NAME = re.compile(r"\b(change\s*log|changes|history|news|release\s*notes)\b", re.I)
+_UNRELEASED = re.compile(r"^(?:#{1,6}\s+)?\[?unreleased\]?\s*:?\s*$", re.I)
+#: version lines marked as releases that make a changelog of a file not named like one
+MIN_UNNAMED_RELEASES = 5
+_CHANGELOG_NAME = re.compile(
+    r"\b(change\s*log|changes|history|news|release\s*notes|releases|what'?s\s*new)\b", re.I)
 _LABELLED = (
     r"^(?P<indent>\s*)(?:[-*+]\s+)?(?:[A-Z][\w .'-]{{0,30}}:\s+)?(?:\*\*|__)?"
     r"(?P<label>{labels})(?:\*\*|__)?\s*(?:[:：]|\s[—–-])\s*(?:\*\*|__)?\s*(?P<text>.*)$"
@@ -59,7 +65,11 @@ _DECISION_LINE = re.compile(
     re.I)
 _ACTION_LINE = re.compile(
     _LABELLED.format(labels=r"action items?|actions?|todo|follow[- ]ups?"), re.I)
-_ATTENDANCE = re.compile(r"^(?:attendees|attendance|present|participants|attending)$", re.I)
+_ATTENDANCE = re.compile(
+    r"^(?:in\s+)?(?:attendees|attendance|present|participants|attending|members\s+present)"
+    r"(?:\s*\([^)]*\))?$", re.I)
+_NOT_ATTENDANCE = re.compile(r"^(?:agenda|topics?|items|notes|minutes|discussion|actions?)$",
+                             re.I)
 _ABSENT = re.compile(r"^(?:missing|unavailable|absent|apologies|regrets|excused)\b", re.I)
 _URL = re.compile(r"https?://\S+")
 #: a cheap test run before the two labelled-line patterns: most lines carry no label word
@@ -96,6 +106,8 @@ class Shape:
     describe_from: tuple[int, int] | None = None
     #: frontmatter lines, never pasted into a body
     hidden: set[int] = field(default_factory=set)
+    #: the document's description when its kind says it better than its first paragraph
+    description: str | None = None
 
 
 def map_status(text: str) -> str | None:
@@ -186,7 +198,10 @@ def recognise(doc: ParsedDoc, title: str, path: str, word_kind: str,
         return MEETING
     stem = PurePosixPath(path).name
     named = _CHANGELOG_NAME.search(title) or _CHANGELOG_NAME.search(stem)
-    if named and sum(1 for line in doc.lines if _version_of(line) is not None) >= 3:
+    if named and (sum(1 for line in doc.lines if _version_of(line) is not None) >= 3
+                  or len(kind_flat.date_starts(doc)) >= 3):
+        return CHANGELOG
+    if kind_flat.marked_version_lines(doc, _version_of) >= MIN_UNNAMED_RELEASES:
         return CHANGELOG
     meta = _metadata(doc)
     design_sections = len(_DESIGN_SECTIONS & keys.keys())
@@ -206,13 +221,29 @@ def _attendance_lines(doc: ParsedDoc, keys: dict[str, int]) -> list[int]:
         label = line.split(":", 1)[0].strip(" -*_#") if ":" in line else ""
         if label and _ATTENDANCE.match(label):
             out.append(index + 1)
+            if not line.split(":", 1)[1].strip(" *_"):
+                # "**Attendees:**" alone on its line: the names are the list under it
+                out.extend(kind_meeting.listed_under(doc, index))
     for key, number in keys.items():
         if _ATTENDANCE.match(key):
+            seen = False
             for index in range(number, min(len(doc.lines), number + 20)):
                 if index + 1 in doc.heading_at:
                     break
-                if doc.lines[index].strip():
-                    out.append(index + 1)
+                line = doc.lines[index]
+                if not line.strip():
+                    continue
+                # the names end where something else starts ("Agenda:", prose); a
+                # "Observers: …" line after a blank still names people
+                label = line.split(":", 1)[0].strip(" -*_#") if ":" in line else ""
+                blank_before = index > 0 and not doc.lines[index - 1].strip()
+                if seen and blank_before and not (label and len(label.split()) <= 2
+                                                  and not _NOT_ATTENDANCE.match(label)):
+                    break
+                if label and _NOT_ATTENDANCE.match(label):
+                    break
+                out.append(index + 1)
+                seen = True
     return sorted(set(out))
 
 
@@ -228,7 +259,8 @@ def _names_in(text: str) -> list[str]:
     for part in re.split(r",|;|\band\b|\n", text):
         name = collapse(part.strip(" -*_.\t"))
         words = name.split()
-        if 1 <= len(words) <= 4 and name[:1].isalpha() and not _URL.search(name):
+        if (1 <= len(words) <= 4 and name[:1].isalpha() and not _URL.search(name)
+                and name.lower() not in kind_meeting.NOT_PEOPLE):
             out.append(name)
     return out
 
@@ -247,7 +279,7 @@ def _version_of(line: str) -> str | None:
 
 
 def _clean_item(text: str) -> str:
-    text = _URL.sub("", strip_markdown(text))
+    text = _URL.sub("", strip_markdown(re.sub(r"^\s*\[[ xX]\]\s+", "", text)))
     return collapse(text).strip(" .:;-—–")
 
 
@@ -267,7 +299,9 @@ def shape_document(doc: ParsedDoc, kind: str, title: str, path: str, n: int,
     if kind == DESIGN:
         return _design(doc, title, number, n)
     if kind == CHANGELOG:
-        return _changelog(doc, title, n)
+        shape = _changelog(doc, title, n)
+        shape.children += kind_flat.product_units(doc, title, path, shape.describe_from)
+        return shape
     return _note(doc, title, stem)
 
 
@@ -297,6 +331,7 @@ def _decision_record(doc: ParsedDoc, title: str, number: int | None,
         word = re.match(r"[A-Za-z][A-Za-z -]*", strip_markdown(status_text))
         if word:
             shape.tags.append(word.group(0).strip().lower().replace(" ", "-"))
+    shape.children.extend(defined_terms(doc, shape.title) + teams(doc, shape.title))
     for key in ("decision", "decision outcome", "decisions"):
         if key in keys:
             start = keys[key]
@@ -321,19 +356,76 @@ def _meeting(doc: ParsedDoc, title: str, path: str, keys: dict[str, int], n: int
             series = f"{series} meeting"
         meeting_title = f"{series} {date.group(1)}"
         aliases.append(f"{date.group(1)} {series.lower()}")
+    elif date is None and (iso := kind_meeting.iso_date(title)) is not None:
+        # "Harbour Board meeting, 4 March 2025" → alias "2025-03-04 harbour board meeting"
+        series = collapse(kind_meeting.DATE_RE.sub("", meeting_title)).strip(" ,—–-:")
+        if series:
+            aliases.append(f"{iso} {series.lower()}")
+    sessions = kind_meeting.dated_sections(doc, n)
+    if len(sessions) >= 2:
+        return _meeting_log(doc, meeting_title, n, sessions)
+    attendance = _attendance_lines(doc, keys)
+    if not attendance and kind_meeting.is_series_index(doc):
+        # the index page of a series: its table lists the meetings, it is none of them
+        return Shape(MEETING, cues.TOPIC, title)
     shape = Shape(MEETING, cues.MEETING, meeting_title, aliases)
-    for number in _attendance_lines(doc, keys):
+    shape.children.extend(_attendees(doc, attendance, meeting_title))
+    shape.children.extend(_decisions_and_actions(doc, meeting_title, n))
+    shape.children.extend(_speakers(doc, n, meeting_title))
+    return shape
+
+
+def _speakers(doc: ParsedDoc, n: int, meeting_title: str) -> list[Unit]:
+    """People quoted by full name in the minutes: Stakeholders, like attendees."""
+    return [Unit(kind="item", title=name, identifier=None, aliases=(),
+                 type_hint=cues.STAKEHOLDER, type_weight=2,
+                 body=f"Spoke at {meeting_title}.", start=line, end=line, parent=meeting_title)
+            for name, line in kind_meeting.speakers(doc, n)]
+
+
+def _attendees(doc: ParsedDoc, numbers: Sequence[int], meeting_title: str) -> list[Unit]:
+    out: list[Unit] = []
+    for number in numbers:
         line = doc.lines[number - 1]
         label = line.split(":", 1)[0].strip(" -*_#") if ":" in line else ""
         text = line.split(":", 1)[1] if label and _ATTENDANCE.match(label) else line
         for name in _names_in(text):
-            shape.children.append(Unit(
+            out.append(Unit(
                 kind="item", title=name, identifier=None, aliases=(),
                 type_hint=cues.STAKEHOLDER, type_weight=3,
                 body=f"Attended {meeting_title}.", start=number, end=number,
                 parent=meeting_title,
             ))
-    shape.children.extend(_decisions_and_actions(doc, meeting_title, n))
+    return out
+
+
+def _meeting_log(doc: ParsedDoc, title: str, n: int,
+                 sessions: list[tuple[int, int, str]]) -> Shape:
+    """A running notes file: the series (its intro) and one Meeting per dated section."""
+    shape = Shape(MEETING, cues.TOPIC, title)
+    names: list[tuple[int, int, str]] = []
+    for start, end, heading in sessions:
+        iso = kind_meeting.iso_date(heading)
+        session_title = (f"{title} {heading}" if kind_meeting.date_cell(heading) else heading)
+        # "2024-03-08 tooling working group notes": the date as an ISO alias
+        aliases: tuple[str, ...] = (f"{iso} {title.lower()}",) if iso else ()
+        names.append((start, end, session_title))
+        shape.children.append(Unit(
+            kind="section", title=session_title, identifier=None, aliases=aliases,
+            type_hint=cues.MEETING, type_weight=4, body="", start=start, end=end, local=True,
+            parent=title,
+        ))
+        keys = {cues.heading_key(strip_markdown(text)): number
+                for number, (_level, text) in sorted(doc.heading_at.items(), reverse=True)
+                if start < number <= end}
+        attendance = [x for x in _attendance_lines(doc, keys) if start < x <= end]
+        shape.children.extend(_attendees(doc, attendance, session_title))
+    for unit in _decisions_and_actions(doc, title, n):
+        session = next((s for s in names if s[0] < unit.start <= s[1]), None)
+        if session is not None:
+            unit = replace(unit, parent=session[2],
+                           body=unit.body.replace(f"From {title}", f"From {session[2]}", 1))
+        shape.children.append(unit)
     return shape
 
 
@@ -369,7 +461,10 @@ def _decisions_and_actions(doc: ParsedDoc, parent: str, n: int) -> list[Unit]:
             indent = len(match.group("indent"))
             text = match.group("text").strip()
             topic = _topic_of(doc, index, indent)
-            end = _item_end(doc, index, indent, n)
+            end = (_item_end(doc, index, indent, n) if _LIST_INDENT.match(line)
+                   else kind_meeting.paragraph_end(doc, index, n))
+            if text and not _LIST_INDENT.match(line):  # a wrapped paragraph is one outcome
+                text = " ".join([text, *(doc.lines[i].strip() for i in range(index + 1, end))])
             if text and not text.startswith("**"):
                 found.append((type_, text, number, end, topic))
             else:
@@ -379,20 +474,46 @@ def _decisions_and_actions(doc: ParsedDoc, parent: str, n: int) -> list[Unit]:
                         sub_end = _item_end(doc, sub, len(sub_item.group(1)), n)
                         found.append((type_, sub_item.group(2), sub + 1, sub_end, topic))
             break
+    # outcomes written without a Decision/Action label: approved proposals, checkboxes, AI:
+    taken = {start for _type, _text, start, _end, _topic in found}
+    brief: set[int] = set()  # a proposal's body is it and its approval, not the debate
+    for text, start, approval, indent in kind_meeting.approved_proposals(doc, n):
+        if start not in taken:
+            brief.add(start)
+            found.append((cues.DECISION, text, start, approval, _topic_of(doc, start - 1, indent)))
+            taken.add(start)
+    for type_, text, start in kind_meeting.inline_outcomes(doc, n):
+        if start not in taken:
+            line = doc.lines[start - 1]
+            indent = len(line) - len(line.lstrip())
+            end = start if _LIST_INDENT.match(line) else kind_meeting.paragraph_end(
+                doc, start - 1, n)
+            text = " ".join([text, *(doc.lines[i].strip() for i in range(start, end))])
+            found.append((type_, text, start, end, _topic_of(doc, start - 1, indent)))
+            taken.add(start)
+    for text, start, indent in kind_meeting.plain_actions(doc, n):
+        if start not in taken:
+            found.append((cues.ACTION, text, start, _item_end(doc, start - 1, indent, n),
+                          _topic_of(doc, start - 1, indent)))
+    found.sort(key=lambda f: (f[2], f[0]))
     per_topic: dict[str | None, int] = {}
     for _type, _text, _s, _e, topic in found:
         per_topic[topic] = per_topic.get(topic, 0) + 1
     units: list[Unit] = []
     for type_, text, start, end, topic in found:
-        title = truncate(_clean_item(text), 120)
-        if len(title.split()) < 2:
-            continue
-        aliases = (topic,) if topic and per_topic[topic] == 1 and topic != title else ()
-        lines = [doc.lines[i - 1].strip() for i in range(start, end + 1)]
+        title = truncate(kind_meeting.outcome_title(_clean_item(text)), 120)
+        if len(title.split()) < 2 or title.endswith("?"):
+            continue  # a question raised is no outcome
+        # the agenda topic an outcome settles names it, when it settles only that one
+        aliases = ((topic,) if topic and per_topic[topic] == 1 and topic != title
+                   and len(topic.split()) <= 8 else ())
+        lines = [doc.lines[i - 1].strip() for i in range(start, end + 1)
+                 if start not in brief or i in (start, end)]
         body = "\n".join(["- " + re.sub(r"^[-*+]\s+", "", lines[0]), *lines[1:]])
+        where = f"From {parent}" + (f", on “{truncate(topic, 160)}”" if topic else "")
         units.append(Unit(
             kind="item", title=title, identifier=None, aliases=aliases, type_hint=type_,
-            type_weight=4, body=f"From {parent}:\n\n{body}", start=start, end=end,
+            type_weight=4, body=f"{where}:\n\n{body}", start=start, end=end,
             description=truncate(title, 200), local=True, parent=parent,
         ))
     return units
@@ -415,15 +536,15 @@ def _item_end(doc: ParsedDoc, index: int, indent: int, n: int) -> int:
 
 
 def _topic_of(doc: ParsedDoc, index: int, indent: int) -> str | None:
-    """The list item (agenda topic) a labelled line sits under, if short."""
+    """The agenda topic a labelled line sits under: its parent list item, else its heading."""
     for sub in range(index - 1, max(-1, index - 80), -1):
         line = doc.lines[sub]
         if sub + 1 in doc.heading_at:
-            return None
+            return kind_meeting.heading_topic(strip_markdown(doc.heading_at[sub + 1][1]))
         item = _LIST_INDENT.match(line)
         if item and len(item.group(1)) < indent:
             topic = _clean_item(re.sub(r"\([^)]*\)\s*\??$", "", item.group(2)))
-            return topic if 1 <= len(topic.split()) <= 8 else None
+            return topic or None
     return None
 
 
@@ -441,6 +562,7 @@ def _design(doc: ParsedDoc, title: str, number: int | None, n: int) -> Shape:
                     kind="item", title=name, identifier=None, aliases=(),
                     type_hint=cues.STAKEHOLDER, type_weight=3,
                     body=f"Author of {title}.", start=line_no, end=line_no, parent=title,
+                    description=f"Author of {title}.",
                 ))
             continue
         code = _CODE_NAME.match(plain)
@@ -451,6 +573,7 @@ def _design(doc: ParsedDoc, title: str, number: int | None, n: int) -> Shape:
                 shape.aliases.append(ref)
     if number is not None and re.search(r"\brfcs?\b", " ".join([*shape.aliases, title]), re.I):
         shape.aliases.append(f"RFC {number}")
+    shape.children.extend(defined_terms(doc, title) + teams(doc, title))
     return shape
 
 
@@ -461,9 +584,17 @@ def _changelog(doc: ParsedDoc, title: str, n: int) -> Shape:
         if doc.in_code[index]:
             continue
         version = _version_of(line)
+        if version is None and _UNRELEASED.match(line):
+            version = ""  # changes not released yet: a release of their own, unnumbered
         if version is not None:
-            heading = strip_markdown(re.sub(r"^#{1,6}\s+", "", line.strip())).strip("[]")
-            starts.append((index + 1, version, collapse(heading)))
+            heading = strip_markdown(re.sub(r"^#{1,6}\s+", "", line.strip()))
+            heading = collapse(re.sub(r"^\[([^\]]*)\]", r"\1", heading))  # "[2.1.0] - date"
+            if version and heading.startswith(version) and heading != version:
+                heading = f"Release {heading}"
+            starts.append((index + 1, version, heading))
+    if len(starts) < 3:  # a log keyed by dates (GNU ChangeLog) rather than versions
+        dated = kind_flat.date_starts(doc)
+        starts = dated if len(dated) >= 3 else starts
     for position, (start, version, heading) in enumerate(starts):
         end = starts[position + 1][0] - 1 if position + 1 < len(starts) else n
         while end > start and not doc.lines[end - 1].strip():
@@ -473,10 +604,11 @@ def _changelog(doc: ParsedDoc, title: str, n: int) -> Shape:
         body = render_lines(doc, range(start + 1, end + 1), 1)
         shape.children.append(Unit(
             kind="section", title=truncate(release_title, 100), identifier=None,
-            aliases=(version,), type_hint=cues.RELEASE, type_weight=4, body=body,
+            aliases=(version,) if version else (), type_hint=cues.RELEASE, type_weight=4, body=body,
             start=start, end=end, local=True,
         ))
     shape.describe_from = (1, starts[0][0] - 1) if starts else None
+    shape.description = kind_flat.log_description(shape.children)
     return shape
 
 
@@ -489,14 +621,9 @@ def _note(doc: ParsedDoc, title: str, stem: str) -> Shape:
     status = front.get("status")
     if isinstance(status, str):
         shape.status = map_status(status)
-    # a note that opens by naming its own subject in bold defines it: a glossary entry
-    first = next((line for index, line in enumerate(doc.lines)
-                  if index + 1 not in hidden and line.strip()
-                  and index + 1 not in doc.heading_at), "")
-    subject = re.escape(shape.title.lower().rstrip("s"))
-    if re.search(rf"\*\*{subject}\w*\*\*", first.lower()) or re.match(
-            rf"^(?:an?\s+|the\s+)?{subject}\w*\s+(?:is|are|means|refers to)\b", first.lower()):
-        shape.type = cues.GLOSSARY
+    # its type from what the note says about itself (kind_notes)
+    shape.type = note_type(doc, str(front.get("title") or stem), shape.aliases, shape.tags,
+                           front, hidden, stem)
     return shape
 
 

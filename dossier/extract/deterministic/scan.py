@@ -14,7 +14,8 @@ from dataclasses import dataclass, replace
 from pathlib import PurePosixPath
 from typing import Any
 
-from dossier.extract.deterministic import cues, kinds
+from dossier.extract.deterministic import cues, kind_docs, kind_flat, kind_meeting, kinds
+from dossier.extract.deterministic.aliases import stated_abbreviations
 from dossier.extract.deterministic.blocks import Block, build_blocks
 from dossier.extract.deterministic.headings import (
     clean_heading,
@@ -110,13 +111,18 @@ def extract(doc: SourceLike) -> SourceExtraction:
         title_section = top[0]
     explicit_title = getattr(doc, "title", None)
     stem = PurePosixPath(original_path.replace("\\", "/")).stem
+    opening = kind_meeting.plain_title(parsed) if title_section is None else None
     if title_section is not None:
         title = strip_kind_label(clean_heading(title_section.heading, forms))
+    elif opening is not None:  # plain-text minutes: "Harbour Board meeting, 4 March 2025"
+        title = opening[1]
     elif isinstance(explicit_title, str) and _names_document(explicit_title, parsed, stem):
         title = explicit_title.strip()
     else:
-        # "0042-min-version" → "Min version": the number is the record's, not its name
-        words = re.sub(r"[-_]+", " ", re.sub(r"^\d+[-_ ]+(?=\D)", "", stem)).strip()
+        # "0042-min-version" → "Min version": the number is the record's, not its name;
+        # a date in the name stays a date ("sync-2024-03-01" → "Sync 2024-03-01")
+        words = re.sub(r"[-_]+(?!\d)|(?<!\d)[-_]+", " ",
+                       re.sub(r"^\d+[-_ ]+(?=\D)", "", stem)).strip()
         title = capitalize_first(words) or doc.source_id
     kind = cues.doc_kind(title, original_path)
     # a kind recognised from structure (decision record, meeting, design doc, changelog,
@@ -126,6 +132,8 @@ def extract(doc: SourceLike) -> SourceExtraction:
     shaped_kind = kinds.recognise(parsed, title, original_path, kind, keys, front)
     shape = (kinds.shape_document(parsed, shaped_kind, title, original_path, n, keys)
              if shaped_kind is not None else None)
+    if shape is None and kind_docs.is_docs_page(original_path):
+        shape = kind_docs.shape_page(parsed, title, title_section, n)
     if shape is not None:
         kind = shape.kind
     doc_type = cues.DOC_KIND_TYPES.get(kind)
@@ -253,11 +261,18 @@ def extract(doc: SourceLike) -> SourceExtraction:
 
     # ---- table rows
     for table in parsed.tables:
-        units.extend(row_units(table, scope_at(table.start), definitions))
+        if kind == kind_docs.DOCS_PAGE:  # a manual's task lists are not action items
+            units.extend(kind_docs.table_units(table, title, definitions))
+        else:
+            units.extend(row_units(table, scope_at(table.start), definitions))
 
     # ---- list items and glossary lines (decided before sections; see item_candidates)
+    # a changelog's releases are cut into entries by kind_flat, which makes their units
+    in_release = kind_flat.release_lines(shape.children) if shape is not None else set()
     for start in sorted(item_units):
         unit = item_units[start]
+        if start in in_release:
+            continue
         owner = in_unit_section(start)
         if owner is not None and (
             owner.identifier == unit.identifier
@@ -267,7 +282,8 @@ def extract(doc: SourceLike) -> SourceExtraction:
         units.append(unit)
 
     # ---- document-level unit
-    title_line = title_section.line if title_section is not None else 0
+    title_line = (title_section.line if title_section is not None
+                  else opening[0] if opening is not None else 0)
     skipped = {title_line} | parsed.underline_of(title_line) | hidden
     base_level = title_section.level if title_section else 1
     if shape is not None:
@@ -304,6 +320,19 @@ def extract(doc: SourceLike) -> SourceExtraction:
                 type_hint=type_, type_weight=0 if type_ == cues.TOPIC else 2, body=body,
                 start=numbers[0] if numbers else 1, end=numbers[-1] if numbers else n,
                 description=description_from(orphan_blocks),
+            ))
+
+    # ---- a document of no recognised kind that yielded nothing is still one Topic
+    if not units and any(b.kind not in ("row", "header") for b in blocks):
+        numbers = [x for x in range(1, n + 1) if x not in skipped]
+        body = render_lines(parsed, numbers, title_section.level if title_section else 1)
+        if body.strip():
+            content = [x for x in numbers if parsed.lines[x - 1].strip()]
+            units.append(Unit(
+                kind="document", title=title, identifier=None, aliases=(),
+                type_hint=cues.TOPIC, type_weight=0, body=body,
+                start=content[0] if content else 1, end=content[-1] if content else n,
+                description=description_from(blocks),
             ))
 
     # ---- names, definitions, alias pairs
@@ -354,6 +383,7 @@ def extract(doc: SourceLike) -> SourceExtraction:
         for found in found_acronyms:
             note(term_occ, found, block)
         pairs.update(alias_pairs(btext, found_ids + found_phrases + found_acronyms))
+        pairs.update(stated_abbreviations(btext))  # "SLA stands for Service Level Agreement"
         if block.kind in ("row", "header"):
             continue
         if not _MAYBE_DEFINITION.search(block.text):
@@ -399,18 +429,25 @@ def _shaped_units(parsed: ParsedDoc, blocks: list[Block], shape: kinds.Shape,
     out: list[Unit] = []
     release_lines: set[int] = set()
     children: list[Unit] = []
+    all_entries: list[kind_flat.Entry] = []
     for child in shape.children:
         if child.kind == "section":  # a changelog release: cited entry by entry
             numbers = [x for x in range(child.start + 1, child.end + 1) if x not in skipped]
             release_lines.update(range(child.start, child.end + 1))
-            parts = kinds.render_parts(parsed, numbers, 1, 3, MAX_PART_LINES)
+            entries = kind_flat.split_entries(parsed, numbers, child.title)
+            all_entries.extend(entries)
+            parts = kind_flat.entry_parts(parsed, entries)
             mine = [b for b in blocks if child.start < b.start <= child.end]
-            children.append(replace(child, body="", parts=tuple(parts),
-                                    description=description_from(mine)))
+            children.append(replace(child, body="", parts=tuple(parts), description=(
+                kind_flat.release_description(parsed, entries) or description_from(mine)
+                or child.description)))
+            children.extend(kind_flat.entry_units(parsed, entries, child.title))
         else:
             children.append(child)
+    children.extend(kind_flat.component_units(parsed, all_entries))
     numbers = [x for x in range(1, n + 1) if x not in skipped and x not in release_lines]
     parts = kinds.render_parts(parsed, numbers, base_level, base_level + 2, MAX_PART_LINES)
+    parts += kind_flat.release_index(shape.children)
     if shape.describe_from is not None:
         lo, hi = shape.describe_from
         described = [b for b in blocks if lo <= b.start <= hi]
@@ -420,7 +457,8 @@ def _shaped_units(parsed: ParsedDoc, blocks: list[Block], shape: kinds.Shape,
         out.append(Unit(
             kind="document", title=shape.title, identifier=None, aliases=tuple(shape.aliases),
             type_hint=shape.type, type_weight=4, body="", start=parts[0][0], end=parts[-1][1],
-            description=description_from(described) or description_from(blocks),
+            description=(shape.description or description_from(described)
+                         or description_from(blocks)),
             status=shape.status, local=True, tags=tuple(shape.tags), parts=tuple(parts),
         ))
     return out + children

@@ -12,6 +12,7 @@ import re
 from dossier.extract.deterministic import cues
 from dossier.extract.deterministic.headings import MAX_TITLE_CHARS
 from dossier.extract.deterministic.items import STATEMENT_TYPES
+from dossier.extract.deterministic.kind_meeting import is_schedule
 from dossier.extract.deterministic.markdown import Table
 from dossier.extract.deterministic.names import split_term_alias
 from dossier.extract.deterministic.shape import score_type
@@ -58,6 +59,8 @@ def row_units(table: Table, scope: str | None, definitions: list[Definition]) ->
                 id_col = index
                 break
     header_type = cues.header_type(headers)
+    if is_schedule(lowered, [cells for _, cells in rows], header_type is not None):
+        return []
     table_type = header_type or scope
     if table_type is None and id_col is None:
         return []
