@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 pytest.importorskip("claude_agent_sdk", reason="the agent extra is not installed")
 
@@ -118,12 +119,12 @@ def _onboarding_calls() -> list[Call]:
         Call(D + "read_source", {"path": LEDGER_PATH}),
         # The extractor's concepts of this very iteration are already there to find.
         Call(D + "search_concepts", {"query": "Ledger Hub"}),
-        Call(D + "get_concept", {"concept_id": "systems/ledger-hub"}),
+        Call(D + "get_concept", {"concept_id": "topics/ledger-hub"}),
         Call(D + "propose_concept", {
             "type": "System", "title": "Invoice Archive",
             "description": "Where Ledger Hub keeps paid invoices.",
             "body": "The archive of paid invoices.", "sources": [LEDGER_PATH + "#L3-L3"],
-            "links": ["systems/ledger-hub"]}),
+            "links": ["topics/ledger-hub"]}),
         Call(D + "propose_concept", {
             "type": "Term", "title": "Nightly Feed",
             "description": "The nightly transfer from Ledger Hub to the Billing Portal.",
@@ -152,7 +153,7 @@ def test_scripted_turns_that_write_concepts_end_in_one_valid_commit(
     assert not git(acme.path, "status", "--porcelain").strip()  # everything is in that commit
     session = recorder.sessions[0]
     assert not any(o.is_error for o in session.outcomes), session.outcomes
-    assert '"id": "systems/ledger-hub"' in session.outcomes[2].text  # search hit
+    assert '"id": "topics/ledger-hub"' in session.outcomes[2].text  # search hit
     assert "system of record for invoices" in session.outcomes[3].text  # get_concept
     assert set(session.mcp_tools) >= {"list_sources", "read_source", "search_concepts",
                                       "get_concept", "propose_concept", "link_concepts",
@@ -166,8 +167,8 @@ def test_scripted_turns_that_write_concepts_end_in_one_valid_commit(
     archive = (acme.bundle_dir / "systems" / "invoice-archive.md").read_text()
     assert "status: draft" in archive and "by: agent:claude" in archive
     assert f"../../sources/{LEDGER_PATH}#L3-L3" in archive
-    assert "[Ledger Hub](/systems/ledger-hub.md)" in archive  # linked to the extracted one
-    assert (acme.bundle_dir / "systems" / "ledger-hub.md").is_file()  # same commit
+    assert "[Ledger Hub](../topics/ledger-hub.md)" in archive  # linked (relative) to the extracted one
+    assert (acme.bundle_dir / "topics" / "ledger-hub.md").is_file()  # same commit
     assert "invoice-archive" in (acme.bundle_dir / "systems" / "index.md").read_text()
     feed = (acme.bundle_dir / "terms" / "nightly-feed.md").read_text()
     assert "Feeds: [Invoice Archive]" in feed
@@ -316,7 +317,10 @@ def test_curation_mode_is_the_same_tools_with_another_task(
     acme, _ = tenants
     _run(acme, Script(_onboarding_calls()))
     manifest = acme.manifest_path
-    manifest.write_text(manifest.read_text() + "agent:\n  mode: curate\n  max_turns: 12\n")
+    data = yaml.safe_load(manifest.read_text())
+    data["schema_version"] = 2
+    data["plugins"] = {"agent": {"mode": "curate", "max_turns": 12}}
+    manifest.write_text(yaml.safe_dump(data, sort_keys=False))
     git(acme.path, "commit", "-qam", "curate")
     calls = [
         Call(D + "amend_concept", {"concept_id": "systems/invoice-archive",
@@ -426,6 +430,7 @@ def test_the_cli_child_gets_only_the_environment_it_needs(
     from dossier.runtime.agent.driver import build_options, confined_transport, run_session
     from dossier.runtime.agent.keys import load_key
     from dossier.runtime.agent.settings import AgentConfig
+    from dossier.runtime.agent.staging import StagedBundle
     from dossier.runtime.agent.tools import AgentTools
 
     acme, _ = tenants
@@ -438,7 +443,7 @@ def test_the_cli_child_gets_only_the_environment_it_needs(
         "sys.exit(3)\n")
     fake_cli.chmod(0o755)
     monkeypatch.setenv("CLAUDE_AGENT_SDK_SKIP_VERSION_CHECK", "1")
-    options = build_options(AgentTools(acme), AgentConfig(), system_prompt="s",
+    options = build_options(AgentTools(acme, StagedBundle(acme, [])), AgentConfig(), system_prompt="s",
                             workdir=tmp_path, config_dir=tmp_path / "cfg", key=load_key(),
                             resume=None)
     options = dataclasses.replace(options, cli_path=str(fake_cli))
@@ -495,13 +500,14 @@ def test_the_bundled_cli_itself_offers_only_dossiers_tools(
     from dossier.runtime.agent.keys import load_key
     from dossier.runtime.agent.sdk_server import QUALIFIED_NAMES
     from dossier.runtime.agent.settings import AgentConfig
+    from dossier.runtime.agent.staging import StagedBundle
     from dossier.runtime.agent.tools import AgentTools
 
     acme, _ = tenants
     monkeypatch.setenv("ANTHROPIC_BASE_URL", "http://127.0.0.1:9")  # discard port: no API
     work = tmp_path / "work"
     work.mkdir()
-    options = build_options(AgentTools(acme), AgentConfig(max_turns=1), system_prompt="s",
+    options = build_options(AgentTools(acme, StagedBundle(acme, [])), AgentConfig(max_turns=1), system_prompt="s",
                             workdir=work, config_dir=tmp_path / "cfg", key=load_key(),
                             resume=None)
 

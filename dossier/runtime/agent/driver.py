@@ -72,6 +72,8 @@ class SessionOutcome:
     cost_usd: float | None = None
     result: str = ""
     denied: list[str] = field(default_factory=list)
+    #: the result message's token counts (``input_tokens``, ``output_tokens``, ...)
+    usage: dict[str, Any] | None = None
 
 
 def child_env_keeps(name: str) -> bool:
@@ -207,6 +209,7 @@ async def run_session(
                 outcome.session_id = message.session_id or outcome.session_id
                 outcome.turns = message.num_turns
                 outcome.cost_usd = message.total_cost_usd
+                outcome.usage = dict(message.usage) if isinstance(message.usage, dict) else None
                 outcome.result = (message.result or "")[:2000]
                 outcome.ok = not message.is_error
                 outcome.stop = "finished" if outcome.ok else (message.subtype or "error")

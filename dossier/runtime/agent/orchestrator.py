@@ -1,30 +1,41 @@
-"""``AgentOrchestrator`` (``--orchestrator agent``): the loop, with Claude as a stage.
+"""``AgentOrchestrator`` (``--orchestrator agent``): Claude proposes, the harness lands it.
 
-An agent-driven iteration is the default loop's iteration — tenant lock, recovery
-of a killed run, ingest, the manifest's extractor merged under the ownership rules,
-``index.md``/``log.md``, OKF validation, the eval gate, one commit with trailers
-and the run record, a failed-run record and the tree put back on failure — with one
-more stage right after the merge (:meth:`DefaultOrchestrator.after_merge`): an
-Agent SDK session in which Claude reads the sources and the bundle (this
-iteration's extracted concepts included) through :class:`AgentTools` and proposes
-concepts.  Its writes are validated as they are made (:class:`StagingWriter`), are
-``agent:claude`` drafts the loop never rewrites, and land in the iteration's
-single commit.
+Like every orchestrator it only *proposes* (:mod:`dossier.runtime.harness` holds the
+lock, recovers, applies with the merge-never-clobber rules, validates, gates, commits
+once with trailers and the run record, or keeps a failed-run record and puts the tree
+back).  Its proposal is built in two steps:
+
+1. the default extraction (:class:`DefaultOrchestrator`, composed, not inherited):
+   ingest and the manifest's extractor, so the proposal carries the *whole*
+   machine-owned bundle and stays ``complete=True`` like the default loop's;
+2. an Agent SDK session in which Claude reads the sources and a scratch copy of the
+   bundle with that extraction laid over it (:class:`StagedBundle`), through
+   :class:`AgentTools` only.  Its writes are checked as they are made (OKF validation,
+   a person's concept refused, ``agent:claude`` drafts) and collected; they join the
+   proposal in place of the extractor's version of the same concept.
+
+When the extraction finds nothing new (up to date) the agent still runs; the
+proposal then holds only the agent's documents and is ``complete=False``, so the
+bundle's other concepts stay as they are.
 
 A session that stops early (turn or budget limit, an API error, a crash) fails the
-iteration: nothing is committed and the session id stays in the tenant cache, so
-the next run resumes that session (``resume=``).
+iteration: nothing is committed and the session id stays in the tenant cache, so the
+next run resumes that session (``resume=``).  The id is in the run record
+(``agent``) and the ``Dossier-Agent-Session`` trailer; the SDK's token counts and
+cost become the proposal's ``usage`` (``Dossier-Tokens``/``Dossier-Cost-USD``).
 
-Checking the extra and the key happens in the constructor, which the CLI calls
-before any tenant is touched.
+Checking the extra and the key happens in the constructor, which the plugin loader
+runs before any tenant is touched.
 """
 
 from __future__ import annotations
 
 import asyncio
 import re
+from typing import Any
 
 from dossier.errors import DossierError
+from dossier.okf import ConceptDocument
 from dossier.runtime.agent import checkpoint
 from dossier.runtime.agent.driver import (
     SessionOutcome,
@@ -36,13 +47,15 @@ from dossier.runtime.agent.driver import (
 )
 from dossier.runtime.agent.keys import ApiKey, load_key, scrub
 from dossier.runtime.agent.prompts import PROMPT_VERSION, SYSTEM, task_prompt
-from dossier.runtime.agent.settings import AgentConfig, resolve_config
+from dossier.runtime.agent.settings import AgentConfig, AgentSettings, resolve_config
+from dossier.runtime.agent.staging import StagedBundle
 from dossier.runtime.agent.tools import AGENT_ACTOR, AgentTools
-from dossier.runtime.default import DefaultOrchestrator, _stage
-from dossier.runtime.orchestrator import LoopOptions
-from dossier.runtime.records import AgentSession, RunRecord
+from dossier.runtime.default import DefaultOrchestrator
+from dossier.runtime.orchestrator import Iteration, LoopOptions
+from dossier.runtime.proposal import Proposal
+from dossier.runtime.records import AgentSession, RunRecord, Usage
 from dossier.serve.writes import ACTOR_TRAILER
-from dossier.tenancy import TenantContext, load_manifest
+from dossier.tenancy import TenantContext
 
 SESSION_TRAILER = "Dossier-Agent-Session"
 _SESSION_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,127}")
@@ -52,60 +65,85 @@ class AgentSessionError(DossierError):
     """The agent's session stopped before finishing; the iteration commits nothing."""
 
 
-class AgentOrchestrator(DefaultOrchestrator):
-    """Claude, through Dossier's tools only, as a stage of the default loop."""
+class AgentOrchestrator:
+    """Claude, through Dossier's tools only, after the default extraction."""
 
     name = "agent"
-    skips_unchanged = False  # the agent may learn something even when no source changed
+    #: the manifest's ``plugins.agent`` mapping, validated when the plugin is loaded
+    settings_model = AgentSettings
 
-    def __init__(self, transport_factory: TransportFactory | None = None) -> None:
+    def __init__(self, settings: AgentSettings | None = None, *,
+                 transport_factory: TransportFactory | None = None) -> None:
         require_sdk()
         self._key: ApiKey = load_key()
+        self._settings = settings
+        self._extraction = DefaultOrchestrator()
         # Looked up per instance: the bundled CLI unless a caller (a test) supplies one.
         self._transport_factory: TransportFactory = transport_factory or confined_transport
 
-    def extra_trailers(self, record: RunRecord) -> dict[str, str]:
-        trailers = {ACTOR_TRAILER: AGENT_ACTOR}
-        session = record.agent.session_id if record.agent is not None else None
-        if session and _SESSION_ID.fullmatch(session):  # the CLI's id; never a forged line
-            trailers[SESSION_TRAILER] = session
-        return trailers
-
-    def run_iteration(self, ctx: TenantContext, options: LoopOptions) -> RunRecord:
-        record = super().run_iteration(ctx, options)
-        if record.status != "failed" and record.agent is not None:
-            checkpoint.clear_open(ctx)  # committed (or nothing to commit): nothing to resume
-        # Belt and braces: whatever text reached the record, the key is not in it.
-        record.message = scrub(record.message, self._key)
-        record.errors = [scrub(e, self._key) for e in record.errors]
-        return record
-
-    def after_merge(self, ctx: TenantContext, options: LoopOptions, record: RunRecord) -> None:
-        """The agent stage: the extractor's concepts are in the tree, nothing is indexed yet."""
-        config = resolve_config(load_manifest(ctx))
-        with _stage(record, options, "agent") as note:
-            outcome = self._session(ctx, config, record)
-            note(f"{len(record.agent.proposals) if record.agent else 0} proposals, "
-                 f"stop: {outcome.stop}")
+    def propose(self, iteration: Iteration) -> Proposal:
+        """The extraction's proposal with the agent session's documents in it."""
+        settings = self._settings or AgentSettings.model_validate(
+            iteration.manifest.plugins.get(self.name) or {})
+        config = resolve_config(settings)
+        proposal = self._extraction.propose(iteration)
+        if proposal.up_to_date:
+            # Nothing new from the sources, but the agent may still learn something:
+            # its documents alone, changing nothing else.
+            proposal.up_to_date = False
+            proposal.complete = False
+            extracted: list[ConceptDocument] = []
+        else:
+            extracted = proposal.concepts
+        with iteration.stage("agent") as note:
+            view = StagedBundle(iteration.ctx, extracted)
+            try:
+                tools = AgentTools(iteration.ctx, view)
+                outcome = self._session(iteration.ctx, config, iteration.record, tools)
+                written = tools.writer.documents()
+            finally:
+                view.discard()
+            note(f"{len(written)} concepts written, stop: {outcome.stop}")
+        info = iteration.record.agent
         if not outcome.ok:
             raise AgentSessionError(
                 f"agent session stopped before finishing ({outcome.stop}); nothing committed"
                 + (f"; the next run resumes session {outcome.session_id}"
                    if outcome.session_id else "")
             )
+        checkpoint.clear_open(iteration.ctx)  # finished: nothing to resume
+        mine = {doc.concept_id for doc in written}
+        proposal.concepts = [d for d in proposal.concepts if d.concept_id not in mine] + written
+        proposal.usage = _combined(proposal.usage, _usage(outcome, config))
+        iteration.record.usage = proposal.usage
+        proposal.trailers = {ACTOR_TRAILER: AGENT_ACTOR}
+        if info is not None and info.session_id and _SESSION_ID.fullmatch(info.session_id):
+            proposal.trailers[SESSION_TRAILER] = info.session_id  # the CLI's id, never forged
+        proposal.notes.append(f"agent ({config.mode}, prompt {PROMPT_VERSION}): "
+                              f"{len(written)} concepts written")
+        return proposal
 
-    def _session(self, ctx: TenantContext, config: AgentConfig,
-                 record: RunRecord) -> SessionOutcome:
+    def run_iteration(self, ctx: TenantContext, options: LoopOptions) -> RunRecord:
+        """Convenience for callers that hold an instance: one iteration via the harness."""
+        from dossier.runtime.harness import run_iteration
+
+        record = run_iteration(ctx, self, options)
+        # Belt and braces: whatever text reached the record, the key is not in it.
+        record.message = scrub(record.message, self._key)
+        record.errors = [scrub(e, self._key) for e in record.errors]
+        return record
+
+    def _session(self, ctx: TenantContext, config: AgentConfig, record: RunRecord,
+                 tools: AgentTools) -> SessionOutcome:
         """Run the session; its account goes into ``record.agent`` as it happens."""
         previous = checkpoint.read_open(ctx)
         resume = previous.session_id if previous and previous.mode == config.mode else None
         # One attempt per checkpoint: it is written again only when the CLI reports the
         # session, so a session the CLI cannot resume does not fail every later run.
         checkpoint.clear_open(ctx)
-        tools = AgentTools(ctx)
         info = AgentSession(resumed_from=resume, mode=config.mode,
                             model=config.model or "default", stop="started")
-        record.agent = info
+        record.agent = info  # kept in the failed-run record too
         workdir = ctx.cache_path("agent", "work")
         workdir.mkdir(parents=True, exist_ok=True)
         options = build_options(
@@ -135,3 +173,44 @@ class AgentOrchestrator(DefaultOrchestrator):
                         for r in tools.refused]
         return outcome
 
+
+def _count(usage: dict[str, Any], name: str) -> int:
+    value = usage.get(name)
+    return int(value) if isinstance(value, int | float) and value >= 0 else 0
+
+
+def _usage(outcome: SessionOutcome, config: AgentConfig) -> Usage:
+    """The session's spend as the SDK's result message reported it."""
+    raw = outcome.usage or {}
+    usage = Usage(
+        producer="agent",
+        model=config.model or "default",
+        prompt=PROMPT_VERSION,
+        requests=outcome.turns or 0,
+        input_tokens=_count(raw, "input_tokens"),
+        output_tokens=_count(raw, "output_tokens"),
+        cache_write_tokens=_count(raw, "cache_creation_input_tokens"),
+        cache_read_tokens=_count(raw, "cache_read_input_tokens"),
+        cost_usd=outcome.cost_usd,
+    )
+    usage.tokens = (usage.input_tokens + usage.output_tokens + usage.cache_write_tokens
+                    + usage.cache_read_tokens)
+    return usage
+
+
+def _combined(extraction: Usage | None, agent: Usage) -> Usage:
+    """One iteration's spend: a metered extractor's (if any) plus the agent's."""
+    if extraction is None:
+        return agent
+    cost = (None if extraction.cost_usd is None or agent.cost_usd is None
+            else extraction.cost_usd + agent.cost_usd)
+    return extraction.model_copy(update={
+        "producer": f"{extraction.producer}+agent",
+        "requests": extraction.requests + agent.requests,
+        "input_tokens": extraction.input_tokens + agent.input_tokens,
+        "output_tokens": extraction.output_tokens + agent.output_tokens,
+        "cache_write_tokens": extraction.cache_write_tokens + agent.cache_write_tokens,
+        "cache_read_tokens": extraction.cache_read_tokens + agent.cache_read_tokens,
+        "tokens": extraction.total_tokens + agent.total_tokens,
+        "cost_usd": cost,
+    })

@@ -1,8 +1,10 @@
-"""The agent's limits for one run: the manifest's ``agent:`` section, env, defaults.
+"""The agent's limits for one run: the manifest's ``plugins.agent`` section, env, defaults.
 
 Precedence: ``DOSSIER_AGENT_*`` environment variables (one run) over the tenant
-manifest's ``agent:`` section over the defaults here.  A limit that is not a number
-is a usage error naming the variable, before any work starts.
+manifest's ``plugins.agent`` mapping (validated by :class:`AgentSettings`, the
+orchestrator's ``settings_model``, when the plugin is loaded — so before any work)
+over the defaults here.  A limit that is not a number is a usage error naming the
+variable.  No key ever lives in the manifest (:mod:`dossier.tenancy.secrets`).
 """
 
 from __future__ import annotations
@@ -12,8 +14,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal
 
+from pydantic import BaseModel, ConfigDict, Field
+
 from dossier.errors import UsageError
-from dossier.tenancy.manifest import AgentSettings, Manifest
 
 Mode = Literal["onboard", "curate"]
 MODES: tuple[Mode, ...] = ("onboard", "curate")
@@ -25,6 +28,17 @@ ENV_MODE = "DOSSIER_AGENT_MODE"
 ENV_MODEL = "DOSSIER_AGENT_MODEL"
 ENV_MAX_TURNS = "DOSSIER_AGENT_MAX_TURNS"
 ENV_MAX_BUDGET = "DOSSIER_AGENT_MAX_BUDGET_USD"
+
+
+class AgentSettings(BaseModel):
+    """``plugins.agent`` in the tenant manifest: what the owner lets a session do."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    mode: Mode = "onboard"
+    model: str | None = None
+    max_turns: int | None = Field(default=None, gt=0, le=500)
+    max_budget_usd: float | None = Field(default=None, gt=0, le=1000)
 
 
 @dataclass(frozen=True)
@@ -51,10 +65,10 @@ def _number(env: Mapping[str, str], name: str, kind: type[int] | type[float]) ->
     return value
 
 
-def resolve_config(manifest: Manifest, environ: Mapping[str, str] | None = None) -> AgentConfig:
-    """The effective settings for a run of ``manifest``'s tenant."""
+def resolve_config(section: AgentSettings,
+                   environ: Mapping[str, str] | None = None) -> AgentConfig:
+    """The effective settings for one run: ``section`` with the environment over it."""
     env = os.environ if environ is None else environ
-    section = manifest.agent or AgentSettings()
     mode = env.get(ENV_MODE, "").strip() or section.mode
     if mode not in MODES:
         raise UsageError(f"{ENV_MODE}={mode!r}: use one of {', '.join(MODES)}")

@@ -4,8 +4,11 @@ Plain Python, bound to one :class:`TenantContext` at construction; no tool takes
 a tenant or an absolute path.  Source paths are relative to the tenant's
 ``sources/`` folder and resolved with symlinks followed (``resolve_within``, then
 the tenant gate), so ``../other-tenant/...``, an absolute path or a symlink that
-leads out are refused.  Concept ids go through the bundle's confinement
-(:class:`~dossier.serve.knowledge.KnowledgeBase`, :class:`StagingWriter`).
+leads out are refused.  Concepts are read from and written to the session's
+:class:`~dossier.runtime.agent.staging.StagedBundle` (a copy of the bundle in the
+tenant cache with this iteration's extraction over it), never ``bundle/`` itself:
+writes go through :class:`StagingWriter` (KnowledgeWriter's checks, OKF validation)
+and reach the bundle only through the harness.
 
 Every refusal is a :class:`ToolRefused` whose message has the tenant's absolute
 paths masked, and is kept in :attr:`AgentTools.refused` for the run record.
@@ -23,7 +26,7 @@ from dossier.fsutil import resolve_within
 from dossier.ingest.catalogue import read_catalogue
 from dossier.okf import concept_href
 from dossier.okf.links import escape_link_text
-from dossier.runtime.agent.staging import StagingWriter
+from dossier.runtime.agent.staging import StagedBundle, StagingWriter
 from dossier.runtime.records import RefusedCall
 from dossier.serve.knowledge import KnowledgeBase
 from dossier.tenancy import TenantContext
@@ -43,6 +46,7 @@ class AgentTools:
     """The tools of one agent session over one tenant."""
 
     ctx: TenantContext
+    view: StagedBundle
     writer: StagingWriter = field(init=False)
     knowledge: KnowledgeBase = field(init=False)
     refused: list[RefusedCall] = field(default_factory=list)
@@ -50,11 +54,11 @@ class AgentTools:
     summary: str | None = None
 
     def __post_init__(self) -> None:
-        self.writer = StagingWriter(self.ctx, AGENT_ACTOR)
+        self.writer = StagingWriter(self.ctx, AGENT_ACTOR, self.view)
         self._refused_ids: set[str] = set()
-        self.knowledge = KnowledgeBase(self.ctx)
-        self._hidden = sorted({str(self.ctx.path), str(self.ctx.root),
-                               str(self.ctx.path.resolve()), str(self.ctx.root.resolve())},
+        self.knowledge = KnowledgeBase(self.view.ctx)
+        self._hidden = sorted({str(p) for c in (self.ctx, self.view.ctx)
+                               for p in (c.path, c.root, c.path.resolve(), c.root.resolve())},
                               key=len, reverse=True)
 
     # -- the guard every tool runs through ------------------------------------------
