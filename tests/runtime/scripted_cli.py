@@ -53,6 +53,10 @@ class Script:
     crash_after: int | None = None
     #: False: the CLI fails before reporting any session (e.g. it cannot resume one).
     starts: bool = True
+    #: What the result message reports as spent (the SDK's ``usage`` and cost).
+    input_tokens: int = 1200
+    output_tokens: int = 340
+    cost_usd: float = 0.0125
 
 
 class ScriptedCLI(Transport):
@@ -194,7 +198,11 @@ class ScriptedCLI(Transport):
             "type": "result", "subtype": self.script.result_subtype,
             "is_error": self.script.result_subtype != "success", "duration_ms": 1,
             "duration_api_ms": 1, "num_turns": len(self.script.calls) + 1,
-            "total_cost_usd": 0.0, "result": "scripted session done", **self._session()})
+            "total_cost_usd": self.script.cost_usd,
+            "usage": {"input_tokens": self.script.input_tokens,
+                      "output_tokens": self.script.output_tokens,
+                      "cache_creation_input_tokens": 0, "cache_read_input_tokens": 0},
+            "result": "scripted session done", **self._session()})
 
     async def _run_tool(self, call: Call, tool_use_id: str,
                         builtins: Any) -> tuple[str, bool]:

@@ -163,6 +163,8 @@ def test_scripted_turns_that_write_concepts_end_in_one_valid_commit(
     assert trailers["Dossier-Orchestrator"] == "agent"
     assert trailers["Dossier-Run-Id"] == record.run_id
     assert trailers["Dossier-Agent-Session"] == session.script.session_id
+    # What the SDK's result message says was spent reaches the record and the trailers.
+    assert trailers["Dossier-Tokens"] == "1540" and trailers["Dossier-Cost-USD"] == "0.0125"
     # The agent's concepts are drafts it owns, with provenance, and the bundle is valid OKF.
     archive = (acme.bundle_dir / "systems" / "invoice-archive.md").read_text()
     assert "status: draft" in archive and "by: agent:claude" in archive
@@ -181,9 +183,83 @@ def test_scripted_turns_that_write_concepts_end_in_one_valid_commit(
                                          "created terms/nightly-feed",
                                          "linked terms/nightly-feed"]
     assert committed.agent.summary == "proposed the archive and the feed"
+    assert committed.usage is not None and committed.usage.producer == "agent"
+    assert (committed.usage.input_tokens, committed.usage.output_tokens) == (1200, 340)
     assert "runs/" + record.run_id + ".json" in git(acme.path, "show", "--name-only", "HEAD")
     # The session is finished: nothing left to resume.
     assert not (acme.path / ".dossier" / "agent" / "session.json").exists()
+
+
+def test_the_session_never_writes_the_bundle_itself(
+    tenants: tuple[TenantContext, TenantContext], monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Writes land in a cache view during the session; only the harness writes bundle/."""
+    from dossier.runtime.agent import tools as tools_module
+
+    acme, _ = tenants
+    seen: list[bool] = []
+    done = tools_module.AgentTools._done
+
+    def spy(self: Any, concept_id: str, action: str) -> dict[str, Any]:
+        seen.append((acme.bundle_dir / f"{concept_id}.md").exists())
+        return done(self, concept_id, action)
+
+    monkeypatch.setattr(tools_module.AgentTools, "_done", spy)
+    record, _ = _run(acme, Script(_onboarding_calls()))
+
+    assert record.status == "committed", record.message
+    assert seen == [False, False, False]  # written to the view only, while the session ran
+    assert (acme.bundle_dir / "systems" / "invoice-archive.md").is_file()  # then landed
+    assert not (acme.path / ".dossier" / "agent" / "view").exists()  # the view is gone
+
+
+def test_a_persons_concept_is_refused_to_the_agent_and_kept(
+    tenants: tuple[TenantContext, TenantContext],
+) -> None:
+    acme, _ = tenants
+    _run(acme, Script(_onboarding_calls()))
+    mine = acme.bundle_dir / "notes" / "my-plan.md"
+    mine.parent.mkdir(exist_ok=True)
+    text = ("---\ntype: Note\ntitle: My Plan\ndescription: Mine.\n"
+            "generated:\n  by: human:ana\n---\nMy plan.\n")
+    mine.write_text(text)
+    git(acme.path, "add", "-A")
+    git(acme.path, "commit", "-qm", "a person's note")
+    calls = [
+        Call(D + "amend_concept", {"concept_id": "notes/my-plan", "description": "Theirs."}),
+        Call(D + "deprecate_concept", {"concept_id": "notes/my-plan", "reason": "dup"}),
+        # Refused calls tell the model why; it corrects itself with a proposal.
+        Call(D + "propose_concept", {"type": "Note", "title": "Plan Summary",
+                                     "description": "A summary of the plan.",
+                                     "links": ["notes/my-plan"]}),
+        Call(D + "finish", {"summary": "summarised"}),
+    ]
+    record, recorder = _run(acme, Script(calls))
+
+    assert [o.is_error for o in recorder.sessions[0].outcomes] == [True, True, False, False]
+    assert record.status == "committed", record.message
+    assert mine.read_text() == text
+    assert record.agent is not None
+    assert [r.tool for r in record.agent.refused] == ["amend_concept", "deprecate_concept"]
+    assert (acme.bundle_dir / "notes" / "plan-summary.md").is_file()
+
+
+def test_with_no_source_change_the_agent_only_adds(
+    tenants: tuple[TenantContext, TenantContext],
+) -> None:
+    """Extraction up to date: the proposal is the agent's alone, not the whole bundle."""
+    acme, _ = tenants
+    _run(acme, Script(_onboarding_calls()))
+    before = set(git(acme.path, "ls-files", "bundle").split())
+    calls = [Call(D + "propose_concept", {"type": "Term", "title": "Paid Invoice",
+                                          "description": "An invoice that was settled."}),
+             Call(D + "finish", {"summary": "one term"})]
+    record, _ = _run(acme, Script(calls))
+
+    assert record.status == "committed", record.message
+    assert record.concepts.added == ["terms/paid-invoice"]
+    assert record.concepts.removed == [] and record.concepts.changed == []
+    assert before < set(git(acme.path, "ls-files", "bundle").split())
 
 
 def test_paths_out_of_the_tenant_are_refused_and_reported(
