@@ -169,7 +169,8 @@ def test_scripted_turns_that_write_concepts_end_in_one_valid_commit(
     archive = (acme.bundle_dir / "systems" / "invoice-archive.md").read_text()
     assert "status: draft" in archive and "by: agent:claude" in archive
     assert f"../../sources/{LEDGER_PATH}#L3-L3" in archive
-    assert "[Ledger Hub](../topics/ledger-hub.md)" in archive  # linked (relative) to the extracted one
+    # linked (relative) to the concept extracted in this very iteration
+    assert "[Ledger Hub](../topics/ledger-hub.md)" in archive
     assert (acme.bundle_dir / "topics" / "ledger-hub.md").is_file()  # same commit
     assert "invoice-archive" in (acme.bundle_dir / "systems" / "index.md").read_text()
     feed = (acme.bundle_dir / "terms" / "nightly-feed.md").read_text()
@@ -519,7 +520,8 @@ def test_the_cli_child_gets_only_the_environment_it_needs(
         "sys.exit(3)\n")
     fake_cli.chmod(0o755)
     monkeypatch.setenv("CLAUDE_AGENT_SDK_SKIP_VERSION_CHECK", "1")
-    options = build_options(AgentTools(acme, StagedBundle(acme, [])), AgentConfig(), system_prompt="s",
+    options = build_options(AgentTools(acme, StagedBundle(acme, [])),
+                            AgentConfig(), system_prompt="s",
                             workdir=tmp_path, config_dir=tmp_path / "cfg", key=load_key(),
                             resume=None)
     options = dataclasses.replace(options, cli_path=str(fake_cli))
@@ -583,7 +585,8 @@ def test_the_bundled_cli_itself_offers_only_dossiers_tools(
     monkeypatch.setenv("ANTHROPIC_BASE_URL", "http://127.0.0.1:9")  # discard port: no API
     work = tmp_path / "work"
     work.mkdir()
-    options = build_options(AgentTools(acme, StagedBundle(acme, [])), AgentConfig(max_turns=1), system_prompt="s",
+    options = build_options(AgentTools(acme, StagedBundle(acme, [])),
+                            AgentConfig(max_turns=1), system_prompt="s",
                             workdir=work, config_dir=tmp_path / "cfg", key=load_key(),
                             resume=None)
 

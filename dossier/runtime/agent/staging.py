@@ -55,9 +55,9 @@ class StagedBundle:
     def _overlay(self, doc: ConceptDocument) -> None:
         """Show the extractor's proposal, unless a person owns the concept there."""
         try:
-            if self.bundle.exists(doc.concept_id):
-                if self.bundle.read(doc.concept_id).concept.is_human_owned:
-                    return
+            if (self.bundle.exists(doc.concept_id)
+                    and self.bundle.read(doc.concept_id).concept.is_human_owned):
+                return
             self.bundle.write(doc)
         except (OKFError, DossierError, OSError):
             return  # the harness drops (and reports) what cannot be a concept
