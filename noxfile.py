@@ -26,7 +26,7 @@ def _install(session: nox.Session, target: str) -> None:
 @nox.session
 def tests(session: nox.Session) -> None:
     """Run the test suite (the same command CI runs)."""
-    _install(session, ".[dev,agent]")
+    _install(session, ".[dev,claude,agent]")
     session.run("python", "-m", "pytest", "-q", *session.posargs)
 
 
