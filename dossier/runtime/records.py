@@ -112,7 +112,7 @@ class RefusedCall(BaseModel):
 
 
 class AgentSession(BaseModel):
-    """What the Agent-SDK orchestrator's session did (docs/agent.md).
+    """What the Agent-SDK orchestrator's session did (docs/claude.md, part 2).
 
     ``session_id`` is what the next run passes as ``resume=`` when this one was
     interrupted; ``proposals`` are the concepts the agent wrote (``action id``).
