@@ -129,7 +129,7 @@ def _run_with_display(
     extractor: str | None = None,
 ) -> list[RunRecord]:
     from dossier.runtime.batch import run_tenants
-    from dossier.runtime.orchestrator import LoopOptions
+    from dossier.runtime.orchestrator import RUNNING, LoopOptions
     from dossier.tenancy import default_lock_timeout
 
     options = LoopOptions(
@@ -154,6 +154,10 @@ def _run_with_display(
             def on_event(client_id: str, stage: str, detail: str) -> None:
                 text = stage if not detail else f"{stage}: {detail}"
                 progress.update(tasks[client_id], description=text)
+                if detail and not stage.endswith(RUNNING) and stage != "done":
+                    # a finished stage keeps its line above the live display
+                    progress.console.print(f"{client_id}: {text}", markup=False,
+                                           highlight=False)
 
             return run_tenants(root, client_ids, orchestrator=orchestrator, options=options,
                                jobs=jobs, on_event=on_event)

@@ -65,7 +65,9 @@ class DefaultOrchestrator:
         with iteration.stage("extract") as note:
             documents = list(iter_snapshots(ctx.sources_dir))
             try:
-                proposal.concepts = runner.propose(documents)
+                proposal.concepts = runner.propose(
+                    documents, lambda done, total: iteration.count("extract", done, total,
+                                                                   "sources"))
             finally:
                 # what a metered extractor spent, kept even when it stopped (a budget)
                 proposal.usage = _usage(runner)

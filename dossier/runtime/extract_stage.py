@@ -33,7 +33,7 @@ import contextlib
 import hashlib
 import shutil
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -173,8 +173,15 @@ class ExtractionRunner:
         self.hits = 0
         self.misses = 0
 
-    def propose(self, documents: Sequence[SourceDocument]) -> list[ConceptDocument]:
-        """Concept documents for every proposal, stamped with a placeholder time."""
+    def propose(
+        self,
+        documents: Sequence[SourceDocument],
+        on_count: Callable[[int, int], None] | None = None,
+    ) -> list[ConceptDocument]:
+        """Concept documents for every proposal, stamped with a placeholder time.
+
+        ``on_count(done, total)`` hears of each source extracted or read from the cache.
+        """
         ordered = sorted(documents, key=lambda d: d.source_id)
         _remove_legacy_cache(self.cache_dir)
         # Confined at use, file included: SQLite follows a symlinked store file, so a
@@ -189,10 +196,12 @@ class ExtractionRunner:
                 # an extractor that calls a service works on all misses at once
                 # (concurrently, or as one batch) instead of source by source
                 self._guard("prefetching the changed sources", prefetch, misses)
-            results = [
-                hit if (hit := hits[doc.source_id]) is not None else self._extract(doc, store)
-                for doc in ordered
-            ]
+            results = []
+            for done, doc in enumerate(ordered, 1):
+                hit = hits[doc.source_id]
+                results.append(hit if hit is not None else self._extract(doc, store))
+                if on_count is not None:
+                    on_count(done, len(ordered))
             store.prune({doc.source_id for doc in ordered})
         proposals = self._guard("assembling the proposals", self.extractor.assemble,
                                 results, self.settings)

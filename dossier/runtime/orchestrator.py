@@ -33,6 +33,12 @@ from dossier.tenancy import Manifest, TenantContext, TenantRepo
 
 ENTRY_POINT_GROUP = plugins.GROUPS["orchestrator"]
 
+#: A stage name ending in this marks a running count ("extract…", "120/1000 sources"):
+#: a live display shows it in place; the stage's final line comes without it.
+RUNNING = "…"
+#: Seconds between two running counts of one stage (the first is sent at once).
+COUNT_INTERVAL = 1.0
+
 #: Called as ``progress(stage, detail)`` when a stage starts or reports.
 ProgressCallback = Callable[[str, str], None]
 
@@ -75,6 +81,7 @@ class Iteration:
     last_state: LoopState | None
     record: RunRecord = field(repr=False)
     preimage: Preimage | None = field(default=None, repr=False)
+    _last_count: dict[str, float] = field(default_factory=dict, repr=False)
 
     def protect(self) -> None:
         """Record the loop-owned tree now, so a failure can put it back (idempotent).
@@ -93,6 +100,19 @@ class Iteration:
         given inputs that did not change either)."""
         expected = LoopState(head=self.head or "", extractor=producer)
         return self.last_state == expected and not self.repo.is_dirty()
+
+    def count(self, stage: str, done: int, total: int, unit: str) -> None:
+        """Report progress inside a long stage ("120/1000 sources"), at most once a second.
+
+        The first count goes out at once so even a short run shows that work started;
+        the last one is left to the stage's own closing line.
+        """
+        now = time.monotonic()
+        last = self._last_count.get(stage)
+        if done >= total or (last is not None and now - last < COUNT_INTERVAL):
+            return
+        self._last_count[stage] = now
+        self.options.progress(f"{stage}{RUNNING}", f"{done}/{total} {unit}")
 
     @contextmanager
     def stage(self, name: str) -> Iterator[Callable[[str], None]]:

@@ -204,3 +204,16 @@ def test_validation_error_aborts_with_nothing_committed(acme: tuple[Path, Path])
     broken.write_text("---\ntype: Note\ntitle: Fixed\n---\nNow it has a type.\n")
     assert cli("run-loop", "acme", "--root", str(root)).exit_code == 0
     assert commit_count(tenant) == commits + 1
+
+
+def test_progress_counts_sources_and_keeps_one_line_per_stage(acme: tuple[Path, Path]) -> None:
+    """Off a terminal, progress is plain lines on stderr: a running count of the sources
+    being extracted, then each stage's closing line."""
+    root, _ = acme
+    result = cli("run-loop", "acme", "--root", str(root))
+    assert result.exit_code == 0, result.output
+    lines = result.stderr.splitlines()
+    assert "acme: extract…: 1/10 sources" in lines
+    for stage in ("ingest", "extract", "okf"):
+        assert any(line.startswith(f"acme: {stage}: ") for line in lines), (stage, lines)
+    assert any("concepts proposed from 10 sources" in line for line in lines)

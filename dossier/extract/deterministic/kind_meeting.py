@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import TypeVar
 
-from dossier.extract.deterministic import cues
+from dossier.extract.deterministic import cues, kind_flat
 from dossier.extract.deterministic.markdown import ParsedDoc
 from dossier.extract.model import Unit
 from dossier.extract.text import collapse, strip_markdown
@@ -97,9 +97,13 @@ def plain_title(doc: ParsedDoc) -> tuple[int, str] | None:
         if (following.strip() or len(text.split()) > 12 or text.endswith((".", ","))
                 or re.match(r"^(?:[-*+]|\d{1,3}[.)])\s", line)):
             return None
-        if DATE_RE.search(text) or _MEETING_WORD.search(text):
-            return index + 1, text
-        return None
+        if not (DATE_RE.search(text) or _MEETING_WORD.search(text)):
+            return None
+        # a line opening one of several dated groups (a GNU ChangeLog) is an entry
+        dated = {line for line, _, _ in kind_flat.date_starts(doc)}
+        if index + 1 in dated and len(dated) >= 2:
+            return None
+        return index + 1, text
     return None
 
 
