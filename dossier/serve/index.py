@@ -98,6 +98,12 @@ PASSAGE_COLUMNS = [
     "cite_path",
     "cite_start",
     "cite_end",
+    "before_text",
+    "before_heading",
+    "before_start",
+    "after_text",
+    "after_heading",
+    "after_end",
 ]
 
 
@@ -116,6 +122,28 @@ def _passage_arrow(rows: Sequence[ConceptRow]) -> Any:
     schema = passage_schema()
     items = [p for r in rows for p in r.passages]
     return pa.table({f.name: [getattr(p, f.name) for p in items] for f in schema}, schema=schema)
+
+
+def _query_rows(table: Any, where: str, columns: Sequence[str]) -> list[dict[str, Any]]:
+    """Rows of ``table`` matching ``where``, in one round trip to LanceDB's event loop.
+
+    The sync query builder makes several round trips per query (schema lookups);
+    on the search path, where this runs once per search, the async table makes one.
+    """
+    inner = getattr(table, "_table", None)  # the AsyncTable the sync table wraps
+    if inner is None or not hasattr(inner, "query"):
+        return list(table.search().where(where).select(list(columns)).limit(None).to_list())
+    from lancedb import background_loop
+
+    loop: Any = background_loop.LOOP
+
+    async def fetch() -> list[dict[str, Any]]:
+        query = inner.query().where(where).select(list(columns))
+        rows: list[dict[str, Any]] = await query.to_list()
+        return rows
+
+    result: list[dict[str, Any]] = loop.run(fetch())
+    return result
 
 
 class SearchIndex:
@@ -574,8 +602,7 @@ class SearchIndex:
             found: dict[str, dict[str, Any]] = {}
             for batch in chunks(list(pids), 500):
                 clause = "pid IN (" + ", ".join(sql_str(p) for p in batch) + ")"
-                rows = table.search().where(clause).select(PASSAGE_COLUMNS).limit(len(batch))
-                for row in rows.to_list():
+                for row in _query_rows(table, clause, PASSAGE_COLUMNS):
                     found[row["pid"]] = row
             return found
 

@@ -17,7 +17,8 @@ from typing import Any
 from dossier.fsutil import atomic_write_text
 
 #: 2: passages became rows of their own table (an index of version 1 is rebuilt).
-META_SCHEMA_VERSION = 2
+#: 3: passage rows carry their neighbours' text for the quote (older ones are rebuilt).
+META_SCHEMA_VERSION = 3
 META_NAME = "meta.json"
 
 

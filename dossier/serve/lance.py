@@ -98,6 +98,13 @@ def passage_schema() -> Any:
             pa.field("cite_path", pa.string()),
             pa.field("cite_start", pa.int32()),
             pa.field("cite_end", pa.int32()),
+            # The neighbouring body passages, for the quote (records.PassageRow).
+            pa.field("before_text", pa.string()),
+            pa.field("before_heading", pa.list_(pa.string())),
+            pa.field("before_start", pa.int32()),
+            pa.field("after_text", pa.string()),
+            pa.field("after_heading", pa.list_(pa.string())),
+            pa.field("after_end", pa.int32()),
         ]
     )
 

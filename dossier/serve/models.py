@@ -16,7 +16,7 @@ Direction = Literal["outgoing", "incoming"]
 
 
 class PassageRef(BaseModel):
-    """Where the passage a hit quotes sits in its concept file."""
+    """The passage a hit quotes (ordinal, heading) and the lines its snippet covers."""
 
     ordinal: int = Field(
         description="The passage's position in its concept (0 = title and description)."
@@ -24,8 +24,10 @@ class PassageRef(BaseModel):
     heading: list[str] = Field(
         default_factory=list, description="Headings above the passage, outermost first."
     )
-    line_start: int = Field(description="First line of the passage in the concept file (1-based).")
-    line_end: int = Field(description="Last line of the passage in the concept file (inclusive).")
+    line_start: int = Field(
+        description="First line the snippet quotes in the concept file (1-based)."
+    )
+    line_end: int = Field(description="Last line the snippet quotes (inclusive).")
 
 
 class Citation(BaseModel):
@@ -49,7 +51,8 @@ class SearchHit(BaseModel):
     description: str
     tags: list[str] = Field(default_factory=list)
     snippet: str = Field(
-        description="The concept's passage that best matches the query, as plain text."
+        description="The concept's passage that best covers the query, with the passage"
+        " before or after it, as plain text (at most 1,600 characters)."
     )
     score: float = Field(description="Relevance after trust/status/staleness tie-breakers.")
     trust_tier: TrustTier

@@ -20,9 +20,12 @@ from dossier.okf import ConceptDocument, parse_concept
 from dossier.okf.document import decode
 from dossier.okf.links import scan_links
 from dossier.okf.timefmt import parse_instant
+from dossier.serve.passage_choice import QUOTE_CHARS
 from dossier.serve.passages import Passage, split_passages
 
 #: Repetitions per field in the ``text`` column (the field weights of BM25 ranking).
+#: Characters of a neighbour's text kept on a passage row (a quote never shows more).
+NEIGHBOUR_CHARS = QUOTE_CHARS
 TITLE_WEIGHT = 3
 DESCRIPTION_WEIGHT = 2
 TAG_WEIGHT = 2
@@ -71,6 +74,15 @@ class PassageRow:
     cite_path: str | None
     cite_start: int | None
     cite_end: int | None
+    #: The neighbouring body passages' own text (cut to what a quote can show) and the
+    #: lines they reach: a hit quotes its best passage with one neighbour, and carrying
+    #: them here spares every search a second read (docs/search.md).
+    before_text: str | None = None
+    before_heading: list[str] | None = None
+    before_start: int | None = None
+    after_text: str | None = None
+    after_heading: list[str] | None = None
+    after_end: int | None = None
 
 
 def content_hash(data: bytes) -> str:
@@ -118,7 +130,21 @@ def row_from_document(doc: ConceptDocument, digest: str) -> ConceptRow:
         content_hash=digest,
     )
     row.passages = [_passage_row(p, row, preamble) for p in passages]
+    _link_neighbours(passages, row.passages)
     return row
+
+
+def _link_neighbours(passages: list[Passage], rows: list[PassageRow]) -> None:
+    """Give each body passage row its neighbours' text and outer lines (not passage 0's)."""
+    for i in range(1, len(rows)):
+        if i > 1:
+            rows[i].before_text = passages[i - 1].text[-NEIGHBOUR_CHARS:]
+            rows[i].before_heading = passages[i - 1].heading
+            rows[i].before_start = passages[i - 1].line_start
+        if i + 1 < len(rows):
+            rows[i].after_text = passages[i + 1].text[:NEIGHBOUR_CHARS]
+            rows[i].after_heading = passages[i + 1].heading
+            rows[i].after_end = passages[i + 1].line_end
 
 
 def _passage_row(passage: Passage, concept: ConceptRow, preamble: str) -> PassageRow:

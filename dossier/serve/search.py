@@ -24,6 +24,7 @@ from dossier.serve.errors import InvalidArgumentError
 from dossier.serve.index import SearchIndex
 from dossier.serve.lance import filter_clause
 from dossier.serve.models import Citation, PassageRef, SearchHit, SearchResults
+from dossier.serve.passage_choice import QUOTE_CHARS, Quote, choose_passage
 from dossier.serve.ranking import (
     phrase_factor,
     quoted_phrases,
@@ -46,7 +47,7 @@ PASSAGES_PER_CONCEPT = 4
 #: Weight of a concept's second-best passage in its score.
 SECOND_PASSAGE_WEIGHT = 0.1
 #: A snippet longer than this (one very long block) is cut around the query's terms.
-MAX_SNIPPET_CHARS = 1200
+MAX_SNIPPET_CHARS = QUOTE_CHARS
 
 
 def check_limit(name: str, value: object, low: int, high: int) -> int:
@@ -67,23 +68,29 @@ def check_label(name: str, value: object) -> str:
     return value
 
 
+def _citation(quote: Quote) -> Citation | None:
+    """The source the quote's main passage cites."""
+    shown = quote.main
+    if not (shown.get("cite_source") and shown.get("cite_path")):
+        return None
+    return Citation(
+        source_id=shown["cite_source"],
+        path=shown["cite_path"],
+        line_start=shown.get("cite_start"),
+        line_end=shown.get("cite_end"),
+    )
+
+
 def _hit(
-    row: dict[str, Any], shown: dict[str, Any], score: float, pattern: re.Pattern[str] | None,
+    row: dict[str, Any], quote: Quote, score: float, pattern: re.Pattern[str] | None,
     now: float,
 ) -> SearchHit:
-    """A hit for the concept of ``row``, quoting passage ``shown`` and its citation."""
+    """A hit for the concept of ``row``, quoting ``quote`` and its citation."""
     stale_after = row.get("stale_after")
-    text = (shown.get("text") or "")[int(shown.get("text_offset") or 0) :].strip()
+    shown = quote.main
+    text = quote.text(MAX_SNIPPET_CHARS)
     if len(text) > MAX_SNIPPET_CHARS:
         text = make_snippet(text, pattern, MAX_SNIPPET_CHARS)
-    citation = None
-    if shown.get("cite_source") and shown.get("cite_path"):
-        citation = Citation(
-            source_id=shown["cite_source"],
-            path=shown["cite_path"],
-            line_start=shown.get("cite_start"),
-            line_end=shown.get("cite_end"),
-        )
     return SearchHit(
         id=row["id"],
         uri=f"okf://{row['id']}",
@@ -99,10 +106,10 @@ def _hit(
         passage=PassageRef(
             ordinal=int(shown.get("ordinal") or 0),
             heading=list(shown.get("heading") or []),
-            line_start=int(shown.get("line_start") or 1),
-            line_end=int(shown.get("line_end") or 1),
+            line_start=min(int(r.get("line_start") or 1) for r in quote.rows),
+            line_end=max(int(r.get("line_end") or 1) for r in quote.rows),
         ),
-        citation=citation,
+        citation=_citation(quote),
     )
 
 
@@ -159,6 +166,23 @@ def _shown(group: Sequence[tuple[float, dict[str, Any]]]) -> dict[str, Any]:
         if int(row.get("ordinal") or 0) > 0:
             return row
     return group[0][1]
+
+
+def _quotes(
+    query: str,
+    ids: Sequence[str],
+    groups: dict[str, list[tuple[float, dict[str, Any]]]],
+    bm25: dict[str, float],
+    shown: dict[str, dict[str, Any]],
+) -> dict[str, Quote]:
+    """What each hit quotes (:mod:`dossier.serve.passage_choice`): the best of the
+    passages the full-text query returned for its concept, with a neighbour; or, when
+    none holds a word of the query, the passage that ranked the concept."""
+    quotes: dict[str, Quote] = {}
+    for cid in ids:
+        choice = choose_passage(query, [r for _, r in groups.get(cid, [])], bm25)
+        quotes[cid] = choice.quote() if choice else Quote(shown[cid], (shown[cid],))
+    return quotes
 
 
 def vocabulary(index: SearchIndex) -> tuple[dict[str, int], dict[str, int]]:
@@ -268,13 +292,17 @@ def search_index(
         )
         for cid, group in near_groups.items():
             rows.setdefault(cid, group[0][1])
-            shown.setdefault(cid, _shown(group))
+            # Quoted when no body passage holds a word of the query: the nearest one.
+            shown[cid] = _shown(group)
         fused = reciprocal_rank_fusion(
             [[row["id"] for _, row in keyword], [row["id"] for _, row in semantic]]
         )
         scored = _ranked([(value, rows[cid]) for cid, value in fused.items()])
     pattern = term_pattern(query)
-    hits = [_hit(row, shown[row["id"]], score, pattern, now) for score, row in scored[:limit]]
+    top = scored[:limit]
+    bm25 = {str(row["pid"]): float(row["_score"]) for row in found}
+    quotes = _quotes(query, [row["id"] for _, row in top], groups, bm25, shown)
+    hits = [_hit(row, quotes[row["id"]], score, pattern, now) for score, row in top]
     return SearchResults(query=query, mode=mode, hits=hits)
 
 

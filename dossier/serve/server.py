@@ -118,8 +118,9 @@ def build_server(
             Field(description="keyword (BM25, default) or hybrid (needs dossier[semantic])."),
         ] = "keyword",
     ) -> SearchResults:
-        """Search this client's concepts; ranked hits, each quoting its best-matching passage
-        (snippet) with where it sits (passage) and the source lines it cites (citation)."""
+        """Search this client's concepts; ranked hits, each quoting the passage that best
+        covers the query with one neighbour (snippet), where it sits (passage) and the
+        source lines it cites (citation)."""
         return guarded(lambda: kb.search(query, limit=limit, type=type, tags=tags, mode=mode))
 
     @server.tool(annotations=_READ_ONLY)

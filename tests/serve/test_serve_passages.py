@@ -136,7 +136,8 @@ def test_a_concept_answering_in_its_fifth_section_ranks_first_and_quotes_it(
     hits = search(ctx, QUESTION, limit=3)
     assert hits[0].id == "runbooks/deploy"
     top = hits[0]
-    assert top.snippet == ROLLBACK
+    # The section is quoted whole, first; its neighbour follows (docs/search.md).
+    assert top.snippet.startswith(ROLLBACK)
     assert top.passage is not None and top.passage.heading == ["5. Rollback"]
     assert top.citation is not None
     assert (top.citation.source_id, top.citation.path) == (
@@ -155,7 +156,7 @@ def test_cli_prints_and_returns_the_passage_and_its_citation(
     result = runner.invoke(app, ["search", "acme", QUESTION, "--root", root, "--json"])
     assert result.exit_code == 0, result.output
     first = json.loads(result.stdout)[0]
-    assert first["snippet"] == ROLLBACK
+    assert first["snippet"].startswith(ROLLBACK)
     assert first["passage"]["heading"] == ["5. Rollback"]
     assert first["citation"] == {
         "source_id": "src-rollback",
@@ -228,8 +229,10 @@ def test_mcp_search_returns_the_passage_and_its_citation(
     assert tool.output_schema is not None
     hit = result.structured_content["hits"][0]
     assert hit["id"] == "runbooks/deploy"
-    assert hit["snippet"] == ROLLBACK
+    assert hit["snippet"].startswith(ROLLBACK)
     assert hit["passage"]["heading"] == ["5. Rollback"]
-    assert hit["passage"]["line_start"] == hit["passage"]["line_end"] > 1
+    lines = (ctx.bundle_dir / "runbooks" / "deploy.md").read_text(encoding="utf-8").split("\n")
+    assert lines[hit["passage"]["line_start"] - 1].startswith("The rollback window is thirty")
+    assert hit["passage"]["line_end"] > hit["passage"]["line_start"]  # and its neighbour
     assert hit["citation"]["path"] == "sources/policies/rollback.md"
     assert (hit["citation"]["line_start"], hit["citation"]["line_end"]) == (7, 7)
