@@ -16,7 +16,7 @@ nox.options.reuse_existing_virtualenvs = True
 
 LOCK = Path(__file__).parent / "constraints.txt"
 #: Every extra, so the lock pins what any install of Dossier can pull in.
-ALL_EXTRAS = ".[dev,semantic,claude]"
+ALL_EXTRAS = ".[dev,semantic,claude,agent]"
 
 
 def _install(session: nox.Session, target: str) -> None:
@@ -26,7 +26,7 @@ def _install(session: nox.Session, target: str) -> None:
 @nox.session
 def tests(session: nox.Session) -> None:
     """Run the test suite (the same command CI runs)."""
-    _install(session, ".[dev]")
+    _install(session, ".[dev,claude,agent]")
     session.run("python", "-m", "pytest", "-q", *session.posargs)
 
 

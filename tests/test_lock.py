@@ -44,6 +44,22 @@ def test_ci_and_readme_install_from_the_lock() -> None:
     assert readme.count("-c constraints.txt") >= 2
 
 
+def test_the_readme_test_command_is_what_ci_runs() -> None:
+    """CI installs every extra the tests exercise (both Claude paths included)."""
+    ci = [line for line in (ROOT / ".ci" / "run").read_text(encoding="utf-8").splitlines()
+          if line.startswith((".venv/", "python3 -m venv"))]
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert "    " + " && ".join(ci) + "\n" in readme
+    assert "claude" in ci[1] and "agent" in ci[1]
+
+
+def test_the_agent_sdk_is_an_extra_not_a_core_dependency() -> None:
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    assert "claude-agent-sdk" not in {_name(r) for r in project["dependencies"]}
+    assert "claude-agent-sdk" in {_name(r) for r in project["optional-dependencies"]["agent"]}
+    assert "claude-agent-sdk" in _pins()
+
+
 def test_anthropic_is_an_extra_not_a_core_dependency() -> None:
     project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
     assert "anthropic" not in {_name(r) for r in project["dependencies"]}

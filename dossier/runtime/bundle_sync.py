@@ -8,7 +8,10 @@ protect people's work and the iteration itself:
   starting with ``human:``) is never rewritten or deleted; the machine's proposal is
   reported in the run record instead;
 * a concept some other producer wrote (``generated.by`` that is not one of
-  Dossier's extractors, or no ``generated`` at all) is left alone too;
+  Dossier's extractors, or no ``generated`` at all) is left alone too — except by
+  that same producer: an agent's proposal may rewrite the agent's own draft
+  (``generated.by`` equal, ``agent:<name>``, no person's claim), still only while
+  the file holds what the loop last wrote there;
 * a concept file that no longer holds the bytes the loop last wrote there (the
   ledger, :mod:`dossier.runtime.ledger`) was edited by a person — committed or
   not — and is left alone and reported the same way;
@@ -119,7 +122,7 @@ def sync_bundle(
             )
             continue
         same = current.fingerprint == content_fingerprint(proposal)
-        if not current.machine_owned:
+        if not (current.machine_owned or _own_draft(current, proposal)):
             if not same:
                 result.protected.append(_protected(proposal, _owner_reason(current)))
             else:
@@ -165,6 +168,19 @@ def sync_bundle(
     final = {**untouched, **edited, **{cid: {blob} for cid, blob in owned.items()}}
     _apply(bundle, cache, ledger, final, plans, deletions, result)
     return result
+
+
+def _own_draft(current: ConceptFacts, proposal: ConceptDocument) -> bool:
+    """True when an agent proposes a change to a draft that same agent wrote."""
+    generated = proposal.frontmatter.get("generated")
+    by = generated.get("by") if isinstance(generated, dict) else None
+    return (
+        current.error is None
+        and not current.human_owned
+        and isinstance(by, str)
+        and by.startswith("agent:")
+        and current.generated_by == by
+    )
 
 
 def _apply(

@@ -58,6 +58,9 @@ from dossier.tenancy import (
     tenant_lock,
 )
 
+#: An orchestrator's own trailer: a ``Dossier-`` name and a one-line value.
+_TRAILER_KEY = re.compile(r"Dossier-[A-Za-z][A-Za-z0-9-]{0,60}")
+_TRAILER_VALUE = re.compile(r"[^\x00-\x1f\x7f]{1,200}")
 #: A concept id that names an absolute path (POSIX, UNC or a Windows drive).
 _ABSOLUTE = re.compile(r"^([/\\]|[A-Za-z]:)")
 #: Stat-keyed facts about the bundle's concept files, in the tenant's ``.dossier/``.
@@ -147,6 +150,7 @@ def _run_locked(
             )
         _take_audit(record, proposal)
         _refuse_direct_writes(iteration, orchestrator)
+        _check_trailers(orchestrator, proposal)
         if proposal.up_to_date:
             record.status = "up-to-date"
             record.message = "up to date"
@@ -189,6 +193,21 @@ def _refuse_direct_writes(iteration: Iteration, orchestrator: Orchestrator) -> N
             f"orchestrator {orchestrator.name!r} wrote {shown} itself; an orchestrator "
             "proposes and the harness writes, so nothing was committed"
         )
+
+
+def _check_trailers(orchestrator: Orchestrator, proposal: Proposal) -> None:
+    """An orchestrator's trailers are ``Dossier-`` names with one-line values, or refused.
+
+    A newline in a value would forge further trailers (or a message body) into the
+    commit; a name outside ``Dossier-`` is not the loop's to set.
+    """
+    for key, value in proposal.trailers.items():
+        if not (isinstance(key, str) and _TRAILER_KEY.fullmatch(key)
+                and isinstance(value, str) and _TRAILER_VALUE.fullmatch(value)):
+            raise ProposalRefused(
+                f"orchestrator {orchestrator.name!r} proposed trailer {str(key)[:80]!r} that "
+                "is not a Dossier- name with a one-line value; nothing committed"
+            )
 
 
 def _take_audit(record: RunRecord, proposal: Proposal) -> None:
@@ -327,8 +346,12 @@ def _validate(it: Iteration, changes: BundleChanges, sync: SyncResult) -> None:
 
 
 def trailers_for(record: RunRecord, proposal: Proposal) -> dict[str, str]:
-    """The commit trailers of an iteration: who drove it, from what, at what cost."""
+    """The commit trailers of an iteration: who drove it, from what, at what cost.
+
+    The orchestrator's own ``proposal.trailers`` come first; the harness's names win.
+    """
     trailers = {
+        **proposal.trailers,
         RUN_ID_TRAILER: record.run_id,
         "Dossier-Orchestrator": record.orchestrator,
         "Dossier-Extractor": proposal.producer,

@@ -13,7 +13,9 @@ trailers and a run record, or not at all.  So the result is data, not actions:
   sources); when False, the proposal only adds and changes;
 * ``up_to_date`` — the orchestrator found nothing to do (see
   ``Iteration.unchanged_since_last_run``): nothing is applied or committed;
-* the audit trail: sources seen, skips, per-stage stats, usage (tokens, cost), notes.
+* the audit trail: sources seen, skips, per-stage stats, usage (tokens, cost), notes;
+* ``trailers`` — extra commit trailers of this orchestrator (e.g. an agent's session
+  id): ``Dossier-`` names, one line each; they never replace the harness's own.
 """
 
 from __future__ import annotations
@@ -45,3 +47,5 @@ class Proposal:
     stats: dict[str, float] = field(default_factory=dict)
     usage: Usage | None = None
     notes: list[str] = field(default_factory=list)
+    #: Orchestrator-specific commit trailers (checked and added by the harness).
+    trailers: dict[str, str] = field(default_factory=dict)

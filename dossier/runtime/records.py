@@ -104,6 +104,32 @@ class EvalFigures(BaseModel):
     failures: list[str] = Field(default_factory=list, description="Gate bars missed.")
 
 
+class RefusedCall(BaseModel):
+    """A tool call an agent made that Dossier refused (a path escape, a disabled tool)."""
+
+    tool: str
+    reason: str
+
+
+class AgentSession(BaseModel):
+    """What the Agent-SDK orchestrator's session did (docs/claude.md, part 2).
+
+    ``session_id`` is what the next run passes as ``resume=`` when this one was
+    interrupted; ``proposals`` are the concepts the agent wrote (``action id``).
+    """
+
+    session_id: str | None = None
+    resumed_from: str | None = None
+    mode: str = "onboard"
+    model: str | None = None
+    turns: int | None = None
+    cost_usd: float | None = None
+    stop: str = ""
+    summary: str = ""
+    proposals: list[str] = Field(default_factory=list)
+    refused: list[RefusedCall] = Field(default_factory=list)
+
+
 class SkippedChunkRecord(BaseModel):
     """Lines of a source an extractor gave up on (e.g. an answer that failed its schema twice)."""
 
@@ -174,6 +200,7 @@ class RunRecord(BaseModel):
     usage: Usage | None = None
     stats: dict[str, float] = Field(default_factory=dict)
     notes: list[str] = Field(default_factory=list)
+    agent: AgentSession | None = None
     commit: str | None = None
 
     def to_json(self) -> str:
@@ -181,7 +208,7 @@ class RunRecord(BaseModel):
         data = self.model_dump(mode="json", exclude={"commit"})
         # Optional sections are left out when empty, so records stay small and the
         # records of iterations that had none look as they always did.
-        for key in ("evals", "usage"):
+        for key in ("evals", "usage", "agent"):
             if data.get(key) is None:
                 data.pop(key, None)
         for key in ("stats", "notes"):

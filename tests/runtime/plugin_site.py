@@ -41,7 +41,9 @@ PLUGINS = textwrap.dedent('''
         def propose(self, iteration):
             return Proposal(producer="one/1.0", concepts=[concept("notes/one")],
                             source_count=0, notes=["one concept, by hand"],
-                            usage=Usage(input_tokens=12, output_tokens=3, cost_usd=0.0001))
+                            usage=Usage(input_tokens=12, output_tokens=3, cost_usd=0.0001),
+                            trailers={"Dossier-Test-Case": "one",
+                                      "Dossier-Orchestrator": "not-one"})
 
 
     class RetireOrchestrator:
@@ -105,6 +107,17 @@ PLUGINS = textwrap.dedent('''
             return Proposal(producer="sneaky/1.0", concepts=[concept("notes/fine")])
 
 
+    class ForgerOrchestrator:
+        """Proposes a trailer whose value would forge another trailer into the commit."""
+
+        name = "forger"
+        uses_extractor = False
+
+        def propose(self, iteration):
+            return Proposal(producer="forger/1.0", concepts=[concept("notes/fine")],
+                            trailers={"Dossier-Test-Case": "x\\nDossier-Run-Id: forged"})
+
+
     class LegacyOrchestrator:
         """The old seam: drives (and claims) a whole iteration itself."""
 
@@ -166,6 +179,7 @@ bug = dossier_test_plugins:BugOrchestrator
 escape = dossier_test_plugins:EscapeOrchestrator
 legacy = dossier_test_plugins:LegacyOrchestrator
 sneaky = dossier_test_plugins:SneakyOrchestrator
+forger = dossier_test_plugins:ForgerOrchestrator
 needskey = dossier_test_plugins:NeedsKeyOrchestrator
 fancy = dossier_test_plugins:OneOrchestrator [fancy]
 

@@ -56,6 +56,8 @@ def test_an_orchestrator_that_only_proposes_ends_in_one_valid_commit(
     assert "Dossier-Orchestrator: one" in trailers
     assert "Dossier-Extractor: one/1.0" in trailers
     assert "Dossier-Tokens: 15" in trailers
+    # The orchestrator's own trailers are added; the harness's names are not its to set.
+    assert "Dossier-Test-Case: one" in trailers and "not-one" not in trailers
     record = read_run_record(tenant / "runs" / f"{row['run_id']}.json")
     assert record.status == "committed" and record.orchestrator == "one"
     assert record.concepts.added == ["notes/one"]
@@ -129,6 +131,19 @@ def test_an_orchestrator_that_writes_the_bundle_itself_is_refused(
     assert git(tenant, "rev-parse", "HEAD") == head
 
 
+def test_a_trailer_that_would_forge_another_is_refused(
+    tmp_path: Path, plugin_site: Path
+) -> None:
+    root, tenant = _tenant(tmp_path)
+    head = git(tenant, "rev-parse", "HEAD")
+    result = cli("run-loop", "demo", "--root", str(root), "--orchestrator", "forger", "--json")
+    assert result.exit_code == 1
+    row = json.loads(result.stdout)["tenants"][0]
+    assert row["status"] == "failed" and "trailer" in row["message"]
+    assert not (tenant / "bundle" / "notes").exists()
+    assert git(tenant, "rev-parse", "HEAD") == head
+
+
 def test_dry_run_reports_the_changes_and_restores_the_tree(tmp_path: Path) -> None:
     root, tenant = _tenant(tmp_path)
     found = _worktree_digest(tenant)
@@ -156,8 +171,10 @@ def test_plugin_errors_come_before_any_work(tmp_path: Path, plugin_site: Path) -
 
     unknown = run("--orchestrator", "nope")
     assert unknown.returncode == 2
-    assert ("available: boom, bug, default, escape, fancy, legacy, needskey, one, retire, "
-            "sneaky" in unknown.stderr)
+    # Every registered name is listed (an install with extras registers more, e.g. agent).
+    listed = {name.strip() for name in unknown.stderr.split("available:", 1)[1].split(",")}
+    assert {"boom", "bug", "default", "escape", "fancy", "forger", "legacy", "needskey", "one",
+            "retire", "sneaky"} <= listed, unknown.stderr
     legacy = run("--orchestrator", "legacy")
     assert legacy.returncode == 2 and "propose" in legacy.stderr
     extra = run("--orchestrator", "fancy")

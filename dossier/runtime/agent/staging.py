@@ -1,0 +1,110 @@
+"""Where an agent session reads and writes: a scratch copy of the bundle, never bundle/.
+
+An orchestrator proposes and the harness writes (docs/loop.md): the agent's tools
+must not touch ``bundle/``.  Yet the agent should see the bundle as this iteration
+will leave it — with the concepts the extractor proposed a moment ago — and a write
+should be checked when it is made, so a refused call reaches the model while it can
+still correct itself.  So a session works on a *view*: a copy of ``bundle/`` in the
+tenant's gitignored cache (``.dossier/agent/view/<client>/bundle``) with the
+extraction laid over it (a person's concept is never overlaid).
+
+:class:`StagingWriter` is :class:`~dossier.serve.writes.KnowledgeWriter` — field
+limits, ids confined to the bundle, ``agent:<name>`` drafts, a person's concept
+refused, OKF validation with the file put back when it fails — writing into the
+view; its last step keeps the concept id instead of committing.  What the session
+wrote is then :meth:`StagingWriter.documents`, handed to the harness in the
+proposal, which applies it with the same merge-never-clobber rules as everything
+else and commits it in the iteration's one commit.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+
+from dossier.errors import DossierError
+from dossier.okf import Bundle, ConceptDocument
+from dossier.okf.errors import OKFError
+from dossier.okf.validate import validate_concepts
+from dossier.serve.writes import Action, KnowledgeWriter, WriteRefused, WriteResult
+from dossier.tenancy import TenantContext
+
+VIEW = ("agent", "view")
+
+
+class StagedBundle:
+    """The bundle as this iteration would leave it, in the tenant cache, for one session."""
+
+    def __init__(self, ctx: TenantContext, extracted: Sequence[ConceptDocument]) -> None:
+        root = ctx.cache_path(*VIEW)
+        shutil.rmtree(root, ignore_errors=True)
+        root.mkdir(parents=True)
+        #: A context of the same client whose ``bundle/`` is the copy (search, reads).
+        self.ctx = TenantContext.at(root, ctx.client_id)
+        self.ctx.path.mkdir()
+        if ctx.bundle_dir.is_dir():
+            shutil.copytree(ctx.bundle_dir, self.ctx.path / "bundle", symlinks=True)
+        else:
+            (self.ctx.path / "bundle").mkdir()
+        self.bundle = Bundle(self.ctx.bundle_dir)
+        for doc in extracted:
+            self._overlay(doc)
+
+    def _overlay(self, doc: ConceptDocument) -> None:
+        """Show the extractor's proposal, unless a person owns the concept there."""
+        try:
+            if (self.bundle.exists(doc.concept_id)
+                    and self.bundle.read(doc.concept_id).concept.is_human_owned):
+                return
+            self.bundle.write(doc)
+        except (OKFError, DossierError, OSError):
+            return  # the harness drops (and reports) what cannot be a concept
+
+    def discard(self) -> None:
+        shutil.rmtree(self.ctx.root, ignore_errors=True)
+
+
+class StagingWriter(KnowledgeWriter):
+    """A KnowledgeWriter over a :class:`StagedBundle`: validated writes, no commit."""
+
+    def __init__(self, ctx: TenantContext, actor: str, view: StagedBundle) -> None:
+        super().__init__(ctx, actor)  # sources are read from the tenant itself
+        self.bundle = view.bundle
+        self._written: dict[str, None] = {}  # concept ids, in the order first written
+
+    @contextmanager
+    def _locked(self, key: str | None) -> Iterator[WriteResult | None]:
+        """The harness holds the tenant lock for the whole iteration; no replay keys."""
+        yield None
+
+    def _commit(
+        self, doc: ConceptDocument, action: Action, summary: str, key: str | None
+    ) -> WriteResult:
+        """Write into the view and validate; a concept that is not valid OKF is refused."""
+        path = self.bundle.path_for(doc.concept_id)
+        before = path.read_bytes() if path.is_file() else None
+        self.bundle.write(doc)
+        try:
+            report = validate_concepts(self.bundle.root, [doc.concept_id])
+            rel = path.relative_to(Path(self.bundle.root).resolve()).as_posix()
+            errors = [f for f in report.errors if f.path.endswith(rel)]
+            if errors:
+                raise WriteRefused(
+                    "the concept would not be valid OKF: "
+                    + "; ".join(f"{f.code} {f.message}" for f in errors[:3])
+                )
+        except BaseException:
+            if before is None:
+                path.unlink(missing_ok=True)
+            else:
+                path.write_bytes(before)
+            raise
+        self._written[doc.concept_id] = None
+        return WriteResult(concept_id=doc.concept_id, action=action, commit=None,
+                           status=str(doc.frontmatter.get("status", "stable")))
+
+    def documents(self) -> list[ConceptDocument]:
+        """What the session wrote, as the view holds it now (last write wins)."""
+        return [self.bundle.read(concept_id) for concept_id in self._written]

@@ -1,0 +1,70 @@
+"""Opt-in live check: the default loop vs the agent orchestrator on one fixture document.
+
+Runs only with ``DOSSIER_LIVE=1`` and a real key (``ANTHROPIC_API_KEY`` or
+``DOSSIER_ANTHROPIC_KEY_FILE``) and the ``agent`` extra; the session is held to a small
+turn and USD budget.  ``DOSSIER_LIVE=1 pytest -s tests/live/`` prints the ``dossier eval``
+figures side by side, with the session's tokens and cost.  As for the claude extractor,
+figures printed here are the only agent figures Dossier's docs may quote, marked as live.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from tests.live.test_claude_live import ACME, DOCUMENT, _fmt, one_document_gold, pytestmark
+from tests.runtime.helpers import cli
+
+__all__ = ["pytestmark"]
+
+
+def _register_agent(folder: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Register ``agent`` from this checkout (an install may predate it), as any plugin is."""
+    info = folder / "dossier_agent_live-0.dist-info"
+    info.mkdir(parents=True)
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: dossier-agent-live\n"
+                                   "Version: 0\n")
+    (info / "entry_points.txt").write_text(
+        "[dossier.orchestrators]\nagent = dossier.runtime.agent.orchestrator:AgentOrchestrator\n")
+    monkeypatch.syspath_prepend(str(folder))
+
+
+def test_default_vs_agent_on_one_document(tmp_path: Path,
+                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    pytest.importorskip("claude_agent_sdk")
+    _register_agent(tmp_path / "site", monkeypatch)
+    monkeypatch.setenv("DOSSIER_AGENT_MAX_TURNS", "30")
+    monkeypatch.setenv("DOSSIER_AGENT_MAX_BUDGET_USD", "0.50")
+    material = tmp_path / "material"
+    material.mkdir()
+    shutil.copy(ACME / "corpus" / DOCUMENT, material / DOCUMENT)
+    gold = tmp_path / "gold.yaml"
+    gold.write_text(yaml.safe_dump(one_document_gold((material / DOCUMENT).read_text())))
+    root = tmp_path / "tenants"
+    figures: dict[str, dict[str, Any]] = {}
+    for orchestrator in ("default", "agent"):
+        tenant = f"live-{orchestrator}"
+        assert cli("provision", tenant, "--root", str(root), "--source",
+                   str(material)).exit_code == 0
+        run = cli("run-loop", tenant, "--root", str(root), "--orchestrator", orchestrator,
+                  "--json")
+        assert run.exit_code == 0, run.output
+        report = json.loads(cli("eval", tenant, "--root", str(root), "--gold", str(gold),
+                                "--json").stdout)
+        figures[orchestrator] = report["metrics"]
+        records = sorted((root / tenant / "runs").glob("*.json"))
+        usage = json.loads(records[-1].read_text()).get("usage")
+        if usage:
+            figures[orchestrator]["(tokens)"] = usage["tokens"]
+            figures[orchestrator]["(cost_usd)"] = usage["cost_usd"]
+    names = sorted(set(figures["default"]) | set(figures["agent"]))
+    print(f"\nlive run on fixtures/acme/corpus/{DOCUMENT}")
+    print(f"{'metric':<40} {'default':>14} {'agent':>14}")
+    for name in names:
+        left, right = figures["default"].get(name), figures["agent"].get(name)
+        print(f"{name:<40} {_fmt(left):>14} {_fmt(right):>14}")
