@@ -235,8 +235,8 @@ def extract(doc: SourceLike) -> SourceExtraction:
         if info.role:
             # one sentence: "Head of Operations — runs Northfield DC, Harbourside DC …"
             rest = (description or "").rstrip(".")
-            text = f"{info.role} — {rest[:1].lower()}{rest[1:]}" if rest else info.role
-            description = truncate(ensure_period(text), 200)
+            said = f"{info.role} — {rest[:1].lower()}{rest[1:]}" if rest else info.role
+            description = truncate(ensure_period(said), 200)
         parent = section.parent
         parent_scope = (
             infos[parent.line].scope if parent is not None and parent.line in infos else doc_type
