@@ -352,3 +352,15 @@ def test_links_to_other_source_files_become_plain_text() -> None:
     assert "[Order Hub](/systems/sys-11-order-hub.md)" in body  # re-linked into the bundle
     assert "the design and" in body
     assert "[the vendor page](https://example.com/hub)" in body
+
+
+def test_entity_patterns_find_identifiers_in_a_page_of_role_headings() -> None:
+    # a "Name — Role" heading makes its section's description from the role; that must
+    # not replace the source text the tenant's entity patterns are matched against
+    people = make_doc("people", "# Team\n\n## Dana Reyes — Head of Operations\n\n"
+                                "Runs the northern depots and owns ship#4411 end to end.\n")
+    other = make_doc("other", "# Other\n\nCustomer asked about ship#4411 twice.\n")
+    extraction = get_extractor("deterministic").extract_source(people)
+    assert extraction.text == people.text
+    custom = run([people, other], ExtractSettings(entity_patterns=(r"ship#\d+",)))
+    assert {s.source_id for s in named(custom, "ship#4411").sources} == {"people", "other"}

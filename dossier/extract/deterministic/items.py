@@ -7,7 +7,7 @@ the event that …": each is one unit of knowledge even without a heading of its
 from __future__ import annotations
 
 import re
-from typing import Any
+from collections.abc import Callable
 
 from dossier.extract.deterministic import cues
 from dossier.extract.deterministic.blocks import Block
@@ -47,7 +47,7 @@ _ID_LINE_SEP = re.compile(rf"^(?:\*\*)?({ID_PATTERN})(?:\*\*)?\s{{2,}}(?P<rest>\
 def item_candidates(
     parsed: ParsedDoc,
     blocks: list[Block],
-    scope_at: Any,
+    scope_at: Callable[[int], str | None],
     definitions: list[Definition],
 ) -> dict[int, Unit]:
     """Identifier-led items, glossary-form lines and typed list items, by start line."""

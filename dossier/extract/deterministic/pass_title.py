@@ -1,0 +1,94 @@
+"""Pass 1 — title and kind: what the document is called and what kind of document it is.
+
+Everything later depends on it: the kind decides whether sections are concepts of their own
+(a reference page) or parts of one whole (minutes, a decision record, a changelog), and a
+recognised kind brings its own shape (``kinds.Shape``) with the document's child units.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import PurePosixPath
+
+from dossier.extract.deterministic import cues, kind_docs, kind_meeting, kinds
+from dossier.extract.deterministic.headings import clean_heading, strip_kind_label
+from dossier.extract.deterministic.markdown import ParsedDoc, Section
+from dossier.extract.deterministic.state import Recognition, Source
+from dossier.extract.model import SourceLike
+from dossier.extract.text import capitalize_first, strip_markdown
+
+
+def recognise_document(doc: SourceLike, source: Source) -> Recognition:
+    """The document's title, kind and (for a structurally recognised kind) its shape."""
+    parsed, n = source.parsed, source.n
+    title_section = _title_section(parsed)
+    opening = kind_meeting.plain_title(parsed) if title_section is None else None
+    title = _title(doc, source, title_section, opening)
+    kind = cues.doc_kind(title, source.original_path)
+    # a kind recognised from structure (decision record, meeting, design doc, changelog,
+    # personal note) is one concept of its own whose sections stay inside it
+    front, hidden = kinds.frontmatter(parsed)
+    keys = kinds.heading_keys(parsed)
+    shaped_kind = kinds.recognise(parsed, title, source.original_path, kind, keys, front)
+    shape = (kinds.shape_document(parsed, shaped_kind, title, source.original_path, n, keys)
+             if shaped_kind is not None else None)
+    if shape is None and kind_docs.is_docs_page(source.original_path):
+        shape = kind_docs.shape_page(parsed, title, title_section, n)
+    if shape is not None:
+        kind = shape.kind
+    # meeting notes and process write-ups are one unit of knowledge each: their sections
+    # are parts of that meeting/process, not concepts of their own
+    return Recognition(
+        title=title,
+        title_section=title_section,
+        opening_line=opening[0] if opening is not None else None,
+        kind=kind,
+        doc_type=cues.DOC_KIND_TYPES.get(kind),
+        shape=shape,
+        hidden=frozenset(hidden),
+        is_meeting=kind in ("meeting", "process") or shape is not None,
+    )
+
+
+def _title_section(parsed: ParsedDoc) -> Section | None:
+    """The one level-1 heading that opens the document (no prose above it), if any."""
+    top = parsed.root.children
+    level_one = [s for s in top if s.level == 1]
+    if top and top[0].level == 1 and len(level_one) == 1 and not parsed.root_has_prose(
+        top[0].line
+    ):
+        return top[0]
+    return None
+
+
+def _title(doc: SourceLike, source: Source, title_section: Section | None,
+           opening: tuple[int, str] | None) -> str:
+    """Title heading, minutes' opening line, ingest title, or the file name — in that order."""
+    explicit_title = getattr(doc, "title", None)
+    stem = PurePosixPath(source.original_path.replace("\\", "/")).stem
+    if title_section is not None:
+        return strip_kind_label(clean_heading(title_section.heading, source.forms))
+    if opening is not None:  # plain-text minutes: "Harbour Board meeting, 4 March 2025"
+        return opening[1]
+    if isinstance(explicit_title, str) and _names_document(explicit_title, source.parsed, stem):
+        return explicit_title.strip()
+    # "0042-min-version" → "Min version": the number is the record's, not its name;
+    # a date in the name stays a date ("sync-2024-03-01" → "Sync 2024-03-01")
+    words = re.sub(r"[-_]+(?!\d)|(?<!\d)[-_]+", " ",
+                   re.sub(r"^\d+[-_ ]+(?=\D)", "", stem)).strip()
+    return capitalize_first(words) or doc.source_id
+
+
+def _names_document(title: str, parsed: ParsedDoc, stem: str) -> bool:
+    """Does an ingest title name the document, rather than its first section or file?
+
+    Ingest falls back to the first heading of any level: in a document without a title
+    heading that is a section ("Summary", "Reference"), which names no document; and a
+    title that is the file name with its extension is no better than the file's stem.
+    """
+    title = title.strip()
+    if not title or title.lower() in (stem.lower(), f"{stem}.md".lower()) or re.search(
+            r"\.(md|markdown|txt|html?)$", title, re.I):
+        return False
+    return not any(level > 1 and strip_markdown(text).strip() == title
+                   for level, text in parsed.heading_at.values())
