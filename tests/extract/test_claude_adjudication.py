@@ -10,6 +10,7 @@ and the run record.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -53,7 +54,7 @@ def judge_reply(body: dict[str, Any], same: bool) -> Reply:
     return reply
 
 
-def responder(same: bool) -> Any:
+def responder(same: bool) -> Callable[[dict[str, Any]], Reply]:
     """The extraction answers, with the team's "Billing Svc", and a judge saying ``same``."""
 
     def answer(body: dict[str, Any]) -> Reply:
