@@ -28,7 +28,7 @@ from tests.extract.test_claude_extractor import (
     record_of,
     run_loop,
 )
-from tests.runtime.helpers import commit_count
+from tests.runtime.helpers import cli, commit_count
 
 __all__ = ["claude_env", "messages_stub"]
 
@@ -210,8 +210,9 @@ def test_an_invalid_verdict_is_corrected_once_then_the_pair_stays_apart(
         return reply
 
     stub.responder = bad_judge
-    code, _, output = run_loop(claude_env)
-    assert code == 0, output
+    shown = cli("run-loop", "acme", "--root", str(claude_env["root"]), "--extractor", "claude")
+    assert shown.exit_code == 0, shown.output
+    assert "undecided pair" in shown.output and "Billing Svc" in shown.output
     _, second = _judge_calls(stub)
     result = second["messages"][2]["content"][0]
     assert result["type"] == "tool_result" and result["is_error"] is True
