@@ -112,6 +112,10 @@ def _print_summary(records: list[RunRecord]) -> None:
                 console.print(styled("skipped chunk", "yellow"),
                               f"{record.client_id}: {chunk.source_id} lines {chunk.lines} — "
                               f"{chunk.reason}")
+            if record.usage.adjudication is not None:
+                for pair in record.usage.adjudication.skipped_pairs:
+                    console.print(styled("undecided pair", "yellow"),
+                                  f"{record.client_id}: {pair.pair} — {pair.reason}")
         if not _ok(record):
             console.print(styled("failed", "red"), f"{record.client_id}: {record.message}")
 

@@ -138,6 +138,23 @@ class SkippedChunkRecord(BaseModel):
     reason: str
 
 
+class SkippedPairRecord(BaseModel):
+    """A close candidate pair adjudication could not decide (an answer invalid twice)."""
+
+    pair: str
+    reason: str
+
+
+class AdjudicationRecord(BaseModel):
+    """What the claude extractor's optional adjudication step did in one run."""
+
+    candidates: int = 0
+    cached: int = 0
+    asked: int = 0
+    confirmed: int = 0
+    skipped_pairs: list[SkippedPairRecord] = Field(default_factory=list)
+
+
 class Usage(BaseModel):
     """What a model-backed iteration spent (a metered extractor, an agent).
 
@@ -160,6 +177,8 @@ class Usage(BaseModel):
     #: where a budget stopped the iteration (None: it was not stopped)
     stopped_at: str | None = None
     skipped_chunks: list[SkippedChunkRecord] = Field(default_factory=list)
+    #: the claude extractor's adjudication of close candidates (None: not run)
+    adjudication: AdjudicationRecord | None = None
 
     @property
     def total_tokens(self) -> int:

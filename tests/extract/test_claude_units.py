@@ -87,3 +87,59 @@ def test_plugin_settings_model_covers_every_setting_and_feeds_them(
     with pytest.raises(UsageError) as bad:
         ClaudeSettings.load({}, environ={"DOSSIER_CLAUDE_CONCURRENCY": "many"})
     assert "DOSSIER_CLAUDE_CONCURRENCY" in str(bad.value)
+
+
+def test_close_candidates_are_same_typed_bounded_and_deterministic() -> None:
+    from dossier.extract.claude.candidates import Side, find_candidates
+
+    def side(title: str, ctype: str = "System", *aliases: str) -> Side:
+        from dossier.extract.text import entity_key
+        return Side(key=entity_key(title), title=title, type=ctype,
+                    names=tuple(sorted({title, *aliases})), description=f"{title}.")
+
+    sides = [side("Billing Service", "System", "Billing"), side("Billing Svc"),
+             side("Postgres"), side("Postgress"), side("Order Store"),
+             side("Billing", "Topic"), side("Maria Lopez", "Stakeholder")]
+    found = find_candidates(sides, limit=10)
+    pairs = [(c.a.title, c.b.title) for c in found]
+    # contained words (through an alias) and a near spelling; never across types
+    assert ("Billing Service", "Billing Svc") in pairs and ("Postgres", "Postgress") in pairs
+    assert all(c.a.type == c.b.type for c in found)
+    assert ("Billing Service", "Order Store") not in pairs
+    for seed in range(5):
+        shuffled = sides[:]
+        random.Random(seed).shuffle(shuffled)
+        assert find_candidates(shuffled, limit=10) == found
+    assert find_candidates(sides, limit=1) == found[:1]  # closest first, bounded
+
+
+def test_confirmed_joins_merge_order_independently_but_never_two_identifiers() -> None:
+    from dossier.extract.claude.candidates import Side
+
+    results = [
+        _result("a", [_c("Billing Service", "System", 2, aliases=["Billing"]),
+                      _c("Use Postgres", "Decision", 3, identifier="DEC-001")]),
+        _result("b", [_c("Billing Svc", "System", 4),
+                      _c("Use Postgres now", "Decision", 5, identifier="DEC-002")]),
+    ]
+    asked: list[list[Side]] = []
+
+    def confirm_all(sides: list[Side]) -> list[tuple[str, str]]:
+        asked.append(sides)
+        by_type: dict[str, list[str]] = {}
+        for s in sides:
+            by_type.setdefault(s.type, []).append(s.key)
+        return [(keys[0], keys[1]) for keys in by_type.values() if len(keys) == 2]
+
+    first = merge(results, ExtractSettings(), confirm_all)
+    for seed in range(5):
+        shuffled = results[:]
+        random.Random(seed).shuffle(shuffled)
+        assert merge(shuffled, ExtractSettings(), confirm_all) == first
+    by_id = {p.concept_id: p for p in first}
+    billing = by_id["systems/billing-service"]
+    assert {"Billing", "Billing Svc"} <= set(billing.aliases)
+    assert [s.source_id for s in billing.sources] == ["a", "b"]
+    # a confirmed pair with two identifiers stays two concepts, as in the rules
+    assert {"decisions/dec-001-use-postgres", "decisions/dec-002-use-postgres-now"} <= set(by_id)
+    assert merge(results, ExtractSettings()) != first  # without the judge: apart

@@ -2,7 +2,8 @@
 
 ``ClaudeExtractor`` is a thin adapter between the extractor seam and this package:
 ``chunks`` cuts sources, ``caller``/``batch`` talk to the API, ``drafts`` is the answer's
-schema, ``merge`` resolves concepts across chunks and sources, ``usage``/``prices`` count
+schema, ``merge`` resolves concepts across chunks and sources (``candidates`` and
+``adjudicate`` optionally put close ones to the model), ``usage``/``prices`` count
 tokens and cost, ``keys`` finds and redacts the key, ``settings`` holds the knobs.
 Selecting it without the ``claude`` extra or without a key fails before any work starts.
 See docs/claude.md.
@@ -19,6 +20,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from dossier.errors import DossierError, UsageError
+from dossier.extract.claude.adjudicate import Adjudicator
 from dossier.extract.claude.batch import Job, run_batch
 from dossier.extract.claude.caller import PROMPT_VERSION, Caller, ChunkOutcome
 from dossier.extract.claude.chunks import Chunk, cut
@@ -71,6 +73,7 @@ class ClaudeExtractor:
         self._done: dict[tuple[str, str], ClaudeSourceResult] = {}
         self._failure: DossierError | None = None
         self._skipped: list[SkippedChunk] = []
+        self._adjudicator: Adjudicator | None = None
 
     # -- the seam -------------------------------------------------------------------------
 
@@ -114,7 +117,11 @@ class ClaudeExtractor:
                  settings: ExtractSettings | None = None) -> list[ProposedConcept]:
         self._skipped = sorted((s for r in extractions for s in r.skipped),
                                key=lambda s: (s.source_id, s.start))
-        return merge(extractions, settings or ExtractSettings())
+        settings = settings or ExtractSettings()
+        if self.settings.adjudicate:
+            # decisions are cached in the folder the runtime gives assemble for its cache
+            self._adjudicator = Adjudicator(self._caller, settings.cache_dir)
+        return merge(extractions, settings, self._adjudicator)
 
     # -- the cache codec and the report -------------------------------------------------
 
@@ -149,7 +156,17 @@ class ClaudeExtractor:
                  "reason": redact(s.reason, self._key)}
                 for s in self._skipped
             ],
+            **self._adjudication(),
         }
+
+    def _adjudication(self) -> dict[str, Any]:
+        """The adjudication step's counts and skipped pairs, when it ran."""
+        if self._adjudicator is None:
+            return {}
+        report = self._adjudicator.report.to_dict()
+        for entry in report["skipped_pairs"]:
+            entry["reason"] = redact(entry["reason"], self._key)
+        return {"adjudication": report}
 
     # -- internals --------------------------------------------------------------------------
 

@@ -74,21 +74,21 @@ def request_params(settings: ClaudeSettings, chunk: Chunk, source_title: str,
     }
 
 
-def tool_input(message: Any) -> tuple[object, str | None]:
+def tool_input(message: Any, tool: str = TOOL_NAME) -> tuple[object, str | None]:
     """The forced tool call's input and id, or DraftInvalid saying what came back instead."""
     if getattr(message, "stop_reason", None) == "max_tokens":
         raise DraftInvalid("the answer was cut off at max_tokens (raise max_tokens or "
                            "lower chunk_lines)")
     for block in getattr(message, "content", None) or []:
-        if getattr(block, "type", None) == "tool_use" and getattr(block, "name", None) == TOOL_NAME:
+        if getattr(block, "type", None) == "tool_use" and getattr(block, "name", None) == tool:
             return getattr(block, "input", None), getattr(block, "id", None)
-    raise DraftInvalid(f"the answer did not call the {TOOL_NAME} tool")
+    raise DraftInvalid(f"the answer did not call the {tool} tool")
 
 
 def correction(params: dict[str, Any], message: Any, tool_id: str | None,
-               error: str) -> dict[str, Any]:
+               error: str, tool: str = TOOL_NAME) -> dict[str, Any]:
     """``params`` extended with the invalid answer and the error, asking for a fix."""
-    note = f"Invalid: {error}. Call {TOOL_NAME} again with corrected input."
+    note = f"Invalid: {error}. Call {tool} again with corrected input."
     messages = list(params["messages"])
     if tool_id is not None:
         assistant = [b.model_dump(mode="json", exclude_none=True) for b in message.content]

@@ -7,14 +7,20 @@ but never joins two different identifiers, and ids come from the same ``assign_i
 folders per type, same slugs, same collision suffixes).  The model's answers may come back
 in any order; everything here iterates in sorted order, so the same drafts give the same
 bundle.
+
+Optionally (``adjudicate``), the concepts the rules kept apart are offered to a judge
+(``adjudicate.py``: close candidates put to the model) and the pairs it confirms are joined
+by the same union-find, after the rules and in sorted order, so a confirmed pair merges
+exactly as if a draft had given one name as the other's alias.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
+from dossier.extract.claude.candidates import Side
 from dossier.extract.claude.drafts import CONCEPT_TYPES, ConceptDraft, LineRange
 from dossier.extract.claude.result import ClaudeSourceResult
 from dossier.extract.deterministic.bodies import dedupe_aliases
@@ -53,8 +59,13 @@ class _Mention:
         return min(span.start for span in self.draft.lines)
 
 
+#: Given every concept the rules resolved, the pairs of keys (``Side.key``) to join.
+Adjudicate = Callable[[list[Side]], Iterable[tuple[str, str]]]
+
+
 def merge(
-    results: Sequence[ClaudeSourceResult], settings: ExtractSettings
+    results: Sequence[ClaudeSourceResult], settings: ExtractSettings,
+    adjudicate: Adjudicate | None = None,
 ) -> list[ProposedConcept]:
     """Proposed concepts from all results (sorted by source id first)."""
     ordered = sorted(results, key=lambda r: r.source_id)
@@ -69,6 +80,11 @@ def merge(
         )
     ]
     groups = _resolve(mentions)
+    if adjudicate is not None:
+        joins = sorted({tuple(sorted(pair)) for pair in
+                        adjudicate([_side(keys, members) for keys, members in groups])})
+        if joins:
+            groups = _resolve(mentions, [(a, b) for a, b in joins])
     comps: list[Component] = []
     by_comp: dict[int, list[_Mention]] = {}
     for keys, members in groups:
@@ -92,7 +108,8 @@ def _primary(mention: _Mention) -> str:
     return entity_key(ident) if ident and entity_key(ident) else mention.name_key
 
 
-def _resolve(mentions: list[_Mention]) -> list[tuple[list[str], list[_Mention]]]:
+def _resolve(mentions: list[_Mention], joins: Sequence[tuple[str, str]] = ()
+             ) -> list[tuple[list[str], list[_Mention]]]:
     uf = UnionFind()
     for mention in mentions:
         primary = _primary(mention)
@@ -105,6 +122,10 @@ def _resolve(mentions: list[_Mention]) -> list[tuple[list[str], list[_Mention]]]
             key = entity_key(alias)
             if key and key in uf.parent:
                 uf.union(_primary(mention), key)
+    # confirmed by adjudication: joined like an alias, still never across two identifiers
+    for a, b in joins:
+        if a in uf.parent and b in uf.parent:
+            uf.union(a, b)
     members: dict[str, list[_Mention]] = {}
     for mention in mentions:
         members.setdefault(uf.find(_primary(mention)), []).append(mention)
@@ -114,13 +135,35 @@ def _resolve(mentions: list[_Mention]) -> list[tuple[list[str], list[_Mention]]]
     return [(keys[root], members[root]) for root in sorted(members)]
 
 
-def _component(keys: list[str], members: list[_Mention]) -> Component:
+def _title(members: list[_Mention]) -> str:
+    """The name most drafts use; the first seen among equals."""
     forms = Counter(m.draft.name for m in members)
     first_seen = {m.draft.name: m.position for m in reversed(members)}
-    title = max(forms, key=lambda f: (forms[f], -first_seen[f]))
+    return max(forms, key=lambda f: (forms[f], -first_seen[f]))
+
+
+def _type(members: list[_Mention]) -> str:
+    """The type most drafts give; the deterministic extractor's order breaks ties."""
     types = Counter(m.draft.type for m in members)
     rank = {t: i for i, t in enumerate(CONCEPT_TYPES)}
-    ctype = max(types, key=lambda t: (types[t], -rank[t]))
+    return max(types, key=lambda t: (types[t], -rank[t]))
+
+
+def _side(keys: list[str], members: list[_Mention]) -> Side:
+    """What adjudication sees of one resolved concept."""
+    names = {m.draft.name.strip() for m in members}
+    names |= {a.strip() for m in members for a in m.draft.aliases if a.strip()}
+    names |= {m.draft.identifier.strip() for m in members
+              if m.draft.identifier and m.draft.identifier.strip()}
+    return Side(key=keys[0], title=_title(members), type=_type(members),
+                names=tuple(sorted(names)),
+                description=collapse(members[0].draft.description))
+
+
+def _component(keys: list[str], members: list[_Mention]) -> Component:
+    forms = Counter(m.draft.name for m in members)
+    title = _title(members)
+    ctype = _type(members)
     identifiers = sorted({m.draft.identifier.strip() for m in members
                           if m.draft.identifier and m.draft.identifier.strip()})
     first = members[0]

@@ -1,8 +1,8 @@
 """The claude extractor's knobs: defaults, then the manifest's plugin settings, then env.
 
-The manifest has no home for plugin settings yet, so :meth:`ClaudeSettings.load` takes the
-mapping a future ``plugins.claude`` section would hold and overlays ``DOSSIER_CLAUDE_*``
-environment variables (an operator's override for one run wins over the tenant's file).
+:meth:`ClaudeSettings.load` takes the manifest's ``plugins.claude`` mapping and overlays
+``DOSSIER_CLAUDE_*`` environment variables (an operator's override for one run wins over
+the tenant's file).
 A bad value is a UsageError naming where it came from, raised before any work starts.
 """
 
@@ -54,6 +54,13 @@ class ClaudeSettings:
     base_url: str | None = None
     #: "<input>,<output>" USD per million tokens for a model the price table lacks
     price: str | None = None
+    #: after the deterministic merge, ask the model whether close candidates that stayed
+    #: apart name one entity (adjudicate.py); off by default: resolution is deterministic
+    adjudicate: bool = False
+    #: at most this many candidate pairs are judged per run (the closest first)
+    adjudicate_max_pairs: int = 40
+    #: pairs sent in one adjudication request
+    adjudicate_batch_pairs: int = 20
 
     @classmethod
     def load(
@@ -82,7 +89,8 @@ class ClaudeSettings:
         return settings
 
     def _check(self) -> None:
-        positive = ("max_tokens", "concurrency", "chunk_lines", "chunk_chars", "batch_min_chunks")
+        positive = ("max_tokens", "concurrency", "chunk_lines", "chunk_chars", "batch_min_chunks",
+                    "adjudicate_max_pairs", "adjudicate_batch_pairs")
         for name in positive:
             if getattr(self, name) < 1:
                 raise UsageError(f"claude setting {name} must be >= 1")
@@ -147,3 +155,6 @@ class ClaudePluginSettings(BaseModel):
     timeout_seconds: float | None = None
     base_url: str | None = None
     price: str | None = None
+    adjudicate: bool | None = None
+    adjudicate_max_pairs: int | None = None
+    adjudicate_batch_pairs: int | None = None
