@@ -138,12 +138,17 @@ def run_loop(env: dict[str, Any], *extra: str) -> tuple[int, dict[str, Any], str
 
 
 def record_of(tenant: Path) -> dict[str, Any]:
-    records = sorted((tenant / "runs").glob("*.json"))
-    return json.loads(records[-1].read_text())
+    """The record of the iteration HEAD committed (run ids sort by second only)."""
+    run_id = subprocess.run(
+        ["git", "-C", str(tenant), "log", "-1",
+         "--format=%(trailers:key=Dossier-Run-Id,valueonly)"],
+        capture_output=True, text=True, check=True).stdout.strip()
+    return json.loads((tenant / "runs" / f"{run_id}.json").read_text())
 
 
 def failed_record(tenant: Path) -> dict[str, Any]:
-    records = sorted((tenant / ".dossier" / "failed-runs").glob("*.json"))
+    records = sorted((tenant / ".dossier" / "failed-runs").glob("*.json"),
+                     key=lambda p: p.stat().st_mtime_ns)
     assert records, "no failed-run record kept"
     return json.loads(records[-1].read_text())
 
