@@ -245,6 +245,58 @@ def test_a_persons_concept_is_refused_to_the_agent_and_kept(
     assert (acme.bundle_dir / "notes" / "plan-summary.md").is_file()
 
 
+def test_a_concept_the_harness_protects_is_refused_at_call_time(
+    tenants: tuple[TenantContext, TenantContext],
+) -> None:
+    """A person-edited machine concept and one with no ``generated`` at all: the sync
+    would keep both as they are, so the tool call itself fails and is recorded."""
+    acme, _ = tenants
+    _run(acme, Script(_onboarding_calls()))
+    hub = acme.bundle_dir / "topics" / "ledger-hub.md"
+    assert "by: dossier-" in hub.read_text()  # the loop's concept until a person edits it
+    edited = hub.read_bytes() + b"\nAna: the nightly feed moves to 02:00 in March.\n"
+    hub.write_bytes(edited)
+    unowned = acme.bundle_dir / "notes" / "glossary.md"
+    unowned.parent.mkdir(exist_ok=True)
+    unowned.write_bytes(b"---\ntype: Note\ntitle: Glossary\ndescription: Words we use.\n"
+                        b"---\nWords we use.\n")
+    glossary = unowned.read_bytes()
+    git(acme.path, "add", "-A")
+    git(acme.path, "commit", "-qm", "a person's edit and note")
+    calls = [
+        Call(D + "amend_concept", {"concept_id": "topics/ledger-hub",
+                                   "description": "Something else."}),
+        Call(D + "deprecate_concept", {"concept_id": "topics/ledger-hub", "reason": "dup"}),
+        Call(D + "link_concepts", {"from_id": "topics/ledger-hub",
+                                   "to_id": "systems/invoice-archive"}),
+        Call(D + "amend_concept", {"concept_id": "notes/glossary", "body": "Replaced."}),
+        # The model reads the person's edit, not the extractor's version, and adds instead.
+        Call(D + "get_concept", {"concept_id": "topics/ledger-hub"}),
+        Call(D + "propose_concept", {"type": "Term", "title": "Feed Window",
+                                     "description": "When the nightly feed runs.",
+                                     "links": ["topics/ledger-hub"]}),
+        Call(D + "finish", {"summary": "left the edited concepts alone"}),
+    ]
+    record, recorder = _run(acme, Script(calls))
+
+    outcomes = recorder.sessions[0].outcomes
+    assert [o.is_error for o in outcomes] == [True] * 4 + [False] * 3
+    assert "02:00 in March" in outcomes[4].text
+    assert record.status == "committed", record.message
+    assert hub.read_bytes() == edited and unowned.read_bytes() == glossary
+    assert record.agent is not None
+    refused = [(r.tool, r.reason) for r in record.agent.refused]
+    assert [tool for tool, _ in refused] == ["amend_concept", "deprecate_concept",
+                                             "link_concepts", "amend_concept"]
+    assert all("edited by hand" in reason for _, reason in refused[:3])
+    assert "written by an unknown author" in refused[3][1]
+    assert record.agent.proposals == ["created terms/feed-window"]
+    committed = read_run_record(acme.runs_dir / f"{record.run_id}.json")
+    assert committed.agent is not None and len(committed.agent.refused) == 4
+    # What the harness held back is the extractor's re-derivation, not the agent's change.
+    assert all(p.proposed_description != "Something else." for p in committed.protected)
+
+
 def test_with_no_source_change_the_agent_only_adds(
     tenants: tuple[TenantContext, TenantContext],
 ) -> None:
