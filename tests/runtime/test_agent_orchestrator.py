@@ -502,6 +502,37 @@ def test_the_key_appears_in_no_history_record_or_output(
     assert not [text[:80] for text in seen if FAKE_KEY in text]
 
 
+def test_run_loop_shows_the_agents_turns_and_a_closing_line(
+    tenants: tuple[TenantContext, TenantContext], agent_entry_point: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Off a terminal, the agent stage is plain stderr lines like every other stage: a
+    running turn count against the limit, then one line saying what the session did."""
+    acme, _ = tenants
+    calls = [*_onboarding_calls()[:-1],
+             Call("Bash", {"command": "ls /"}),
+             Call(D + "read_source", {"path": "/etc/passwd"}),
+             Call(D + "finish", {"summary": "done"})]
+    monkeypatch.setattr(agent_module, "confined_transport", _scripted_factory(Script(calls)))
+    result = cli("run-loop", "acme", "--root", str(acme.root), "--orchestrator", "agent")
+    assert result.exit_code == 0, result.output
+
+    lines = result.stderr.splitlines()
+    assert "acme: agent…: 1/40 turns" in lines  # the first count goes out at once
+    closing = [line for line in lines if line.startswith("acme: agent: ")]
+    # the scripted CLI reports one turn per call plus the closing one
+    assert closing == [f"acme: agent: 2 concepts proposed, 2 refused, {len(calls) + 1} turns"]
+    for stage in ("ingest", "extract", "okf"):
+        assert any(line.startswith(f"acme: {stage}: ") for line in lines), (stage, lines)
+
+    crashing = Script(_onboarding_calls(), crash_after=2, session_id=CRASHED_SESSION)
+    monkeypatch.setattr(agent_module, "confined_transport", _scripted_factory(crashing))
+    failed = cli("run-loop", "acme", "--root", str(acme.root), "--orchestrator", "agent")
+    assert failed.exit_code == 1
+    assert [line for line in failed.stderr.splitlines() if line.startswith("acme: agent: ")] \
+        == ["acme: agent: 0 concepts proposed, 0 refused, 2 turns; stopped: no result"]
+
+
 def test_agent_without_a_key_is_a_clear_error_before_any_work(
     tenants: tuple[TenantContext, TenantContext], agent_entry_point: Path,
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
