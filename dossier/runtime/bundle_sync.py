@@ -21,6 +21,9 @@ protect people's work and the iteration itself:
   proposed twice, a document with a conformance error) is dropped and reported,
   and the rest of the proposals are still applied.
 
+Who may rewrite an existing file (the first three points) is one rule,
+:func:`dossier.runtime.ownership.loop_claim`, which the agent's tools ask too.
+
 Concepts that Dossier's extractor wrote earlier and no longer proposes (their
 sources were removed) are deleted, unless a person edited them since.
 """
@@ -38,17 +41,16 @@ from dossier.okf.ids import id_problem
 from dossier.okf.validate import concept_text_errors
 from dossier.runtime.concept_facts import (
     DOSSIER_PRODUCER_PREFIX,
-    ConceptFacts,
     FactsCache,
     facts_of,
 )
 from dossier.runtime.ledger import Ledger, blob_id
+from dossier.runtime.ownership import loop_claim, producer_of
 from dossier.runtime.records import DroppedConcept, ProtectedChange
 
 __all__ = ["DOSSIER_PRODUCER_PREFIX", "SyncResult", "is_machine_owned", "sync_bundle"]
 
-#: Why a concept whose file differs from the loop's last write is kept.
-HUMAN_EDITED = "edited by hand since the loop wrote it; proposed change not applied"
+#: Why a hand-edited concept the extractor no longer proposes is kept.
 HUMAN_EDITED_ORPHAN = "edited by hand since the loop wrote it; no longer proposed, kept"
 
 
@@ -113,23 +115,23 @@ def sync_bundle(
             _plan(plans, result, with_generated_at(proposal, now))
             continue
         current = cache.get(concept_id, path)
-        if current.error is not None:
+        # The one rule of who may rewrite a file (the agent's tools ask it too).
+        claim = loop_claim(concept_id, current, producer_of(proposal), ledger)
+        if claim.kind == "unreadable":
             # A broken file at a machine id: someone edited it by hand. Do not guess.
             result.protected.append(
-                ProtectedChange(
-                    concept_id=concept_id, reason=f"existing file unreadable: {current.error}"
-                )
+                ProtectedChange(concept_id=concept_id, reason=claim.reason)
             )
             continue
         same = current.fingerprint == content_fingerprint(proposal)
-        if not (current.machine_owned or _own_draft(current, proposal)):
+        if claim.kind == "owned-elsewhere":
             if not same:
-                result.protected.append(_protected(proposal, _owner_reason(current)))
+                result.protected.append(_protected(proposal, claim.reason))
             else:
                 result.unchanged.append(concept_id)
             continue
-        last = ledger.last_written(concept_id)
-        if current.blob not in last:
+        last = claim.last_written
+        if claim.kind == "edited":
             if same and _is_loop_render(bundle, proposal, current.blob, with_generated_at):
                 owned[concept_id] = current.blob  # byte for byte what the loop writes
                 result.unchanged.append(concept_id)
@@ -138,7 +140,7 @@ def sync_bundle(
             if same:
                 result.unchanged.append(concept_id)
             else:
-                result.protected.append(_protected(proposal, HUMAN_EDITED))
+                result.protected.append(_protected(proposal, claim.reason))
             continue
         owned[concept_id] = current.blob
         if same:
@@ -168,19 +170,6 @@ def sync_bundle(
     final = {**untouched, **edited, **{cid: {blob} for cid, blob in owned.items()}}
     _apply(bundle, cache, ledger, final, plans, deletions, result)
     return result
-
-
-def _own_draft(current: ConceptFacts, proposal: ConceptDocument) -> bool:
-    """True when an agent proposes a change to a draft that same agent wrote."""
-    generated = proposal.frontmatter.get("generated")
-    by = generated.get("by") if isinstance(generated, dict) else None
-    return (
-        current.error is None
-        and not current.human_owned
-        and isinstance(by, str)
-        and by.startswith("agent:")
-        and current.generated_by == by
-    )
 
 
 def _apply(
@@ -262,13 +251,6 @@ def _is_loop_render(
     except OKFDocumentError:
         return False
     return blob_id(rendered) == blob
-
-
-def _owner_reason(current: ConceptFacts) -> str:
-    if current.human_owned:
-        return "human-owned concept; proposed change not applied"
-    owner = current.generated_by or "an unknown author"
-    return f"written by {owner}; proposed change not applied"
 
 
 def _protected(proposal: ConceptDocument, reason: str) -> ProtectedChange:

@@ -245,6 +245,58 @@ def test_a_persons_concept_is_refused_to_the_agent_and_kept(
     assert (acme.bundle_dir / "notes" / "plan-summary.md").is_file()
 
 
+def test_a_concept_the_harness_protects_is_refused_at_call_time(
+    tenants: tuple[TenantContext, TenantContext],
+) -> None:
+    """A person-edited machine concept and one with no ``generated`` at all: the sync
+    would keep both as they are, so the tool call itself fails and is recorded."""
+    acme, _ = tenants
+    _run(acme, Script(_onboarding_calls()))
+    hub = acme.bundle_dir / "topics" / "ledger-hub.md"
+    assert "by: dossier-" in hub.read_text()  # the loop's concept until a person edits it
+    edited = hub.read_bytes() + b"\nAna: the nightly feed moves to 02:00 in March.\n"
+    hub.write_bytes(edited)
+    unowned = acme.bundle_dir / "notes" / "glossary.md"
+    unowned.parent.mkdir(exist_ok=True)
+    unowned.write_bytes(b"---\ntype: Note\ntitle: Glossary\ndescription: Words we use.\n"
+                        b"---\nWords we use.\n")
+    glossary = unowned.read_bytes()
+    git(acme.path, "add", "-A")
+    git(acme.path, "commit", "-qm", "a person's edit and note")
+    calls = [
+        Call(D + "amend_concept", {"concept_id": "topics/ledger-hub",
+                                   "description": "Something else."}),
+        Call(D + "deprecate_concept", {"concept_id": "topics/ledger-hub", "reason": "dup"}),
+        Call(D + "link_concepts", {"from_id": "topics/ledger-hub",
+                                   "to_id": "systems/invoice-archive"}),
+        Call(D + "amend_concept", {"concept_id": "notes/glossary", "body": "Replaced."}),
+        # The model reads the person's edit, not the extractor's version, and adds instead.
+        Call(D + "get_concept", {"concept_id": "topics/ledger-hub"}),
+        Call(D + "propose_concept", {"type": "Term", "title": "Feed Window",
+                                     "description": "When the nightly feed runs.",
+                                     "links": ["topics/ledger-hub"]}),
+        Call(D + "finish", {"summary": "left the edited concepts alone"}),
+    ]
+    record, recorder = _run(acme, Script(calls))
+
+    outcomes = recorder.sessions[0].outcomes
+    assert [o.is_error for o in outcomes] == [True] * 4 + [False] * 3
+    assert "02:00 in March" in outcomes[4].text
+    assert record.status == "committed", record.message
+    assert hub.read_bytes() == edited and unowned.read_bytes() == glossary
+    assert record.agent is not None
+    refused = [(r.tool, r.reason) for r in record.agent.refused]
+    assert [tool for tool, _ in refused] == ["amend_concept", "deprecate_concept",
+                                             "link_concepts", "amend_concept"]
+    assert all("edited by hand" in reason for _, reason in refused[:3])
+    assert "written by an unknown author" in refused[3][1]
+    assert record.agent.proposals == ["created terms/feed-window"]
+    committed = read_run_record(acme.runs_dir / f"{record.run_id}.json")
+    assert committed.agent is not None and len(committed.agent.refused) == 4
+    # What the harness held back is the extractor's re-derivation, not the agent's change.
+    assert all(p.proposed_description != "Something else." for p in committed.protected)
+
+
 def test_with_no_source_change_the_agent_only_adds(
     tenants: tuple[TenantContext, TenantContext],
 ) -> None:
@@ -448,6 +500,37 @@ def test_the_key_appears_in_no_history_record_or_output(
             seen.append(path.read_text(errors="replace"))
     assert any(CRASHED_SESSION in text for text in seen)  # the failed-run record was read
     assert not [text[:80] for text in seen if FAKE_KEY in text]
+
+
+def test_run_loop_shows_the_agents_turns_and_a_closing_line(
+    tenants: tuple[TenantContext, TenantContext], agent_entry_point: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Off a terminal, the agent stage is plain stderr lines like every other stage: a
+    running turn count against the limit, then one line saying what the session did."""
+    acme, _ = tenants
+    calls = [*_onboarding_calls()[:-1],
+             Call("Bash", {"command": "ls /"}),
+             Call(D + "read_source", {"path": "/etc/passwd"}),
+             Call(D + "finish", {"summary": "done"})]
+    monkeypatch.setattr(agent_module, "confined_transport", _scripted_factory(Script(calls)))
+    result = cli("run-loop", "acme", "--root", str(acme.root), "--orchestrator", "agent")
+    assert result.exit_code == 0, result.output
+
+    lines = result.stderr.splitlines()
+    assert "acme: agent…: 1/40 turns" in lines  # the first count goes out at once
+    closing = [line for line in lines if line.startswith("acme: agent: ")]
+    # the scripted CLI reports one turn per call plus the closing one
+    assert closing == [f"acme: agent: 2 concepts proposed, 2 refused, {len(calls) + 1} turns"]
+    for stage in ("ingest", "extract", "okf"):
+        assert any(line.startswith(f"acme: {stage}: ") for line in lines), (stage, lines)
+
+    crashing = Script(_onboarding_calls(), crash_after=2, session_id=CRASHED_SESSION)
+    monkeypatch.setattr(agent_module, "confined_transport", _scripted_factory(crashing))
+    failed = cli("run-loop", "acme", "--root", str(acme.root), "--orchestrator", "agent")
+    assert failed.exit_code == 1
+    assert [line for line in failed.stderr.splitlines() if line.startswith("acme: agent: ")] \
+        == ["acme: agent: 0 concepts proposed, 0 refused, 2 turns; stopped: no result"]
 
 
 def test_agent_without_a_key_is_a_clear_error_before_any_work(

@@ -165,13 +165,17 @@ async def run_session(
     transport: Transport,
     on_session: Callable[[str], None] = lambda session_id: None,
     tools: AgentTools | None = None,
+    on_turn: Callable[[int], None] = lambda turn: None,
 ) -> SessionOutcome:
     """Drive the session to its result; the SDK's failures become ``stop`` reasons.
 
     ``on_session`` is told the session id as soon as it is known, so a run killed
     later can still be resumed.  With ``tools``, a call to a tool other than
     Dossier's that the CLI itself refused (it has no such tool) is recorded there
-    too, so every refusal reaches the run record whoever made it.
+    too, so every refusal reaches the run record whoever made it.  ``on_turn`` is
+    told the number of each model turn (assistant message) as it arrives, for
+    progress; ``outcome.turns`` is that count until the result message gives the
+    SDK's own.
     """
     from claude_agent_sdk import (
         AssistantMessage,
@@ -190,6 +194,8 @@ async def run_session(
     try:
         async for message in query(prompt=prompt, options=options, transport=transport):
             if isinstance(message, AssistantMessage):
+                outcome.turns = (outcome.turns or 0) + 1
+                on_turn(outcome.turns)
                 for block in message.content:
                     if isinstance(block, ToolUseBlock) and block.name not in QUALIFIED_NAMES:
                         foreign[block.id] = block.name

@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+from collections.abc import Callable
 from typing import Any
 
 from dossier.errors import DossierError
@@ -99,11 +100,13 @@ class AgentOrchestrator:
             view = StagedBundle(iteration.ctx, extracted)
             try:
                 tools = AgentTools(iteration.ctx, view)
-                outcome = self._session(iteration.ctx, config, iteration.record, tools)
+                outcome = self._session(
+                    iteration.ctx, config, iteration.record, tools,
+                    lambda turn: iteration.count("agent", turn, config.max_turns, "turns"))
                 written = tools.writer.documents()
             finally:
                 view.discard()
-            note(f"{len(written)} concepts written, stop: {outcome.stop}")
+            note(_stage_line(len(written), len(tools.refused), outcome))
         info = iteration.record.agent
         if not outcome.ok:
             raise AgentSessionError(
@@ -134,8 +137,12 @@ class AgentOrchestrator:
         return record
 
     def _session(self, ctx: TenantContext, config: AgentConfig, record: RunRecord,
-                 tools: AgentTools) -> SessionOutcome:
-        """Run the session; its account goes into ``record.agent`` as it happens."""
+                 tools: AgentTools,
+                 on_turn: Callable[[int], None] = lambda turn: None) -> SessionOutcome:
+        """Run the session; its account goes into ``record.agent`` as it happens.
+
+        ``on_turn`` hears each model turn as it arrives (the stage's running count).
+        """
         previous = checkpoint.read_open(ctx)
         resume = previous.session_id if previous and previous.mode == config.mode else None
         # One attempt per checkpoint: it is written again only when the CLI reports the
@@ -161,7 +168,8 @@ class AgentOrchestrator:
                                                               config.mode))
 
         outcome = asyncio.run(run_session(task_prompt(config.mode, resume is not None), options,
-                                          self._transport_factory(options), opened, tools))
+                                          self._transport_factory(options), opened, tools,
+                                          on_turn))
         info.session_id = outcome.session_id or info.session_id
         info.turns = outcome.turns
         info.cost_usd = outcome.cost_usd
@@ -172,6 +180,16 @@ class AgentOrchestrator:
         info.refused = [r.model_copy(update={"reason": scrub(r.reason, self._key)})
                         for r in tools.refused]
         return outcome
+
+
+def _stage_line(written: int, refused: int, outcome: SessionOutcome) -> str:
+    """The agent stage's closing line: what the session proposed, was refused, took.
+
+    ``5 concepts proposed, 2 refused, 7 turns``, and why it stopped when it did not
+    finish (the reason is already scrubbed of the key).
+    """
+    line = f"{written} concepts proposed, {refused} refused, {outcome.turns or 0} turns"
+    return line if outcome.stop == "finished" else f"{line}; stopped: {outcome.stop}"
 
 
 def _count(usage: dict[str, Any], name: str) -> int:

@@ -28,6 +28,7 @@ from dossier.errors import DossierError
 from dossier.okf import Bundle, ConceptDocument
 from dossier.okf.errors import OKFError
 from dossier.okf.validate import validate_concepts
+from dossier.runtime.ownership import BundleGuard, producer_of
 from dossier.serve.writes import Action, KnowledgeWriter, WriteRefused, WriteResult
 from dossier.tenancy import TenantContext
 
@@ -49,15 +50,17 @@ class StagedBundle:
         else:
             (self.ctx.path / "bundle").mkdir()
         self.bundle = Bundle(self.ctx.bundle_dir)
+        #: The harness's rule over the real bundle: what it will keep as it is.
+        self.guard = BundleGuard(ctx)
         for doc in extracted:
             self._overlay(doc)
 
     def _overlay(self, doc: ConceptDocument) -> None:
-        """Show the extractor's proposal, unless a person owns the concept there."""
+        """Show the extractor's proposal, unless the harness will keep the file there."""
         try:
-            if (self.bundle.exists(doc.concept_id)
-                    and self.bundle.read(doc.concept_id).concept.is_human_owned):
-                return
+            claim = self.guard.claim(doc.concept_id, producer_of(doc))
+            if claim is not None and claim.protected:
+                return  # a person's concept or edit: the view shows it as it is
             self.bundle.write(doc)
         except (OKFError, DossierError, OSError):
             return  # the harness drops (and reports) what cannot be a concept
@@ -72,6 +75,7 @@ class StagingWriter(KnowledgeWriter):
     def __init__(self, ctx: TenantContext, actor: str, view: StagedBundle) -> None:
         super().__init__(ctx, actor)  # sources are read from the tenant itself
         self.bundle = view.bundle
+        self.view = view
         self._written: dict[str, None] = {}  # concept ids, in the order first written
 
     @contextmanager
@@ -82,7 +86,9 @@ class StagingWriter(KnowledgeWriter):
     def _commit(
         self, doc: ConceptDocument, action: Action, summary: str, key: str | None
     ) -> WriteResult:
-        """Write into the view and validate; a concept that is not valid OKF is refused."""
+        """Write into the view and validate; a change the harness would not land, or a
+        concept that is not valid OKF, is refused."""
+        self._refuse_protected(doc.concept_id, action)
         path = self.bundle.path_for(doc.concept_id)
         before = path.read_bytes() if path.is_file() else None
         self.bundle.write(doc)
@@ -104,6 +110,22 @@ class StagingWriter(KnowledgeWriter):
         self._written[doc.concept_id] = None
         return WriteResult(concept_id=doc.concept_id, action=action, commit=None,
                            status=str(doc.frontmatter.get("status", "stable")))
+
+    def _refuse_protected(self, concept_id: str, action: Action) -> None:
+        """Refuse now what the bundle sync would keep back later (same rule, same files).
+
+        Without this the call would report success and the change would only show
+        up under ``protected`` in the run record, after the session has ended.
+        """
+        claim = self.view.guard.claim(concept_id, self.actor)
+        if claim is None or not claim.protected:
+            return
+        verb = {"amended": "amend", "deprecated": "deprecate"}.get(action, "change")
+        raise WriteRefused(
+            f"cannot {verb} {concept_id}: {claim.why}, and the loop keeps such a concept "
+            "exactly as it is, so this change would never be applied. Leave it; propose a "
+            "new concept that links to it instead, or mention it in your finish summary"
+        )
 
     def documents(self) -> list[ConceptDocument]:
         """What the session wrote, as the view holds it now (last write wins)."""
