@@ -9,16 +9,19 @@ figures printed here are the only agent figures Dossier's docs may quote, marked
 
 from __future__ import annotations
 
-import json
 import shutil
 from pathlib import Path
-from typing import Any
 
 import pytest
 import yaml
 
-from tests.live.test_claude_live import ACME, DOCUMENT, _fmt, one_document_gold, pytestmark
-from tests.runtime.helpers import cli
+from tests.live.test_claude_live import (
+    ACME,
+    DOCUMENT,
+    one_document_gold,
+    pytestmark,
+    side_by_side,
+)
 
 __all__ = ["pytestmark"]
 
@@ -46,25 +49,5 @@ def test_default_vs_agent_on_one_document(tmp_path: Path,
     gold = tmp_path / "gold.yaml"
     gold.write_text(yaml.safe_dump(one_document_gold((material / DOCUMENT).read_text())))
     root = tmp_path / "tenants"
-    figures: dict[str, dict[str, Any]] = {}
-    for orchestrator in ("default", "agent"):
-        tenant = f"live-{orchestrator}"
-        assert cli("provision", tenant, "--root", str(root), "--source",
-                   str(material)).exit_code == 0
-        run = cli("run-loop", tenant, "--root", str(root), "--orchestrator", orchestrator,
-                  "--json")
-        assert run.exit_code == 0, run.output
-        report = json.loads(cli("eval", tenant, "--root", str(root), "--gold", str(gold),
-                                "--json").stdout)
-        figures[orchestrator] = report["metrics"]
-        records = sorted((root / tenant / "runs").glob("*.json"))
-        usage = json.loads(records[-1].read_text()).get("usage")
-        if usage:
-            figures[orchestrator]["(tokens)"] = usage["tokens"]
-            figures[orchestrator]["(cost_usd)"] = usage["cost_usd"]
-    names = sorted(set(figures["default"]) | set(figures["agent"]))
-    print(f"\nlive run on fixtures/acme/corpus/{DOCUMENT}")
-    print(f"{'metric':<40} {'default':>14} {'agent':>14}")
-    for name in names:
-        left, right = figures["default"].get(name), figures["agent"].get(name)
-        print(f"{name:<40} {_fmt(left):>14} {_fmt(right):>14}")
+    side_by_side(root, material, gold, {"default": ["--orchestrator", "default"],
+                                        "agent": ["--orchestrator", "agent"]})

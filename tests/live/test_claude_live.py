@@ -55,26 +55,32 @@ def test_deterministic_vs_claude_on_one_document(tmp_path: Path,
     gold = tmp_path / "gold.yaml"
     gold.write_text(yaml.safe_dump(one_document_gold((material / DOCUMENT).read_text())))
     root = tmp_path / "tenants"
+    side_by_side(root, material, gold, {"deterministic": ["--extractor", "deterministic"],
+                                        "claude": ["--extractor", "claude"]})
+
+
+def side_by_side(root: Path, material: Path, gold: Path, variants: dict[str, list[str]]) -> None:
+    """Run the loop once per variant (its run-loop options) and print the eval figures."""
     figures: dict[str, dict[str, Any]] = {}
-    for extractor in ("deterministic", "claude"):
-        tenant = f"live-{extractor}"
+    for label, options in variants.items():
+        tenant = f"live-{label}"
         assert cli("provision", tenant, "--root", str(root), "--source",
                    str(material)).exit_code == 0
-        run = cli("run-loop", tenant, "--root", str(root), "--extractor", extractor, "--json")
+        run = cli("run-loop", tenant, "--root", str(root), *options, "--json")
         assert run.exit_code == 0, run.output
         report = json.loads(cli("eval", tenant, "--root", str(root), "--gold", str(gold),
                                 "--json").stdout)
-        figures[extractor] = report["metrics"]
-        records = sorted((root / tenant / "runs").glob("*.json"))
-        usage = json.loads(records[-1].read_text()).get("usage")
+        figures[label] = report["metrics"]
+        usage = json.loads(run.stdout)["tenants"][0].get("usage")
         if usage:
-            figures[extractor]["(tokens)"] = usage["tokens"]
-            figures[extractor]["(cost_usd)"] = usage["cost_usd"]
-    names = sorted(set(figures["deterministic"]) | set(figures["claude"]))
+            figures[label]["(tokens)"] = usage["tokens"]
+            figures[label]["(cost_usd)"] = usage["cost_usd"]
+    left_label, right_label = list(variants)
+    names = sorted(set(figures[left_label]) | set(figures[right_label]))
     print(f"\nlive run on fixtures/acme/corpus/{DOCUMENT}")
-    print(f"{'metric':<40} {'deterministic':>14} {'claude':>14}")
+    print(f"{'metric':<40} {left_label:>14} {right_label:>14}")
     for name in names:
-        left, right = figures["deterministic"].get(name), figures["claude"].get(name)
+        left, right = figures[left_label].get(name), figures[right_label].get(name)
         print(f"{name:<40} {_fmt(left):>14} {_fmt(right):>14}")
 
 

@@ -13,19 +13,9 @@ from dossier.serve import build_server
 from dossier.serve.context import estimate_tokens
 from dossier.tenancy import TenantContext, TenantRepo
 from tests.serve.conftest import ALPHA_SECRET, BETA_SECRET, loop_commit, write_concept
+from tests.serve.test_serve_mcp import call, ok
 
 Run = Callable[..., Any]
-
-
-async def call(ctx: TenantContext, tool: str, args: dict[str, Any]) -> Any:
-    async with Client(build_server(ctx)) as client:
-        return await client.call_tool(tool, args)
-
-
-def ok(result: Any) -> dict[str, Any]:
-    assert not result.is_error, result.content[0].text
-    assert isinstance(result.structured_content, dict)
-    return result.structured_content
 
 
 def test_context_returns_the_concept_and_its_neighbours_nearest_first(
