@@ -37,6 +37,7 @@ from typing import Any, TypeVar
 
 from dossier.okf import Bundle, InvalidConceptIdError, validate_concept_id
 from dossier.okf.walk import walk_bundle
+from dossier.serve.build_writer import BackgroundWriter
 from dossier.serve.display import DISPLAY_COLUMN, DISPLAY_FIELDS, pack, pack_concept, unpack
 from dossier.serve.errors import IndexUnavailableError, QueryFailedError
 from dossier.serve.gitstate import bundle_changes, read_head
@@ -115,6 +116,12 @@ def _passage_arrow(rows: Sequence[ConceptRow]) -> Any:
         pack(p, concept) for r in rows for concept in (pack_concept(r),) for p in r.passages
     ]
     return pa.table(columns, schema=schema)
+
+
+def _add(table: Any, passages: Any, rows: Any, passage_rows: Any) -> None:
+    """Append one batch to both tables (run by a :class:`BackgroundWriter`)."""
+    table.add(rows)
+    passages.add(passage_rows)
 
 
 def _query_rows(table: Any, where: str, columns: Sequence[str]) -> list[dict[str, Any]]:
@@ -458,23 +465,22 @@ class SearchIndex:
             batch: list[ConceptRow] = []
             count = 0
             items = list(walk_bundle(self.ctx.bundle_dir).concepts.items())
-            for concept_id, row, stamp in read_rows(items):
-                if stamp is None:
-                    continue
-                meta.files[concept_id] = stamp
-                if row is None:
-                    skipped.append(f"{concept_id}: {stamp.error}")
-                    continue
-                batch.append(row)
-                if len(batch) >= BUILD_BATCH:
-                    table.add(_arrow(batch))
-                    passages.add(_passage_arrow(batch))
+            with BackgroundWriter() as writer:
+                for concept_id, row, stamp in read_rows(items):
+                    if stamp is None:
+                        continue
+                    meta.files[concept_id] = stamp
+                    if row is None:
+                        skipped.append(f"{concept_id}: {stamp.error}")
+                        continue
+                    batch.append(row)
+                    if len(batch) >= BUILD_BATCH:
+                        writer.submit(_add, table, passages, _arrow(batch), _passage_arrow(batch))
+                        count += len(batch)
+                        batch = []
+                if batch:
+                    writer.submit(_add, table, passages, _arrow(batch), _passage_arrow(batch))
                     count += len(batch)
-                    batch = []
-            if batch:
-                table.add(_arrow(batch))
-                passages.add(_passage_arrow(batch))
-                count += len(batch)
             passages.create_index(
                 "text", config=FTS(with_position=False, num_workers=os.cpu_count() or 1)
             )
