@@ -123,7 +123,10 @@ def stdio_figures(ctx: Any, qs: list[dict[str, Any]]) -> tuple[list[float], floa
     """Round-trip seconds per search over an MCP stdio client; server RSS and peak (MB)."""
     from mcp import Client, StdioServerParameters
 
-    env = {k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "LANG", "TMPDIR")}
+    # PYTHONPATH passes through so a checkout run with PYTHONPATH=$PWD measures its own
+    # server code, not the code the venv's ``dossier`` script was installed from.
+    keep = ("PATH", "HOME", "LANG", "TMPDIR", "PYTHONPATH")
+    env = {k: v for k, v in os.environ.items() if k in keep}
     env["LANCEDB_LOG"] = "error"
     params = StdioServerParameters(
         command=str(DOSSIER), args=["serve-mcp", ctx.client_id, "--root", str(ctx.root)], env=env

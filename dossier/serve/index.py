@@ -37,6 +37,8 @@ from typing import Any, TypeVar
 
 from dossier.okf import Bundle, InvalidConceptIdError, validate_concept_id
 from dossier.okf.walk import walk_bundle
+from dossier.serve.build_writer import BackgroundWriter
+from dossier.serve.display import DISPLAY_COLUMN, DISPLAY_FIELDS, pack, pack_concept, unpack
 from dossier.serve.errors import IndexUnavailableError, QueryFailedError
 from dossier.serve.gitstate import bundle_changes, read_head
 from dossier.serve.index_meta import (
@@ -84,27 +86,13 @@ SUMMARY_COLUMNS = [
     "trust_tier",
     "stale_after",
 ]
-#: Passage columns returned with a search hit (``text`` from ``text_offset`` is the snippet).
-PASSAGE_COLUMNS = [
-    *SUMMARY_COLUMNS,
-    "pid",
-    "ordinal",
-    "heading",
-    "text",
-    "text_offset",
-    "line_start",
-    "line_end",
-    "cite_source",
-    "cite_path",
-    "cite_start",
-    "cite_end",
-    "before_text",
-    "before_heading",
-    "before_start",
-    "after_text",
-    "after_heading",
-    "after_end",
-]
+#: Passage columns a search selects (each selected column costs a search time);
+#: ``display`` is unpacked into the fields it packs, so a returned row carries
+#: :data:`PASSAGE_FIELDS`.
+PASSAGE_COLUMNS = ["pid", "id", "text", DISPLAY_COLUMN]
+#: The fields of a passage row as callers see it (``text`` from ``text_offset`` is the
+#: snippet).
+PASSAGE_FIELDS = [c for c in PASSAGE_COLUMNS if c != DISPLAY_COLUMN] + list(DISPLAY_FIELDS)
 
 
 def _arrow(rows: Sequence[ConceptRow]) -> Any:
@@ -116,12 +104,24 @@ def _arrow(rows: Sequence[ConceptRow]) -> Any:
 
 
 def _passage_arrow(rows: Sequence[ConceptRow]) -> Any:
-    """The passages of ``rows`` as one Arrow table."""
+    """The passages of ``rows`` as one Arrow table (display fields packed into one column)."""
     import pyarrow as pa
 
     schema = passage_schema()
     items = [p for r in rows for p in r.passages]
-    return pa.table({f.name: [getattr(p, f.name) for p in items] for f in schema}, schema=schema)
+    columns = {
+        f.name: [getattr(p, f.name) for p in items] for f in schema if f.name != DISPLAY_COLUMN
+    }
+    columns[DISPLAY_COLUMN] = [
+        pack(p, concept) for r in rows for concept in (pack_concept(r),) for p in r.passages
+    ]
+    return pa.table(columns, schema=schema)
+
+
+def _add(table: Any, passages: Any, rows: Any, passage_rows: Any) -> None:
+    """Append one batch to both tables (run by a :class:`BackgroundWriter`)."""
+    table.add(rows)
+    passages.add(passage_rows)
 
 
 def _query_rows(table: Any, where: str, columns: Sequence[str]) -> list[dict[str, Any]]:
@@ -465,23 +465,22 @@ class SearchIndex:
             batch: list[ConceptRow] = []
             count = 0
             items = list(walk_bundle(self.ctx.bundle_dir).concepts.items())
-            for concept_id, row, stamp in read_rows(items):
-                if stamp is None:
-                    continue
-                meta.files[concept_id] = stamp
-                if row is None:
-                    skipped.append(f"{concept_id}: {stamp.error}")
-                    continue
-                batch.append(row)
-                if len(batch) >= BUILD_BATCH:
-                    table.add(_arrow(batch))
-                    passages.add(_passage_arrow(batch))
+            with BackgroundWriter() as writer:
+                for concept_id, row, stamp in read_rows(items):
+                    if stamp is None:
+                        continue
+                    meta.files[concept_id] = stamp
+                    if row is None:
+                        skipped.append(f"{concept_id}: {stamp.error}")
+                        continue
+                    batch.append(row)
+                    if len(batch) >= BUILD_BATCH:
+                        writer.submit(_add, table, passages, _arrow(batch), _passage_arrow(batch))
+                        count += len(batch)
+                        batch = []
+                if batch:
+                    writer.submit(_add, table, passages, _arrow(batch), _passage_arrow(batch))
                     count += len(batch)
-                    batch = []
-            if batch:
-                table.add(_arrow(batch))
-                passages.add(_passage_arrow(batch))
-                count += len(batch)
             passages.create_index(
                 "text", config=FTS(with_position=False, num_workers=os.cpu_count() or 1)
             )
@@ -594,7 +593,7 @@ class SearchIndex:
         return self.read(run)
 
     def passages_by_pid(self, pids: Sequence[str]) -> dict[str, dict[str, Any]]:
-        """:data:`PASSAGE_COLUMNS` of the given passages (absent pids are left out)."""
+        """:data:`PASSAGE_FIELDS` of the given passages (absent pids are left out)."""
         if not pids:
             return {}
 
@@ -603,7 +602,7 @@ class SearchIndex:
             for batch in chunks(list(pids), 500):
                 clause = "pid IN (" + ", ".join(sql_str(p) for p in batch) + ")"
                 for row in _query_rows(table, clause, PASSAGE_COLUMNS):
-                    found[row["pid"]] = row
+                    found[row["pid"]] = unpack(row)
             return found
 
         return self.read(run, passages=True)
@@ -643,7 +642,7 @@ class SearchIndex:
         return self.read(run)
 
     def fts(self, query: str, limit: int, where: str | None) -> list[dict[str, Any]]:
-        """BM25-ranked passages (:data:`PASSAGE_COLUMNS` and ``_score``), best first.
+        """BM25-ranked passages (:data:`PASSAGE_FIELDS` and ``_score``), best first.
 
         The query goes to LanceDB as a ``MatchQuery`` (its words, OR-ed), never as a
         string: a string is parsed by LanceDB, and a quoted phrase then needs token
@@ -672,11 +671,11 @@ class SearchIndex:
                     return rows
 
                 result: list[dict[str, Any]] = loop.run(fetch())
-                return result
+                return [unpack(row) for row in result]
             builder = table.search(match, query_type="fts").select(columns).limit(limit)
             if where:
                 builder = builder.where(where, prefilter=True)
-            return list(builder.to_list())
+            return [unpack(row) for row in builder.to_list()]
 
         return self.read(run, passages=True)
 

@@ -18,7 +18,9 @@ from dossier.fsutil import atomic_write_text
 
 #: 2: passages became rows of their own table (an index of version 1 is rebuilt).
 #: 3: passage rows carry their neighbours' text for the quote (older ones are rebuilt).
-META_SCHEMA_VERSION = 3
+#: 4: display-only passage fields packed into one column, `display` (a search pays per
+#:    column it selects).
+META_SCHEMA_VERSION = 4
 META_NAME = "meta.json"
 
 

@@ -79,32 +79,25 @@ def concept_schema() -> Any:
 
 
 def passage_schema() -> Any:
-    """One row per retrieval unit; ``id`` is the concept's, ``pid`` the passage's own."""
+    """One row per retrieval unit; ``id`` is the concept's, ``pid`` the passage's own.
+
+    What a search reads besides ``pid``, ``id`` and ``text`` is one JSON column,
+    ``display`` (see :mod:`dossier.serve.display`): a search pays per column it selects.
+    """
     import pyarrow as pa
 
     return pa.schema(
         [
             pa.field("pid", pa.string(), nullable=False),
             pa.field("id", pa.string(), nullable=False),
+            # Read by filters (type, tags) and by the vector sync (ordinal, text_offset).
             pa.field("ordinal", pa.int32()),
-            # The concept's summary, repeated on each passage so a search needs one query.
-            *_summary_fields(),
-            pa.field("heading", pa.list_(pa.string())),
+            pa.field("type", pa.string()),
+            pa.field("tags", pa.list_(pa.string())),
             pa.field("text", pa.string()),
             pa.field("text_offset", pa.int32()),
-            pa.field("line_start", pa.int32()),
-            pa.field("line_end", pa.int32()),
-            pa.field("cite_source", pa.string()),
-            pa.field("cite_path", pa.string()),
-            pa.field("cite_start", pa.int32()),
-            pa.field("cite_end", pa.int32()),
-            # The neighbouring body passages, for the quote (records.PassageRow).
-            pa.field("before_text", pa.string()),
-            pa.field("before_heading", pa.list_(pa.string())),
-            pa.field("before_start", pa.int32()),
-            pa.field("after_text", pa.string()),
-            pa.field("after_heading", pa.list_(pa.string())),
-            pa.field("after_end", pa.int32()),
+            # Everything a search reads besides pid, id and text: display.DISPLAY_FIELDS.
+            pa.field("display", pa.string()),
         ]
     )
 

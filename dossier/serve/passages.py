@@ -77,6 +77,7 @@ class _Block:
     kind: str = "text"  # text | list | table | code
     labels: list[str] = field(default_factory=list)
     _plain: str | None = None
+    _words: int = -1
 
     @property
     def text(self) -> str:
@@ -84,6 +85,13 @@ class _Block:
         if self._plain is None:
             self._plain = _block_text(self)
         return self._plain
+
+    @property
+    def words(self) -> int:
+        """Words of :attr:`text` (counted once: cutting and packing both ask)."""
+        if self._words < 0:
+            self._words = len(self.text.split())
+        return self._words
 
 
 def plain(markdown: str) -> str:
@@ -183,7 +191,7 @@ def _sections(body: str, body_line: int) -> list[tuple[list[str], list[_Block]]]
 
 def _pieces(block: _Block) -> list[_Block]:
     """A block of more than MAX_WORDS cut into pieces (by line, then by sentence)."""
-    if len(block.text.split()) <= MAX_WORDS:
+    if block.words <= MAX_WORDS:
         return [block]
     units: list[tuple[str, int]] = []  # (raw text, line number)
     if block.kind in ("list", "table", "code") or len(block.lines) > 1:
@@ -246,7 +254,7 @@ def split_passages(doc: ConceptDocument, title: str, description: str) -> list[P
         group: list[_Block] = []
         words = 0
         for piece in (p for block in blocks for p in _pieces(block)):
-            count = len(piece.text.split())
+            count = piece.words
             if group and words + count > MAX_WORDS:
                 passages.append(_passage(doc.concept_id, len(passages), heading, group, citations))
                 group, words = [], 0

@@ -18,6 +18,7 @@ from typer.testing import CliRunner
 
 from dossier.cli import app
 from dossier.serve import SearchIndex, build_server, search
+from dossier.serve.display import unpack
 from dossier.tenancy import Registry, TenantContext
 
 Put = Callable[..., None]
@@ -98,9 +99,13 @@ def test_passages_carry_their_lines_headings_and_citations(
     tmp_path: Path, put_concept: Put, commit_iteration: Commit
 ) -> None:
     ctx = tenant(tmp_path, put_concept, commit_iteration)
-    rows = SearchIndex(ctx).read(
-        lambda t: t.search().where("id = 'runbooks/deploy'").limit(None).to_list(), passages=True
-    )
+    rows = [
+        unpack(row)
+        for row in SearchIndex(ctx).read(
+            lambda t: t.search().where("id = 'runbooks/deploy'").limit(None).to_list(),
+            passages=True,
+        )
+    ]
     by_ordinal = {row["ordinal"]: row for row in rows}
     assert sorted(by_ordinal) == list(range(len(SECTIONS) + 2))  # title, intro, six sections
     lines = (ctx.bundle_dir / "runbooks" / "deploy.md").read_text(encoding="utf-8").split("\n")
@@ -204,7 +209,8 @@ def test_sync_replaces_a_changed_concepts_passages_and_drops_a_deleted_ones(
     assert search(ctx, "thirty", limit=5) == []
 
     def passages_of(table: Any) -> list[dict[str, Any]]:
-        return list(table.search().select(["pid", "id", "heading"]).limit(None).to_list())
+        found = table.search().select(["pid", "id", "display"]).limit(None).to_list()
+        return [unpack(row) for row in found]
 
     rows = index.read(passages_of, passages=True)
     assert not [r for r in rows if r["id"] == "notes/canary"]
