@@ -59,7 +59,7 @@ def graph_data(ctx: TenantContext, output: Path) -> dict[str, Any]:
             "description": str(fm.get("description") or ""),
             "status": str(fm.get("status") or ""),
             "tags": [str(t) for t in fm.get("tags") or [] if isinstance(t, (str, int))],
-            "sources": _sources(fm.get("sources"), concept_dir, out_dir),
+            "sources": _sources(fm.get("sources"), concept_dir, bundle.root, out_dir),
             "file": _relative(bundle.path_for(doc.concept_id), out_dir),
             "body": doc.body[:MAX_BODY_CHARS],
         })
@@ -72,8 +72,14 @@ def graph_data(ctx: TenantContext, output: Path) -> dict[str, Any]:
     return {"tenant": ctx.client_id, "nodes": nodes, "edges": edges}
 
 
-def _sources(raw: Any, concept_dir: Path, out_dir: Path) -> list[dict[str, str]]:
-    """A concept's cited sources, each with a link that works from the page's folder."""
+def _sources(
+    raw: Any, concept_dir: Path, bundle_root: Path, out_dir: Path
+) -> list[dict[str, str]]:
+    """A concept's cited sources, each with a link that works from the page's folder.
+
+    A relative resource resolves from the concept's folder; a leading ``/`` is
+    bundle-absolute (OKF), so it resolves from the bundle root, never the filesystem's.
+    """
     if not isinstance(raw, list):
         return []
     cited: list[dict[str, str]] = []
@@ -85,7 +91,8 @@ def _sources(raw: Any, concept_dir: Path, out_dir: Path) -> list[dict[str, str]]
         href = ""
         if resource and "://" not in resource:
             path_part, _, fragment = resource.partition("#")
-            target = os.path.normpath(concept_dir / path_part)
+            base = bundle_root if path_part.startswith("/") else concept_dir
+            target = os.path.normpath(base / path_part.lstrip("/"))
             href = os.path.relpath(target, out_dir) + (f"#{fragment}" if fragment else "")
         elif resource.startswith(("https://", "http://")):
             href = resource

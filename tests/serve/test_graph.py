@@ -105,3 +105,31 @@ def test_graph_of_an_unknown_tenant_is_a_clean_error(tmp_path: Path) -> None:
     result = cli("graph", "ghost", "--root", str(tmp_path))
     assert result.exit_code != 0
     assert "ghost" in result.stderr
+
+
+def test_source_links_resolve_relative_and_bundle_absolute_resources(
+    acme: Path, tmp_path: Path
+) -> None:
+    """A relative resource opens from the concept's folder; a leading '/' from the bundle
+    root (OKF), never from the filesystem root."""
+    from dossier.serve.graph import graph_data
+    from dossier.tenancy import Registry
+
+    ctx = Registry(acme).get("acme")
+    bundle = Bundle(ctx.bundle_dir)
+    target = bundle.concept_ids()[0]
+    doc = bundle.read(target)
+    sources = [{"id": "rel", "resource": "../../sources/a.md#L1-L2"},
+               {"id": "abs", "resource": "/glossary/term.md"}]
+    bundle.write(ConceptDocument(target, dict(doc.frontmatter, sources=sources), doc.body))
+    try:
+        page = tmp_path / "out" / "graph.html"
+        node = next(n for n in graph_data(ctx, page)["nodes"] if n["id"] == target)
+        hrefs = {s["resource"]: s["href"] for s in node["sources"]}
+        concept_dir = bundle.path_for(target).parent
+        rel = os.path.normpath(page.parent / hrefs["../../sources/a.md#L1-L2"].split("#")[0])
+        assert Path(rel) == Path(os.path.normpath(concept_dir / "../../sources/a.md"))
+        absolute = os.path.normpath(page.parent / hrefs["/glossary/term.md"])
+        assert Path(absolute) == ctx.bundle_dir / "glossary" / "term.md"
+    finally:
+        git(acme / "acme", "checkout", "--", ".")
