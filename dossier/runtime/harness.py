@@ -38,7 +38,7 @@ from dossier.extract.seam import Extractor, get_extractor
 from dossier.okf import Bundle, ConceptDocument, append_log
 from dossier.okf.validate import validate_bundle, validate_concepts
 from dossier.runtime.bundle_sync import SyncResult, sync_bundle
-from dossier.runtime.concept_facts import FactsCache, facts_of
+from dossier.runtime.concept_facts import FactsCache
 from dossier.runtime.gate import Quality
 from dossier.runtime.gate import prepare as prepare_quality
 from dossier.runtime.index_sync import write_indexes
@@ -253,8 +253,8 @@ def _with_deprecations(
                 ))
                 continue
             doc = bundle.read(concept_id)
-            if not facts_of(doc).machine_owned:
-                continue  # the sync reports it as protected below
+            # whether the loop may touch it is the sync's one rule (ownership.loop_claim):
+            # a person's concept is kept as it is and reported under ``protected``
             order.append(concept_id)
         frontmatter = {**doc.frontmatter, "status": "deprecated"}
         docs[concept_id] = ConceptDocument(

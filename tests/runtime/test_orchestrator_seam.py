@@ -202,3 +202,18 @@ def test_manifest_chooses_the_orchestrator(
     assert row["status"] == "committed"
     trailers = git(tenant, "log", "-1", "--format=%(trailers:only,unfold)")
     assert f"Dossier-Orchestrator: {orchestrator}" in trailers
+
+
+def test_a_deprecation_of_a_persons_concept_is_protected_and_reported(
+    tmp_path: Path, plugin_site: Path
+) -> None:
+    root, tenant = _tenant(tmp_path)
+    cli("run-loop", "demo", "--root", str(root), "--orchestrator", "one")
+    path = tenant / "bundle" / "notes" / "one.md"
+    path.write_text("---\ntype: Note\ntitle: One\n---\nA person's own note now.\n")
+    git(tenant, "commit", "-qam", "my note")
+    edited = path.read_bytes()
+    row = cli_json("run-loop", "demo", "--root", str(root), "--orchestrator", "retire")
+    tenant_row = row["tenants"][0]
+    assert path.read_bytes() == edited
+    assert [p["concept_id"] for p in tenant_row["protected"]] == ["notes/one"]
