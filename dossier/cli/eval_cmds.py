@@ -12,10 +12,12 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from dossier.cli.options import JsonOption, RootOption, TenantArgument
-from dossier.cli.output import console, handle_errors, print_json
+from dossier.cli.output import console, handle_errors, print_json, styled
 from dossier.errors import DossierError, UsageError
 
 if TYPE_CHECKING:
+    from rich.text import Text
+
     from dossier.evals.tenant_eval import EvalReport
     from dossier.tenancy import TenantContext
 
@@ -48,7 +50,7 @@ def _rank(value: int | None) -> str:
     return "-" if value is None else str(value)
 
 
-def _verdict(dossier: Any, baseline: Any) -> str:
+def _verdict(dossier: Any, baseline: Any) -> Text | str:
     """Does the bundle beat raw BM25 on this question? Answer rank first, then hit rank."""
 
     def key(score: Any) -> tuple[int, int]:
@@ -56,9 +58,9 @@ def _verdict(dossier: Any, baseline: Any) -> str:
 
     ours, theirs = key(dossier), key(baseline)
     if ours < theirs:
-        return "[green]beats[/]"
+        return styled("beats", "green")
     if ours > theirs:
-        return "[red]loses[/]"
+        return styled("loses", "red")
     return "ties"
 
 
@@ -107,9 +109,9 @@ def _render(report: EvalReport) -> None:
                           f"{ex.found_links}/{ex.gold_links} gold links")
         console.print(table)
         for miss in ex.misses[:10]:
-            console.print(f"[yellow]missed concept[/] {miss}")
+            console.print(styled("missed concept", "yellow"), miss)
         if len(ex.misses) > 10:
-            console.print(f"[yellow]… and {len(ex.misses) - 10} more missed[/]")
+            console.print(styled(f"… and {len(ex.misses) - 10} more missed", "yellow"))
     health = report.health
     table = Table(title=f"health ({health.concepts} concepts, {health.sources} sources)")
     table.add_column("figure")
@@ -118,7 +120,7 @@ def _render(report: EvalReport) -> None:
         table.add_row(name, _fmt(value))
     console.print(table)
     for concept_id in health.broad[:5]:
-        console.print(f"[yellow]broad concept[/] {concept_id}")
+        console.print(styled("broad concept", "yellow"), concept_id)
     console.print(f"evaluated in {report.seconds:.2f} s against {report.gold}")
 
 

@@ -307,8 +307,7 @@ def history(
     from dossier.okf import Bundle
     from dossier.okf.errors import ConceptNotFoundError
     from dossier.runtime.eval_history import (
-        concept_changes,
-        figures_by_run,
+        read_record,
         rejected_figures,
         rejected_iterations,
     )
@@ -328,14 +327,15 @@ def history(
     else:
         rows = repo.iterations()
         rejected = rejected_iterations(repo)
-    figures = figures_by_run(ctx, rows)
-    data: list[dict[str, Any]] = [
-        {"run_id": it.run_id, "commit": it.sha, "date": it.date, "summary": it.summary,
-         "trailers": it.trailers, "status": "committed", "spend": _spend(it.trailers),
-         "evals": figures[it.run_id].metrics if it.run_id in figures else None,
-         "concepts": concept_changes(ctx, it.run_id)}
-        for it in rows
-    ]
+    data: list[dict[str, Any]] = []
+    for it in rows:
+        record = read_record(ctx, it.run_id)  # once: its evals and its concept ids
+        data.append({
+            "run_id": it.run_id, "commit": it.sha, "date": it.date, "summary": it.summary,
+            "trailers": it.trailers, "status": "committed", "spend": _spend(it.trailers),
+            "evals": record.evals.metrics if record and record.evals else None,
+            "concepts": record.concepts.model_dump() if record else None,
+        })
     for it in rejected:
         found = rejected_figures(repo, it)
         data.append({"run_id": it.run_id, "commit": it.sha, "date": it.date,
@@ -351,15 +351,17 @@ def history(
                       (f" touched {concept}" if concept else ""))
         return
     from rich.table import Table
+    from rich.text import Text
 
     table = Table(title=f"{ctx.client_id} history" + (f" of {concept}" if concept else ""))
     for column in ("date", "run id", "commit", "quality", "summary"):
         table.add_column(column)
     for row in data:
-        summary = str(row["summary"])
+        summary = Text()
         if row["status"] == "rejected":
-            summary = f"[red]rejected[/] (dossier/rejected/{row['run_id']}) " + summary
-        summary += _spend_text(row["spend"])
+            summary.append("rejected", style="red")
+            summary.append(f" (dossier/rejected/{row['run_id']}) ")
+        summary.append(str(row["summary"]) + _spend_text(row["spend"]))
         table.add_row(str(row["date"]), str(row["run_id"] or "-"), str(row["commit"])[:12],
                       quality_cell(row["evals"]), summary)
     console.print(table)

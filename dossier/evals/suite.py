@@ -88,7 +88,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--write", type=Path, default=None, help="record the figures here")
     parser.add_argument("--only", action="append", default=[], help="corpus name (repeatable)")
     parser.add_argument("--semantic", action="store_true", help="also measure hybrid")
+    parser.add_argument("--tables", action="store_true",
+                        help="print docs/evals.md's tables of the recorded baseline and exit")
     args = parser.parse_args(argv)
+    if args.tables:
+        from dossier.evals.doc_tables import tables
+
+        print(tables(json.loads(BASELINE_FILE.read_text(encoding="utf-8"))), end="")
+        return 0
     figures: dict[str, dict[str, float | None]] = {}
     timings: dict[str, dict[str, float]] = {}
     try:

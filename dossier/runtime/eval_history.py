@@ -47,17 +47,12 @@ def figures_by_run(ctx: TenantContext, iterations: list[Iteration]) -> dict[str,
     return out
 
 
-def concept_changes(ctx: TenantContext, run_id: str | None) -> dict[str, list[str]] | None:
-    """The concept ids a committed iteration added, changed and removed (its record).
-
-    None when the record is missing or unreadable; a record written before the ids
-    were recorded reads as empty lists.
-    """
+def read_record(ctx: TenantContext, run_id: str | None) -> RunRecord | None:
+    """The committed run record of ``run_id``; None when missing or unreadable."""
     if run_id is None:
         return None
     try:
-        text = record_file(ctx, run_id).read_text(encoding="utf-8")
-        return RunRecord.model_validate_json(text).concepts.model_dump()
+        return RunRecord.model_validate_json(record_file(ctx, run_id).read_text(encoding="utf-8"))
     except (OSError, ValueError, ValidationError):
         return None
 

@@ -19,11 +19,10 @@ saves.  It is written without fsync (``synchronous=OFF``): a killed process
 loses nothing SQLite's journal cannot roll back, and a database a power cut
 damaged is deleted and rebuilt.
 
-An extractor may offer optional hooks, looked up by name so the deterministic one
-needs none: ``prefetch(misses)`` (work on every uncached source at once — a model
-extractor sends them concurrently or as one batch), ``encode_extraction`` /
-``decode_extraction`` (its own cache codec, when its per-source result is not a
-``SourceExtraction``), ``generated_by`` (the ``generated.by`` of its concepts) and
+Every extractor supplies its own cache codec (``encode``/``decode``), ``cache_key()`` and
+``generated_by`` (dossier/extract/seam.py).  Two optional hooks are looked up by name, so
+the deterministic extractor needs neither: ``prefetch(misses)`` (work on every uncached
+source at once — a model extractor sends them concurrently or as one batch) and
 ``usage_summary()`` (tokens and cost, copied into the run record).
 """
 

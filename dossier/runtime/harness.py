@@ -35,6 +35,7 @@ from datetime import UTC, datetime
 
 from dossier.errors import DossierError
 from dossier.extract.seam import Extractor, get_extractor
+from dossier.keys import redact, resolve_key
 from dossier.okf import Bundle, ConceptDocument, append_log
 from dossier.okf.validate import validate_bundle, validate_concepts
 from dossier.runtime.bundle_sync import SyncResult, sync_bundle
@@ -42,7 +43,7 @@ from dossier.runtime.concept_facts import FactsCache
 from dossier.runtime.gate import Quality
 from dossier.runtime.gate import prepare as prepare_quality
 from dossier.runtime.index_sync import write_indexes
-from dossier.runtime.ledger import Ledger
+from dossier.runtime.ledger import ORCHESTRATOR_TRAILER, Ledger
 from dossier.runtime.orchestrator import Iteration, LoopOptions, Orchestrator
 from dossier.runtime.proposal import Proposal
 from dossier.runtime.records import ConceptChanges, Counts, DroppedConcept, RunRecord
@@ -115,9 +116,23 @@ def _load_extractor(
 
 
 def _fail(record: RunRecord, message: str) -> None:
+    message = _without_key(message)
     record.status = "failed"
     record.errors.append(message)
     record.message = message
+
+
+def _without_key(message: str) -> str:
+    """``message`` with the Anthropic key (if one is configured) redacted.
+
+    Belt and braces for every orchestrator and extractor: whatever an SDK put in an
+    error, a failed record (committed nowhere, but kept and printed) never holds the key.
+    """
+    try:
+        key = resolve_key(who="", instead="")
+    except DossierError:
+        return message
+    return redact(message, key)
 
 
 def _run_locked(
@@ -353,7 +368,7 @@ def trailers_for(record: RunRecord, proposal: Proposal) -> dict[str, str]:
     trailers = {
         **proposal.trailers,
         RUN_ID_TRAILER: record.run_id,
-        "Dossier-Orchestrator": record.orchestrator,
+        ORCHESTRATOR_TRAILER: record.orchestrator,
         "Dossier-Extractor": proposal.producer,
         "Dossier-Sources": str(proposal.source_count),
     }

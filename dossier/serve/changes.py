@@ -18,10 +18,9 @@ from pydantic import BaseModel, Field
 
 from dossier.errors import UsageError
 from dossier.okf.ids import id_for
+from dossier.serve.writes import ACTOR_TRAILER
 from dossier.tenancy import TenantContext, TenantRepo
 from dossier.tenancy.gitobjects import RUN_ID_TRAILER
-
-ACTOR_TRAILER = "Dossier-Actor"  # written by agent writes and reviews (serve/writes.py)
 
 MAX_COMMITS = 200
 _BUNDLE = "bundle/"

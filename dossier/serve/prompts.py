@@ -15,11 +15,9 @@ Three additions to the tenant's MCP server, all read-only:
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Annotated, Any, TypeVar
+from typing import Annotated
 
 from mcp.server.mcpserver import MCPServer
-from mcp_types import ToolAnnotations
 from pydantic import Field
 
 from dossier.serve.changes import ChangesSince, changes_since
@@ -31,20 +29,19 @@ from dossier.serve.context import (
     build_context,
 )
 from dossier.serve.knowledge import KnowledgeBase
+from dossier.serve.write_tools import READ_ONLY, Guard
 from dossier.tenancy import TenantContext
 
-T = TypeVar("T")
-_READ_ONLY = ToolAnnotations(read_only_hint=True, idempotent_hint=True, open_world_hint=False)
 _LISTED_CHANGES = 60  # ids named in the what_changed prompt; list_changes has them all
 
 
 def register_context_tools(
     server: MCPServer, ctx: TenantContext, kb: KnowledgeBase,
-    guarded: Callable[[Callable[[], Any]], Any],
+    guarded: Guard,
 ) -> None:
     """Add get_context, list_changes and the two prompts to ``server``."""
 
-    @server.tool(annotations=_READ_ONLY)
+    @server.tool(annotations=READ_ONLY)
     def get_context(
         concept_id: Annotated[str, Field(description="Concept id, e.g. 'decisions/use-kafka'.")],
         budget_tokens: Annotated[
@@ -64,10 +61,9 @@ def register_context_tools(
         says how many did not fit. Use it to brief yourself on a topic before
         answering; use get_concept for one concept's full text.
         """
-        result: ConceptContext = guarded(lambda: build_context(kb, concept_id, budget_tokens))
-        return result
+        return guarded(lambda: build_context(kb, concept_id, budget_tokens))
 
-    @server.tool(annotations=_READ_ONLY)
+    @server.tool(annotations=READ_ONLY)
     def list_changes(
         since: Annotated[
             str, Field(description="ISO date (2026-11-30) or date-time (2026-11-30T09:00:00Z).")
@@ -78,8 +74,7 @@ def register_context_tools(
         Each commit (newest first) with who made it (the loop, an agent, a person) and
         the concept ids it added, changed and removed, plus the net totals.
         """
-        result: ChangesSince = guarded(lambda: changes_since(ctx, since))
-        return result
+        return guarded(lambda: changes_since(ctx, since))
 
     @server.prompt(title="Brief me on this client")
     def brief_me() -> str:

@@ -20,7 +20,6 @@ from typing import Annotated, Any, Literal, TypeVar
 
 from mcp.server.mcpserver import MCPServer
 from mcp.server.mcpserver.exceptions import ResourceError, ResourceNotFoundError, ToolError
-from mcp_types import ToolAnnotations
 from pydantic import Field
 
 from dossier import __version__
@@ -39,6 +38,7 @@ from dossier.serve.models import (
     Vocabulary,
 )
 from dossier.serve.search import MAX_LIMIT
+from dossier.serve.write_tools import READ_ONLY
 from dossier.tenancy import TenantContext
 
 log = logging.getLogger("dossier.serve")
@@ -46,7 +46,6 @@ log = logging.getLogger("dossier.serve")
 T = TypeVar("T")
 Transport = Literal["stdio", "streamable-http"]
 
-_READ_ONLY = ToolAnnotations(read_only_hint=True, idempotent_hint=True, open_world_hint=False)
 
 
 def _range(description: str, low: int, high: int) -> Any:
@@ -101,7 +100,7 @@ def build_server(
         except DossierError as exc:
             raise ToolError(public(exc)) from None
 
-    @server.tool(annotations=_READ_ONLY)
+    @server.tool(annotations=READ_ONLY)
     def search_concepts(
         query: Annotated[str, Field(description="Words to look for (names, terms, phrases).")],
         limit: Annotated[int, _range(f"Hits to return, 1-{MAX_LIMIT}.", 1, MAX_LIMIT)] = 10,
@@ -123,14 +122,14 @@ def build_server(
         source lines it cites (citation)."""
         return guarded(lambda: kb.search(query, limit=limit, type=type, tags=tags, mode=mode))
 
-    @server.tool(annotations=_READ_ONLY)
+    @server.tool(annotations=READ_ONLY)
     def get_concept(
         concept_id: Annotated[str, Field(description="Concept id, e.g. 'tables/orders'.")],
     ) -> ConceptView:
         """One concept: frontmatter, markdown body, outgoing links and backlinks."""
         return guarded(lambda: kb.get_concept(concept_id))
 
-    @server.tool(annotations=_READ_ONLY)
+    @server.tool(annotations=READ_ONLY)
     def get_related(
         concept_id: Annotated[str, Field(description="Concept id to start from.")],
         depth: Annotated[int, _range(f"Link hops to follow, 1-{MAX_DEPTH}.", 1, MAX_DEPTH)] = 1,
@@ -141,7 +140,7 @@ def build_server(
         """Concepts linked to or from this one, with the sentence that links them."""
         return guarded(lambda: kb.get_related(concept_id, depth=depth, limit=limit))
 
-    @server.tool(annotations=_READ_ONLY)
+    @server.tool(annotations=READ_ONLY)
     def list_concepts(
         type: Annotated[str | None, Field(description="Only concepts of this type.")] = None,
         tag: Annotated[str | None, Field(description="Only concepts with this tag.")] = None,
@@ -158,7 +157,7 @@ def build_server(
             lambda: kb.list_concepts(type=type, tag=tag, prefix=prefix, limit=limit, cursor=cursor)
         )
 
-    @server.tool(annotations=_READ_ONLY)
+    @server.tool(annotations=READ_ONLY)
     def list_types_and_tags() -> Vocabulary:
         """The concept types and tags this knowledge base uses, each with its count.
 
@@ -167,7 +166,7 @@ def build_server(
         """
         return guarded(kb.vocabulary)
 
-    @server.tool(annotations=_READ_ONLY)
+    @server.tool(annotations=READ_ONLY)
     def get_concept_history(
         concept_id: Annotated[str, Field(description="Concept id.")],
     ) -> ConceptHistory:

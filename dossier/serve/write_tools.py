@@ -27,6 +27,8 @@ class Guard(Protocol):
     def __call__(self, fn: Callable[[], T]) -> T: ...
 
 
+#: The annotation of every read-only tool of the tenant's server.
+READ_ONLY = ToolAnnotations(read_only_hint=True, idempotent_hint=True, open_world_hint=False)
 _WRITE = ToolAnnotations(read_only_hint=False, destructive_hint=False, idempotent_hint=True,
                          open_world_hint=False)
 _KEY = Field(
@@ -122,8 +124,7 @@ def register_write_tools(
 def register_review_tool(server: MCPServer, writer: KnowledgeWriter, guarded: Guard) -> None:
     """The read-only list of drafts waiting for a person (always available)."""
 
-    @server.tool(annotations=ToolAnnotations(read_only_hint=True, idempotent_hint=True,
-                                             open_world_hint=False))
+    @server.tool(annotations=READ_ONLY)
     def list_pending_reviews() -> PendingList:
         """Concepts agents wrote that no person has reviewed yet (status draft)."""
         return guarded(writer.pending)

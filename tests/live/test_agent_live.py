@@ -9,16 +9,11 @@ figures printed here are the only agent figures Dossier's docs may quote, marked
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
-import yaml
 
 from tests.live.test_claude_live import (
-    ACME,
-    DOCUMENT,
-    one_document_gold,
     pytestmark,
     side_by_side,
 )
@@ -43,11 +38,5 @@ def test_default_vs_agent_on_one_document(tmp_path: Path,
     _register_agent(tmp_path / "site", monkeypatch)
     monkeypatch.setenv("DOSSIER_AGENT_MAX_TURNS", "30")
     monkeypatch.setenv("DOSSIER_AGENT_MAX_BUDGET_USD", "0.50")
-    material = tmp_path / "material"
-    material.mkdir()
-    shutil.copy(ACME / "corpus" / DOCUMENT, material / DOCUMENT)
-    gold = tmp_path / "gold.yaml"
-    gold.write_text(yaml.safe_dump(one_document_gold((material / DOCUMENT).read_text())))
-    root = tmp_path / "tenants"
-    side_by_side(root, material, gold, {"default": ["--orchestrator", "default"],
-                                        "agent": ["--orchestrator", "agent"]})
+    side_by_side(tmp_path, {"default": ["--orchestrator", "default"],
+                            "agent": ["--orchestrator", "agent"]})

@@ -49,18 +49,19 @@ def test_deterministic_vs_claude_on_one_document(tmp_path: Path,
                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     pytest.importorskip("anthropic")
     register_claude(tmp_path / "site", monkeypatch)
+    side_by_side(tmp_path, {"deterministic": ["--extractor", "deterministic"],
+                            "claude": ["--extractor", "claude"]})
+
+
+def side_by_side(tmp_path: Path, variants: dict[str, list[str]]) -> None:
+    """Run the loop on DOCUMENT once per variant (its run-loop options) and print the
+    eval figures against the one-document gold."""
     material = tmp_path / "material"
     material.mkdir()
     shutil.copy(ACME / "corpus" / DOCUMENT, material / DOCUMENT)
     gold = tmp_path / "gold.yaml"
     gold.write_text(yaml.safe_dump(one_document_gold((material / DOCUMENT).read_text())))
     root = tmp_path / "tenants"
-    side_by_side(root, material, gold, {"deterministic": ["--extractor", "deterministic"],
-                                        "claude": ["--extractor", "claude"]})
-
-
-def side_by_side(root: Path, material: Path, gold: Path, variants: dict[str, list[str]]) -> None:
-    """Run the loop once per variant (its run-loop options) and print the eval figures."""
     figures: dict[str, dict[str, Any]] = {}
     for label, options in variants.items():
         tenant = f"live-{label}"

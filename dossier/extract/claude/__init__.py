@@ -125,15 +125,11 @@ class ClaudeExtractor:
 
     # -- the cache codec and the report -------------------------------------------------
 
-    def encode_extraction(self, result: ClaudeSourceResult) -> str:
+    def encode(self, result: ClaudeSourceResult) -> str:
         return result.to_json()
 
-    def decode_extraction(self, data: str) -> ClaudeSourceResult:
+    def decode(self, data: str) -> ClaudeSourceResult:
         return ClaudeSourceResult.from_json(data)
-
-    # the names an opaque-result seam uses for the same codec and key
-    encode = encode_extraction
-    decode = decode_extraction
 
     def cache_key(self) -> str:
         """What besides the text changes a per-source result: prompt, model, result shape."""

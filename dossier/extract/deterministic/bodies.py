@@ -83,7 +83,7 @@ def sources_and_blocks(
     # one sources[] entry per cited passage: a source as a whole (key = source id), or
     # one part of a whole-document unit (key = "source id#Lstart"), each with its lines
     ranges: dict[str, list[int]] = {}
-    entry_source: dict[str, str] = {}
+    cited_sources: set[str] = set()  # a key is "<source id>" or "<source id>#L<line>"
     source_order: list[str] = []
     blocks: list[str] = []
     primary_source = comp.units[0][0].source_id if comp.units else None
@@ -102,10 +102,10 @@ def sources_and_blocks(
             labels[key] = label
         return labels[key]
 
-    def cover(key: str, source_id: str, start: int, end: int) -> None:
+    def cover(key: str, start: int, end: int) -> None:
         span = ranges.setdefault(key, [start, end])
         span[0], span[1] = min(span[0], start), max(span[1], end)
-        entry_source[key] = source_id
+        cited_sources.add(key.partition("#L")[0])
         if key not in source_order:
             source_order.append(key)
 
@@ -116,7 +116,7 @@ def sources_and_blocks(
             pieces = []
             for start, end, text in unit.parts:
                 key = f"{ext.source_id}#L{start}"
-                cover(key, ext.source_id, start, end)
+                cover(key, start, end)
                 pieces.append(cite(text.strip(), label_for(key)))
             body = "\n\n".join(pieces)
             if body in seen_bodies:
@@ -130,7 +130,7 @@ def sources_and_blocks(
             if span is not None and (unit.start > span[1] + NEAR_LINES
                                      or unit.end < span[0] - NEAR_LINES):
                 key = f"{ext.source_id}#L{unit.start}"
-            cover(key, ext.source_id, unit.start, unit.end)
+            cover(key, unit.start, unit.end)
             body = unit.body.strip()
             if not body or body in seen_bodies:
                 continue
@@ -146,7 +146,7 @@ def sources_and_blocks(
     # an entity without a section of its own opens with its definition, cited
     if not comp.units and definition is not None:
         text, source_id = definition[0].text, definition[1]
-        cover(source_id, source_id, definition[0].line, definition[0].line)
+        cover(source_id, definition[0].line, definition[0].line)
         blocks.append(cite(text, label_for(source_id)))
 
     # mentions in sources that carry no unit of this concept
@@ -155,7 +155,7 @@ def sources_and_blocks(
     pools += [term_occ[key] for key in comp.keys if key in term_occ]
     for pool in pools:
         for source_id, occ in pool.items():
-            if source_id in entry_source.values():
+            if source_id in cited_sources:
                 continue
             current = mentions.get(source_id)
             if current is None or occ.line < current.line:
@@ -169,7 +169,7 @@ def sources_and_blocks(
         lines = []
         for source_id in mention_ids[: settings.max_list_entries]:
             mention = mentions[source_id]
-            cover(source_id, source_id, mention.line, mention.line)
+            cover(source_id, mention.line, mention.line)
             title = by_source[source_id].title
             snippet = mention.snippet or title
             lines.append(f"- *{title}*: {snippet}[^{label_for(source_id)}]")
@@ -181,7 +181,7 @@ def sources_and_blocks(
     sources: list[ProposedSource] = []
     for key in source_order:
         start, end = ranges[key]
-        source_id = entry_source[key]
+        source_id = key.partition("#L")[0]
         ext = by_source[source_id]
         sources.append(ProposedSource(
             id=label_for(key),

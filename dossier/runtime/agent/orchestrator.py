@@ -118,7 +118,6 @@ class AgentOrchestrator:
         mine = {doc.concept_id for doc in written}
         proposal.concepts = [d for d in proposal.concepts if d.concept_id not in mine] + written
         proposal.usage = _combined(proposal.usage, _usage(outcome, config))
-        iteration.record.usage = proposal.usage
         proposal.trailers = {ACTOR_TRAILER: AGENT_ACTOR}
         if info is not None and info.session_id and _SESSION_ID.fullmatch(info.session_id):
             proposal.trailers[SESSION_TRAILER] = info.session_id  # the CLI's id, never forged
@@ -130,11 +129,7 @@ class AgentOrchestrator:
         """Convenience for callers that hold an instance: one iteration via the harness."""
         from dossier.runtime.harness import run_iteration
 
-        record = run_iteration(ctx, self, options)
-        # Belt and braces: whatever text reached the record, the key is not in it.
-        record.message = scrub(record.message, self._key)
-        record.errors = [scrub(e, self._key) for e in record.errors]
-        return record
+        return run_iteration(ctx, self, options)  # the harness redacts the key on failure
 
     def _session(self, ctx: TenantContext, config: AgentConfig, record: RunRecord,
                  tools: AgentTools,
