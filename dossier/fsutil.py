@@ -106,3 +106,14 @@ def resolve_within(base: Path, relative: str | os.PathLike[str]) -> Path:
     except ValueError:
         raise PathEscapeError(f"path {text!r} leaves {base_resolved}") from None
     return resolved
+
+
+def prune_empty_dirs(directory: Path, stop: Path) -> None:
+    """Remove ``directory`` and then its parents while they are empty, up to (not
+    including) ``stop``; a folder that is not empty (or not removable) ends it."""
+    while directory != stop and stop in directory.parents:
+        try:
+            os.rmdir(directory)
+        except OSError:
+            return
+        directory = directory.parent

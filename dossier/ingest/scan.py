@@ -31,7 +31,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from dossier.fsutil import resolve_within, write_if_changed
+from dossier.fsutil import prune_empty_dirs, resolve_within, write_if_changed
 from dossier.ingest.catalogue import (
     INGEST_VERSION,
     Catalogue,
@@ -395,20 +395,11 @@ def apply_scan(result: ScanResult, sources_dir: Path, cache_dir: Path) -> list[s
         except FileNotFoundError:
             continue
         touched.append(snapshot_relpath(source_id))
-        _prune_empty_dirs(target.parent, base)
+        prune_empty_dirs(target.parent, base)
     if write_catalogue(sources_dir, result.catalogue):
         touched.append(f"{sources_dir.name}/catalogue.json")
     write_stat_cache(cache_dir, result.stat_cache)
     return sorted(touched)
-
-
-def _prune_empty_dirs(directory: Path, base: Path) -> None:
-    while directory != base and base in directory.parents:
-        try:
-            directory.rmdir()
-        except OSError:
-            return
-        directory = directory.parent
 
 
 def load_snapshot(

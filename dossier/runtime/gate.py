@@ -28,6 +28,7 @@ from dossier.errors import DossierError
 from dossier.evals.gold import GoldSet
 from dossier.evals.metrics import failures
 from dossier.evals.tenant_eval import TENANT_GOLD, evaluate_tenant, has_gold
+from dossier.fsutil import prune_empty_dirs
 from dossier.runtime.eval_history import REJECTED_PREFIX, last_committed_figures
 from dossier.runtime.records import EvalFigures, RunRecord
 from dossier.tenancy import TenantContext, TenantRepo
@@ -138,7 +139,7 @@ class Quality:
             path = self.ctx.confine(rel)
             with contextlib.suppress(OSError):
                 path.unlink()
-            _prune_empty(path.parent, self.ctx.path)
+            prune_empty_dirs(path.parent, self.ctx.path)
         back = self._changed(index, before_tree, after_tree, "MDT")
         if back:
             self._git_in(index, "read-tree", before_tree)
@@ -151,16 +152,6 @@ class Quality:
 
         with contextlib.suppress(DossierError):
             SearchIndex(self.ctx).sync(full=True)
-
-
-def _prune_empty(folder: Path, stop: Path) -> None:
-    """Remove ``folder`` and its parents while empty, up to (not including) ``stop``."""
-    while folder != stop and stop in folder.parents:
-        try:
-            folder.rmdir()
-        except OSError:
-            return
-        folder = folder.parent
 
 
 def _fmt(value: float | None) -> str:

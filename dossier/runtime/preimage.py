@@ -19,10 +19,9 @@ is in the object store while the iteration runs.
 from __future__ import annotations
 
 import contextlib
-import os
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
-from dossier.fsutil import atomic_write_bytes
+from dossier.fsutil import atomic_write_bytes, prune_empty_dirs
 from dossier.tenancy import TenantContext
 from dossier.tenancy.git import add_pathspecs, run_git
 
@@ -105,7 +104,8 @@ class Preimage:
             target = self.ctx.path / path
             if target.is_file() or target.is_symlink():
                 target.unlink()
-                _prune_empty_dirs(target.parent, self.ctx.path)
+                # folders the iteration emptied go; the area itself (bundle/ ...) stays
+                prune_empty_dirs(target.parent, self.ctx.path / PurePosixPath(path).parts[0])
         env = {"GIT_INDEX_FILE": str(self.before_index)}
         for start in range(0, len(put_back), _CHUNK):
             run_git(self.ctx.path, "checkout-index", "-f", "--",
@@ -117,13 +117,3 @@ class Preimage:
         for index in (self.before_index, self.after_index):
             with contextlib.suppress(OSError):
                 index.unlink()
-
-
-def _prune_empty_dirs(directory: Path, root: Path) -> None:
-    """Remove directories the iteration emptied, up to (not including) an area root."""
-    while directory.parent != root and root in directory.parents:
-        try:
-            os.rmdir(directory)
-        except OSError:
-            return
-        directory = directory.parent

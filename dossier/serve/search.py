@@ -187,11 +187,12 @@ def _quotes(
 
 def vocabulary(index: SearchIndex) -> tuple[dict[str, int], dict[str, int]]:
     """Concept counts per type and per tag, from the index (no concept file is parsed)."""
-    ids = index.ids(None)
-    rows = index.rows_by_id(ids, ["type", "tags"]) if ids else {}
+    rows: list[dict[str, Any]] = index.read(
+        lambda table: table.search().select(["type", "tags"]).limit(None).to_list()
+    )  # one scan, not a scan of ids and then a lookup per 500 of them
     types: dict[str, int] = {}
     tags: dict[str, int] = {}
-    for row in rows.values():
+    for row in rows:
         name = str(row.get("type") or "")
         if name:
             types[name] = types.get(name, 0) + 1
