@@ -1,7 +1,7 @@
 """Dossier: per-tenant, git-backed knowledge toolkit producing OKF v0.2 bundles.
 
 Kept import-light on purpose: ``dossier --help`` must start fast, so nothing heavy
-(lancedb, anthropic, mcp) is imported at package import time.
+(anthropic, mcp, torch) is imported at package import time.
 """
 
 __version__ = "0.1.0"

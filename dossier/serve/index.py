@@ -1,4 +1,4 @@
-"""A tenant's search index: a LanceDB table in ``.dossier/index``, kept in step with the bundle.
+"""A tenant's search index: a SQLite file in ``.dossier/index``, kept in step with the bundle.
 
 The index is a replaceable cache of the bundle (the bundle and its git history are
 the system of record), so every failure to read it ends in a rebuild, never in an
@@ -8,7 +8,7 @@ error for the user.  Keeping it current is cheap by design:
   (two small file reads, no ``git`` process).  Unchanged HEAD: nothing else happens.
 * When HEAD moved, ``git diff --name-status old new -- bundle/`` names the concept
   files to look at; each is hashed and only changed ones are re-parsed and upserted
-  (``merge_insert`` on ``id``), deleted ones removed.
+  (one transaction), deleted ones removed.
 * The first sync of a process, ``dossier index``, and a git history that cannot be
   diffed compare every file's stat stamp instead (hashing only files whose stamp
   moved), which also catches edits not yet committed.
@@ -16,22 +16,24 @@ error for the user.  Keeping it current is cheap by design:
   committed (the loop does not need it: the sync after its commit picks them up).
 
 Writers (sync, refresh, rebuild) serialise on a lock file so a server and a loop
-in two processes never interleave writes; readers never wait.  A rebuild writes a
-new table generation and switches ``meta.json`` to it atomically, so a reader in
+in two processes never interleave writes; readers never wait (SQLite's WAL mode:
+a reader sees the last committed state while a writer works).  A rebuild writes a
+new generation file and switches ``meta.json`` to it atomically, so a reader in
 another process keeps a consistent view until it reopens.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import shutil
+import sqlite3
 import threading
 import time
 import uuid
 from collections.abc import Callable, Iterable, Sequence
 from contextlib import AbstractContextManager
-from datetime import timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -40,6 +42,7 @@ from dossier.okf.walk import walk_bundle
 from dossier.serve.build_writer import BackgroundWriter
 from dossier.serve.display import DISPLAY_COLUMN, DISPLAY_FIELDS, pack, pack_concept, unpack
 from dossier.serve.errors import IndexUnavailableError, QueryFailedError
+from dossier.serve.fts_query import match_expression
 from dossier.serve.gitstate import bundle_changes, read_head
 from dossier.serve.index_meta import (
     META_NAME,
@@ -48,32 +51,19 @@ from dossier.serve.index_meta import (
     load_meta,
     save_meta,
 )
-from dossier.serve.lance import (
-    chunks,
-    concept_schema,
-    in_clause,
-    lancedb_module,
-    match_query,
-    passage_schema,
-    sql_str,
-    write_lock,
-)
 from dossier.serve.models import IndexReport
 from dossier.serve.reading import read_row, read_rows
 from dossier.serve.records import ConceptRow
+from dossier.serve.sqlstore import SCHEMA, Filter, chunks, connect, placeholders, write_lock
 from dossier.tenancy import TenantContext
 
 log = logging.getLogger("dossier.serve.index")
 
 T = TypeVar("T")
 
-#: Rows written per LanceDB batch during a rebuild (bounds peak memory).
+#: Concepts parsed per batch during a rebuild (bounds peak memory; each batch is
+#: written by a worker thread while the next is parsed).
 BUILD_BATCH = 2000
-#: Compact and fold new rows into the FTS index after this many write operations.
-OPTIMIZE_AFTER_WRITES = 20
-#: Versions older than this are pruned by optimize; a reader pinned to an older one
-#: fails once, reopens at the latest version and retries.
-PRUNE_OLDER_THAN = timedelta(minutes=10)
 LOCK_NAME = "index.lock"
 #: Concept columns returned to callers.
 SUMMARY_COLUMNS = [
@@ -86,64 +76,101 @@ SUMMARY_COLUMNS = [
     "trust_tier",
     "stale_after",
 ]
-#: Passage columns a search selects (each selected column costs a search time);
-#: ``display`` is unpacked into the fields it packs, so a returned row carries
-#: :data:`PASSAGE_FIELDS`.
+#: Passage columns a search reads; ``display`` is unpacked into the fields it packs,
+#: so a returned row carries :data:`PASSAGE_FIELDS`.
 PASSAGE_COLUMNS = ["pid", "id", "text", DISPLAY_COLUMN]
 #: The fields of a passage row as callers see it (``text`` from ``text_offset`` is the
 #: snippet).
 PASSAGE_FIELDS = [c for c in PASSAGE_COLUMNS if c != DISPLAY_COLUMN] + list(DISPLAY_FIELDS)
+#: Suffixes SQLite gives a database's companion files in WAL mode.
+_COMPANIONS = ("", "-wal", "-shm", "-journal")
+
+_FTS_UNFILTERED = """
+SELECT p.pid, p.id, p.text, p.display, -f.rank
+FROM (SELECT rowid, rank FROM passages_fts WHERE passages_fts MATCH ? ORDER BY rank LIMIT ?) f
+JOIN passages p ON p.rowid = f.rowid
+ORDER BY f.rank
+"""
+_FTS_FILTERED = """
+SELECT p.pid, p.id, p.text, p.display, -passages_fts.rank
+FROM passages_fts JOIN passages p ON p.rowid = passages_fts.rowid
+WHERE passages_fts MATCH ? AND {condition}
+ORDER BY passages_fts.rank LIMIT ?
+"""
 
 
-def _arrow(rows: Sequence[ConceptRow]) -> Any:
-    """Rows as an Arrow table, built column by column (twice as fast as from_pylist)."""
-    import pyarrow as pa
-
-    schema = concept_schema()
-    return pa.table({f.name: [getattr(r, f.name) for r in rows] for f in schema}, schema=schema)
+def generation_file(index_dir: Path, name: str) -> Path:
+    """The SQLite file of the generation (or vector store) called ``name``."""
+    return index_dir / f"{name}.sqlite"
 
 
-def _passage_arrow(rows: Sequence[ConceptRow]) -> Any:
-    """The passages of ``rows`` as one Arrow table (display fields packed into one column)."""
-    import pyarrow as pa
-
-    schema = passage_schema()
-    items = [p for r in rows for p in r.passages]
-    columns = {
-        f.name: [getattr(p, f.name) for p in items] for f in schema if f.name != DISPLAY_COLUMN
-    }
-    columns[DISPLAY_COLUMN] = [
-        pack(p, concept) for r in rows for concept in (pack_concept(r),) for p in r.passages
-    ]
-    return pa.table(columns, schema=schema)
+#: Parameters of one batch: concept, tag, link and passage rows.
+Batch = tuple[
+    list[tuple[Any, ...]], list[tuple[Any, ...]], list[tuple[Any, ...]], list[tuple[Any, ...]]
+]
 
 
-def _add(table: Any, passages: Any, rows: Any, passage_rows: Any) -> None:
-    """Append one batch to both tables (run by a :class:`BackgroundWriter`)."""
-    table.add(rows)
-    passages.add(passage_rows)
+def _params(rows: Sequence[ConceptRow]) -> Batch:
+    """Parameters of the concept, tag, link and passage inserts for ``rows``."""
+    concepts: list[tuple[Any, ...]] = []
+    tags: list[tuple[Any, ...]] = []
+    links: list[tuple[Any, ...]] = []
+    passages: list[tuple[Any, ...]] = []
+    for r in rows:
+        concepts.append(
+            (
+                r.id,
+                r.type,
+                r.title,
+                r.description,
+                json.dumps(r.tags, ensure_ascii=False),
+                r.status,
+                r.trust_tier,
+                r.stale_after,
+                r.content_hash,
+            )
+        )
+        tags.extend((tag, r.id) for tag in r.tags)
+        links.extend((target, r.id) for target in r.links)
+        concept = pack_concept(r)
+        passages.extend(
+            (p.pid, p.id, p.ordinal, p.text, p.text_offset, pack(p, concept)) for p in r.passages
+        )
+    return concepts, tags, links, passages
 
 
-def _query_rows(table: Any, where: str, columns: Sequence[str]) -> list[dict[str, Any]]:
-    """Rows of ``table`` matching ``where``, in one round trip to LanceDB's event loop.
+def _insert(db: sqlite3.Connection, params: Batch) -> None:
+    """Insert one batch (inside the caller's transaction; the FTS triggers index it)."""
+    concepts, tags, links, passages = params
+    db.executemany("INSERT OR REPLACE INTO concepts VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", concepts)
+    db.executemany("INSERT OR IGNORE INTO concept_tags VALUES (?, ?)", tags)
+    db.executemany("INSERT OR IGNORE INTO links VALUES (?, ?)", links)
+    db.executemany(
+        "INSERT INTO passages(pid, id, ordinal, text, text_offset, display)"
+        " VALUES (?, ?, ?, ?, ?, ?)",
+        passages,
+    )
 
-    The sync query builder makes several round trips per query (schema lookups);
-    on the search path, where this runs once per search, the async table makes one.
-    """
-    inner = getattr(table, "_table", None)  # the AsyncTable the sync table wraps
-    if inner is None or not hasattr(inner, "query"):
-        return list(table.search().where(where).select(list(columns)).limit(None).to_list())
-    from lancedb import background_loop
 
-    loop: Any = background_loop.LOOP
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
-    async def fetch() -> list[dict[str, Any]]:
-        query = inner.query().where(where).select(list(columns))
-        rows: list[dict[str, Any]] = await query.to_list()
-        return rows
 
-    result: list[dict[str, Any]] = loop.run(fetch())
-    return result
+class _Connections(threading.local):
+    """Each thread's connection to the current generation file."""
+
+    def __init__(self) -> None:
+        self.path: Path | None = None
+        self.db: sqlite3.Connection | None = None
+
+    def drop(self) -> None:
+        if self.db is not None:
+            self.db.close()
+        self.path = self.db = None
 
 
 class SearchIndex:
@@ -153,16 +180,16 @@ class SearchIndex:
         self.ctx = ctx
         self.bundle = Bundle(ctx.bundle_dir)
         self._lock = threading.RLock()
-        self._db: Any = None
-        self._table: Any = None
-        self._passages: Any = None
-        self._table_name: str | None = None
+        self._path: Path | None = None
+        self._local = _Connections()
         self._meta: IndexMeta | None = None
         self._seen_head: str | None = None
         #: True once this process compared every file with the index.
         self._checked_files = False
         #: (inode, mtime, size) of meta.json when this handle last read or wrote it.
         self._seen_meta: tuple[int, int, int] | None = None
+        #: The vector matrix of the semantic extra, loaded once per vector state.
+        self._vectors: Any = None
 
     @property
     def dir(self) -> Path:
@@ -178,28 +205,33 @@ class SearchIndex:
 
     # -- opening ----------------------------------------------------------------------
 
-    def _connect(self) -> Any:
-        if self._db is None:
-            self.dir.mkdir(parents=True, exist_ok=True)
-            self._db = lancedb_module().connect(str(self.dir))
-        return self._db
+    def _db(self) -> sqlite3.Connection:
+        """This thread's connection to the current generation (opened on first use)."""
+        path = self._path
+        if path is None:
+            raise IndexUnavailableError("the search index is not open")
+        local = self._local
+        if local.db is None or local.path != path:
+            local.drop()
+            local.db = connect(path)
+            local.path = path
+        return local.db
 
-    def _open(self, meta: IndexMeta) -> Any:
-        """The table named by ``meta`` at its latest version (raises when unreadable)."""
-        if self._table is not None and self._table_name == meta.table:
-            self._table.checkout_latest()
-            self._passages.checkout_latest()
-        else:
-            self._table = self._connect().open_table(meta.table)
-            self._passages = self._connect().open_table(meta.passage_table)
-            self._table_name = meta.table
+    def _open(self, meta: IndexMeta) -> None:
+        """Point at the generation named by ``meta`` (raises when it is unreadable)."""
+        path = generation_file(self.dir, meta.table)
+        if not path.is_file():
+            raise IndexUnavailableError(f"{path.name} is missing")
+        self._path = path
         self._meta = meta
-        return self._table
+        # Reads the schema: a file that is not a database, or not this schema, fails.
+        self._db().execute("SELECT id FROM concepts LIMIT 1").fetchall()
 
     def close(self) -> None:
-        """Drop the LanceDB handles (a later call reopens them)."""
+        """Drop this thread's connection (a later call reopens it)."""
         with self._lock:
-            self._db = self._table = self._passages = self._table_name = self._meta = None
+            self._local.drop()
+            self._path = self._meta = None
 
     # -- keeping current --------------------------------------------------------------
 
@@ -212,7 +244,7 @@ class SearchIndex:
 
     def _is_current(self, head: str | None) -> bool:
         return (
-            self._table is not None
+            self._path is not None
             and self._checked_files
             and head == self._seen_head
             and self._meta_stamp() == self._seen_meta
@@ -223,7 +255,7 @@ class SearchIndex:
 
         The no-change path reads ``.git/HEAD`` and its ref file and stats
         ``meta.json`` (which moves when another process refreshed the index); it
-        spawns no process and opens nothing in LanceDB.
+        spawns no process and reads nothing of the index.
         """
         head = read_head(self.ctx)
         if self._is_current(head):
@@ -247,7 +279,7 @@ class SearchIndex:
                 return self._rebuild_locked(started, reason="no usable index metadata")
             try:
                 self._open(meta)
-            except Exception as exc:  # any LanceDB failure means the cache is unusable
+            except Exception as exc:  # any failure to open means the cache is unusable
                 return self._rebuild_locked(started, reason=f"index unreadable ({exc})")
             candidates: set[str] | None = None
             if not full and meta.head != head and meta.head is not None and head is not None:
@@ -401,67 +433,97 @@ class SearchIndex:
     def _write_rows(self, meta: IndexMeta, rows: list[ConceptRow], drop: set[str]) -> None:
         """Upsert concept rows, replace all passages of changed concepts, delete dropped ones.
 
+        One transaction: a reader sees the index before or after, never half of it.
         Passages are replaced wholesale per concept (delete by concept id, then add):
         a changed concept may have more or fewer passages than before.
         """
-        table, passages = self._table, self._passages
-        drop = drop - {row.id for row in rows}
-        writes = 0
-        for ids in chunks(sorted(drop), 500):
-            table.delete(in_clause(ids))
-            writes += 1
-        for ids in chunks(sorted(drop | {row.id for row in rows}), 500):
-            passages.delete(in_clause(ids))
-            writes += 1
-        for batch in chunks(rows, BUILD_BATCH):
-            data = _arrow(batch)
-            (
-                table.merge_insert("id")
-                .when_matched_update_all()
-                .when_not_matched_insert_all()
-                .execute(data)
-            )
-            passages.add(_passage_arrow(batch))
-            writes += 2
-        if writes:
-            meta.writes_since_optimize += writes
-            if meta.writes_since_optimize >= OPTIMIZE_AFTER_WRITES:
-                table.optimize(cleanup_older_than=PRUNE_OLDER_THAN)
-                passages.optimize(cleanup_older_than=PRUNE_OLDER_THAN)
-                meta.writes_since_optimize = 0
+        touched = sorted(drop | {row.id for row in rows})
+        if not touched:
+            return
+        db = self._db()
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            for ids in chunks(touched, 500):
+                marks = placeholders(len(ids))
+                db.execute(f"DELETE FROM passages WHERE id IN ({marks})", ids)
+                db.execute(f"DELETE FROM concept_tags WHERE id IN ({marks})", ids)
+                db.execute(f"DELETE FROM links WHERE source IN ({marks})", ids)
+                db.execute(f"DELETE FROM concepts WHERE id IN ({marks})", ids)
+            for batch in chunks(rows, BUILD_BATCH):
+                _insert(db, _params(batch))
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
 
     # -- internals: rebuild -----------------------------------------------------------
 
     def _rebuild_locked(self, started: float, reason: str | None) -> IndexReport:
-        """Write a fresh table generation from every concept file, then switch to it."""
-        FTS = lancedb_module().index.FTS
-
+        """Write a fresh generation file from every concept file, then switch to it."""
         if reason is not None:
-            if (self.dir / META_NAME).exists() or any(self.dir.glob("*.lance")):
+            if (self.dir / META_NAME).exists() or any(self.dir.glob("*.sqlite")):
                 log.warning("rebuilding the search index of %s: %s", self.ctx.client_id, reason)
             else:
                 log.info("building the search index of %s", self.ctx.client_id)
         head = read_head(self.ctx)  # before the walk: later commits get diffed next sync
         old = load_meta(self.dir)
-        self._db = self._table = self._passages = self._table_name = self._meta = None
+        self._local.drop()
+        self._path = self._meta = None
         if reason is not None and old is None:
             # Nothing trustworthy is left: start from an empty directory.
             shutil.rmtree(self.dir, ignore_errors=True)
-        name = f"concepts_{uuid.uuid4().hex[:12]}"
+        name = f"index_{uuid.uuid4().hex[:12]}"
         meta = IndexMeta(table=name, head=head)
-        keep = {name, meta.passage_table}
+        keep = {name}
         if old is not None and old.vectors is not None:
             # Vectors are keyed by content hash, so they stay valid across a rebuild
             # (re-embedding a large bundle takes minutes).
             meta.vectors = old.vectors
             keep.add(old.vectors.table)
         skipped: list[str] = []
+        path = generation_file(self.dir, name)
         try:
-            db = self._connect()
-            table = db.create_table(name, schema=concept_schema(), mode="overwrite")
-            passages = db.create_table(
-                meta.passage_table, schema=passage_schema(), mode="overwrite"
+            self.dir.mkdir(parents=True, exist_ok=True)
+            count = self._write_generation(path, meta, skipped)
+        except Exception as exc:  # disk full, permissions, a SQLite failure
+            for suffix in _COMPANIONS:
+                Path(f"{path}{suffix}").unlink(missing_ok=True)
+            raise IndexUnavailableError(
+                f"cannot build the search index of {self.ctx.client_id} in {self.dir}: {exc}"
+            ) from exc
+        save_meta(self.dir, meta)
+        self._path = path
+        self._meta = meta
+        self._seen_meta = self._meta_stamp()
+        self._seen_head = head
+        self._checked_files = True
+        self._drop_other_files(keep=keep)
+        return IndexReport(
+            concepts=count,
+            upserted=count,
+            removed=0,
+            skipped=skipped,
+            rebuilt=True,
+            head=head,
+            seconds=round(time.perf_counter() - started, 4),
+        )
+
+    def _write_generation(self, path: Path, meta: IndexMeta, skipped: list[str]) -> int:
+        """Parse every concept file into ``path`` (a new file nobody reads yet); the count.
+
+        No journal and no fsync while the file is written (it is not in use until
+        ``meta.json`` names it, and a crash leaves only an orphan that the next rebuild
+        deletes); one fsync at the end, then WAL mode for the readers and writers
+        to come.  Batches are written by a worker thread while the next is parsed:
+        SQLite releases the GIL while it tokenizes and writes.
+        """
+        db = connect(path, create=True)
+        try:
+            db.executescript(
+                "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; PRAGMA cache_size=-65536;"
+                + SCHEMA
             )
+            db.execute("BEGIN")
             batch: list[ConceptRow] = []
             count = 0
             items = list(walk_bundle(self.ctx.bundle_dir).concepts.items())
@@ -475,62 +537,52 @@ class SearchIndex:
                         continue
                     batch.append(row)
                     if len(batch) >= BUILD_BATCH:
-                        writer.submit(_add, table, passages, _arrow(batch), _passage_arrow(batch))
+                        writer.submit(_insert, db, _params(batch))
                         count += len(batch)
                         batch = []
                 if batch:
-                    writer.submit(_add, table, passages, _arrow(batch), _passage_arrow(batch))
+                    writer.submit(_insert, db, _params(batch))
                     count += len(batch)
-            passages.create_index(
-                "text", config=FTS(with_position=False, num_workers=os.cpu_count() or 1)
-            )
-        except Exception as exc:  # disk full, permissions, a LanceDB failure
-            raise IndexUnavailableError(
-                f"cannot build the search index of {self.ctx.client_id} in {self.dir}: {exc}"
-            ) from exc
-        save_meta(self.dir, meta)
-        self._table, self._passages, self._table_name = table, passages, name
-        self._meta = meta
-        self._seen_meta = self._meta_stamp()
-        self._seen_head = head
-        self._checked_files = True
-        self._drop_other_tables(keep=keep)
-        return IndexReport(
-            concepts=count,
-            upserted=count,
-            removed=0,
-            skipped=skipped,
-            rebuilt=True,
-            head=head,
-            seconds=round(time.perf_counter() - started, 4),
-        )
+            db.execute("COMMIT")
+            db.execute("INSERT INTO passages_fts(passages_fts) VALUES ('optimize')")
+            db.execute("PRAGMA journal_mode=WAL").fetchall()
+        finally:
+            db.close()
+        _fsync(path)
+        return count
 
-    def _drop_other_tables(self, keep: set[str]) -> None:
-        """Delete table directories of earlier generations (no reader can switch back)."""
-        for entry in self.dir.glob("*.lance"):
-            if entry.name[: -len(".lance")] not in keep:
+    def _drop_other_files(self, keep: set[str]) -> None:
+        """Delete earlier generations (no reader can switch back to them).
+
+        A reader in another process that still has one open keeps reading it (the
+        file lives on until it is closed) and moves to the new one on its next query.
+        Directories of the engine used before (``*.lance``) go too.
+        """
+        for entry in self.dir.iterdir():
+            if entry.name.endswith(".lance") and entry.is_dir():
                 shutil.rmtree(entry, ignore_errors=True)
+                continue
+            base = entry.name
+            for suffix in _COMPANIONS[1:]:
+                base = base.removesuffix(suffix)
+            if base.endswith(".sqlite") and base[: -len(".sqlite")] not in keep:
+                entry.unlink(missing_ok=True)
 
     # -- reading ----------------------------------------------------------------------
 
-    def read(self, fn: Callable[[Any], T], *, passages: bool = False) -> T:
-        """Run ``fn(table)`` on a current index; a LanceDB failure reopens, then rebuilds.
+    def read(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+        """Run ``fn(db)`` on a current index; a failure reopens, then rebuilds.
 
-        ``table`` is the concepts table, or with ``passages`` the passages table.  A
-        reader can fail when another process pruned the version it had open (reopen
-        fixes it) or when the files are damaged (rebuild fixes it).  It can also fail
+        ``db`` is this thread's connection to the current generation.  A read can
+        fail because the files are damaged (a rebuild fixes it).  It can also fail
         because of what it asked: then the index is healthy, and rebuilding it would
-        cost seconds to minutes and change nothing.  So before rebuilding,
-        :meth:`_healthy` probes both tables; a healthy index turns the failure into a
+        cost seconds and change nothing.  So before rebuilding, :meth:`_healthy`
+        probes the file; a healthy index turns the failure into a
         :class:`QueryFailedError` and leaves the index alone.
         """
-
-        def handle() -> Any:
-            return self._passages if passages else self._table
-
         self.ensure_current()
         try:
-            return fn(handle())
+            return fn(self._db())
         except Exception as first:
             log.warning("search index read failed (%s); reopening", first)
         with self._lock:
@@ -538,9 +590,9 @@ class SearchIndex:
             try:
                 if meta is None:
                     raise IndexUnavailableError("index metadata missing")
-                self._table = None
+                self._local.drop()
                 self._open(meta)
-                return fn(handle())
+                return fn(self._db())
             except Exception as second:
                 if meta is not None and self._healthy():
                     raise QueryFailedError(
@@ -549,23 +601,24 @@ class SearchIndex:
                     ) from None
                 log.warning("search index still unreadable (%s); rebuilding", second)
             self.rebuild()
-            return fn(handle())
+            return fn(self._db())
 
     def _healthy(self) -> bool:
-        """True when both open tables answer a full scan and passages a full-text query.
+        """True when the open file passes SQLite's structural check and answers a search.
 
-        Reads every data file's rows (``count_rows`` and a scan of ``id``) and the
-        full-text index, so damaged files fail here just as they fail a search.
+        ``PRAGMA quick_check`` reads every page of every table and index (the FTS
+        index's shadow tables included), so damaged files fail here just as they fail
+        a search; the probe query exercises the full-text index itself.
         """
         try:
-            table, passages = self._table, self._passages
-            if table is None or passages is None:
+            db = self._db()
+            if db.execute("PRAGMA quick_check").fetchall() != [("ok",)]:
                 return False
-            for each in (table, passages):
-                each.count_rows()
-                each.search().select(["id"]).limit(None).to_arrow()
-            probe = passages.search(match_query("probe"), query_type="fts")
-            probe.select(["id"]).limit(1).to_list()
+            db.execute("SELECT count(*) FROM concepts").fetchall()
+            db.execute("SELECT count(*) FROM passages").fetchall()
+            db.execute(
+                "SELECT rowid FROM passages_fts WHERE passages_fts MATCH ? LIMIT 1", ('"probe"',)
+            ).fetchall()
         except Exception:
             return False
         return True
@@ -577,16 +630,26 @@ class SearchIndex:
         return self._meta
 
     def rows_by_id(self, ids: Sequence[str], columns: Sequence[str]) -> dict[str, dict[str, Any]]:
-        """Selected columns of the given concepts (absent ids are left out)."""
+        """Summary columns of the given concepts (absent ids are left out)."""
         if not ids:
             return {}
+        unknown = set(columns) - set(SUMMARY_COLUMNS)
+        if unknown:
+            raise ValueError(f"not a concept column: {sorted(unknown)}")
         cols = list(dict.fromkeys(["id", *columns]))
 
-        def run(table: Any) -> dict[str, dict[str, Any]]:
+        def run(db: sqlite3.Connection) -> dict[str, dict[str, Any]]:
             found: dict[str, dict[str, Any]] = {}
             for batch in chunks(list(ids), 500):
-                rows = table.search().where(in_clause(batch)).select(cols).limit(len(batch))
-                for row in rows.to_list():
+                rows = db.execute(
+                    f"SELECT {', '.join(cols)} FROM concepts"
+                    f" WHERE id IN ({placeholders(len(batch))})",
+                    list(batch),
+                )
+                for values in rows:
+                    row = dict(zip(cols, values, strict=True))
+                    if "tags" in row:
+                        row["tags"] = json.loads(row["tags"])
                     found[row["id"]] = row
             return found
 
@@ -597,110 +660,105 @@ class SearchIndex:
         if not pids:
             return {}
 
-        def run(table: Any) -> dict[str, dict[str, Any]]:
+        def run(db: sqlite3.Connection) -> dict[str, dict[str, Any]]:
             found: dict[str, dict[str, Any]] = {}
             for batch in chunks(list(pids), 500):
-                clause = "pid IN (" + ", ".join(sql_str(p) for p in batch) + ")"
-                for row in _query_rows(table, clause, PASSAGE_COLUMNS):
-                    found[row["pid"]] = unpack(row)
+                rows = db.execute(
+                    "SELECT pid, id, text, display FROM passages"
+                    f" WHERE pid IN ({placeholders(len(batch))})",
+                    list(batch),
+                )
+                for pid, cid, text, display in rows:
+                    found[pid] = unpack({"pid": pid, "id": cid, "text": text, "display": display})
             return found
 
-        return self.read(run, passages=True)
+        return self.read(run)
 
     def backlink_sources(self, concept_id: str) -> list[str]:
         """Ids of concepts whose body links to ``concept_id``, sorted."""
 
-        def run(table: Any) -> list[str]:
-            rows = (
-                table.search()
-                .where(f"array_has(links, {sql_str(concept_id)})")
-                .select(["id"])
-                .limit(None)
-                .to_list()
-            )
-            return sorted(str(row["id"]) for row in rows)
+        def run(db: sqlite3.Connection) -> list[str]:
+            rows = db.execute("SELECT source FROM links WHERE target = ?", (concept_id,))
+            return sorted(str(source) for (source,) in rows)
 
         return self.read(run)
 
-    def any_match(self, where: str) -> bool:
+    def any_match(self, where: Filter) -> bool:
         """True when at least one concept matches ``where`` (reads one id at most)."""
+        condition, params = where.sql()
 
-        def run(table: Any) -> bool:
-            return bool(table.search().select(["id"]).where(where).limit(1).to_arrow().num_rows)
+        def run(db: sqlite3.Connection) -> bool:
+            query = f"SELECT 1 FROM concepts WHERE {condition} LIMIT 1"
+            return db.execute(query, params).fetchone() is not None
 
         return self.read(run)
 
-    def ids(self, where: str | None) -> list[str]:
+    def ids(self, where: Filter | None) -> list[str]:
         """Ids of the concepts matching ``where`` (all when None), sorted."""
+        condition, params = where.sql() if where is not None else ("1", [])
 
-        def run(table: Any) -> list[str]:
-            query = table.search().select(["id"]).limit(None)
-            if where:
-                query = query.where(where)
-            return sorted(str(v) for v in query.to_arrow().column("id").to_pylist())
+        def run(db: sqlite3.Connection) -> list[str]:
+            rows = db.execute(f"SELECT id FROM concepts WHERE {condition}", params)
+            return sorted(str(cid) for (cid,) in rows)
 
         return self.read(run)
 
-    def fts(self, query: str, limit: int, where: str | None) -> list[dict[str, Any]]:
+    def labels(self) -> list[tuple[str, list[str]]]:
+        """Every concept's type and tags (one scan: the vocabulary counts them)."""
+
+        def run(db: sqlite3.Connection) -> list[tuple[str, list[str]]]:
+            rows = db.execute("SELECT type, tags FROM concepts")
+            return [(str(kind), list(json.loads(tags))) for kind, tags in rows]
+
+        return self.read(run)
+
+    def fts(self, query: str, limit: int, where: Filter | None) -> list[dict[str, Any]]:
         """BM25-ranked passages (:data:`PASSAGE_FIELDS` and ``_score``), best first.
 
-        The query goes to LanceDB as a ``MatchQuery`` (its words, OR-ed), never as a
-        string: a string is parsed by LanceDB, and a quoted phrase then needs token
-        positions this index does not keep, so ``"proof of delivery"`` failed.
-        Quotes, ``AND``/``OR``/``NOT``, ``*``, ``:`` and the like are plain text here.
+        The query reaches FTS5 as its words, each quoted, OR-ed
+        (:func:`~dossier.serve.fts_query.match_expression`), never as written:
+        quotes, ``AND``/``OR``/``NOT``, ``NEAR(``, ``col:``, ``*`` and the like are
+        plain text here.  ``_score`` is BM25 (higher is better).
         """
-        columns = [*PASSAGE_COLUMNS, "_score"]
-        match = match_query(query)
+        expression = match_expression(query)
+        if expression is None:
+            self.ensure_current()
+            return []
+        if where is None:
+            sql, params = _FTS_UNFILTERED, [expression, limit]
+        else:
+            condition, values = where.sql("p.id")
+            sql = _FTS_FILTERED.format(condition=condition)
+            params = [expression, *values, limit]
 
-        def run(table: Any) -> list[dict[str, Any]]:
-            inner = getattr(table, "_table", None)  # the AsyncTable the sync table wraps
-            if inner is not None and hasattr(inner, "query"):
-                # The sync builder makes ~6 round trips to LanceDB's background event
-                # loop per query (schema lookups); one async query makes one: ~2 ms
-                # of a ~9 ms search at 10,000 concepts.
-                from lancedb import background_loop
+        def run(db: sqlite3.Connection) -> list[dict[str, Any]]:
+            return [
+                unpack({"pid": pid, "id": cid, "text": text, "display": display, "_score": score})
+                for pid, cid, text, display, score in db.execute(sql, params)
+            ]
 
-                loop: Any = background_loop.LOOP
-
-                async def fetch() -> list[dict[str, Any]]:
-                    builder = inner.query().nearest_to_text(match)
-                    builder = builder.select(columns).limit(limit)
-                    if where:
-                        builder = builder.where(where)
-                    rows: list[dict[str, Any]] = await builder.to_list()
-                    return rows
-
-                result: list[dict[str, Any]] = loop.run(fetch())
-                return [unpack(row) for row in result]
-            builder = table.search(match, query_type="fts").select(columns).limit(limit)
-            if where:
-                builder = builder.where(where, prefilter=True)
-            return [unpack(row) for row in builder.to_list()]
-
-        return self.read(run, passages=True)
+        return self.read(run)
 
     # -- vectors (semantic extra) ------------------------------------------------------
 
     def vector_search(
-        self, embedder: Any, query: str, limit: int, where: str | None
+        self, embedder: Any, query: str, limit: int, where: Filter | None
     ) -> list[tuple[str, float]]:
         """(passage pid, cosine similarity) nearest to the query's embedding, best first."""
+        from dossier.serve.vectors import nearest
+
         self.ensure_current()
+        allowed = set(self.ids(where)) if where is not None else None
         vector = embedder.embed([query])[0]
         for attempt in (1, 2):
             try:
                 with self._lock:
-                    vtable, _ = self._sync_vectors(embedder, reset=attempt == 2)
-                builder = vtable.search(vector).distance_type("cosine").select(["pid"])
-                if where:
-                    builder = builder.where(where, prefilter=True)
-                rows = builder.limit(limit).to_list()
-            except Exception as exc:  # damaged vector table: embed again from scratch
+                    matrix = self._sync_vectors(embedder, reset=attempt == 2)[0]
+                return nearest(matrix, vector, limit, allowed)
+            except Exception as exc:  # damaged vector store: embed again from scratch
                 if attempt == 2:
                     raise IndexUnavailableError(f"vector index unreadable: {exc}") from exc
-                log.warning("vector table unreadable (%s); re-embedding", exc)
-                continue
-            return [(str(row["pid"]), 1.0 - float(row["_distance"])) for row in rows]
+                log.warning("vector store unreadable (%s); re-embedding", exc)
         return []
 
     def sync_vectors(self, embedder: Any) -> int:
@@ -711,17 +769,17 @@ class SearchIndex:
         return embedded
 
     def _sync_vectors(self, embedder: Any, reset: bool = False) -> tuple[Any, int]:
-        """(vector table, concepts embedded now) after embedding changed concepts."""
-        from dossier.serve.vectors import sync_vectors
+        """(vector matrix, concepts embedded now) after embedding changed concepts."""
+        from dossier.serve.vectors import load_matrix, sync_vectors
 
         with self._write_lock():
             meta = load_meta(self.dir) or self._meta
             assert meta is not None
-            vtable, embedded, changed = sync_vectors(
-                self._connect(), self._passages, meta, self.dir, embedder, reset
-            )
+            embedded, changed = sync_vectors(self._db(), meta, self.dir, embedder, reset)
             if changed:
                 save_meta(self.dir, meta)
                 self._seen_meta = self._meta_stamp()
             self._meta = meta
-            return vtable, embedded
+            assert meta.vectors is not None
+            self._vectors = load_matrix(self.dir, meta.vectors, self._vectors)
+            return self._vectors, embedded

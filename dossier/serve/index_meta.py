@@ -1,9 +1,9 @@
 """The small JSON file that says what the search index reflects.
 
-LanceDB holds the rows; this file holds what sync needs to stay cheap: the tenant
-git HEAD the index was last brought up to, each concept file's content hash and
-stat stamp (so unchanged files are never re-read), which table generation is
-current, and the state of the optional vector table.  It is a cache like the
+The generation's SQLite file holds the rows; this file holds what sync needs to
+stay cheap: the tenant git HEAD the index was last brought up to, each concept
+file's content hash and stat stamp (so unchanged files are never re-read), which table generation is
+current, and the state of the optional vector store.  It is a cache like the
 index itself: unreadable or from another schema version means "rebuild".
 """
 
@@ -20,7 +20,9 @@ from dossier.fsutil import atomic_write_text
 #: 3: passage rows carry their neighbours' text for the quote (older ones are rebuilt).
 #: 4: display-only passage fields packed into one column, `display` (a search pays per
 #:    column it selects).
-META_SCHEMA_VERSION = 4
+#: 5: one SQLite file per generation with an FTS5 index (docs/decisions/0006); a
+#:    LanceDB index of version 4 is rebuilt and its directories deleted.
+META_SCHEMA_VERSION = 5
 META_NAME = "meta.json"
 
 
@@ -45,7 +47,10 @@ class FileStamp:
 
 @dataclass
 class VectorState:
-    """The vector table of one embedder and the content hash each vector was made from."""
+    """The vector store of one embedder and the content hash each vector was made from.
+
+    ``table`` names the store's file (``<table>.sqlite`` in the index directory).
+    """
 
     embedder: str
     dim: int
@@ -57,16 +62,11 @@ class VectorState:
 class IndexMeta:
     """Persisted state of one tenant's search index."""
 
+    #: The current generation (its file is ``<table>.sqlite``).
     table: str
     head: str | None = None
     files: dict[str, FileStamp] = field(default_factory=dict)
-    writes_since_optimize: int = 0
     vectors: VectorState | None = None
-
-    @property
-    def passage_table(self) -> str:
-        """The passages table of this generation (named after its concepts table)."""
-        return "passages_" + self.table.split("_", 1)[-1]
 
     def indexed_count(self) -> int:
         return sum(1 for stamp in self.files.values() if stamp.error is None)
@@ -76,7 +76,6 @@ class IndexMeta:
             "schema_version": META_SCHEMA_VERSION,
             "table": self.table,
             "head": self.head,
-            "writes_since_optimize": self.writes_since_optimize,
             "files": {cid: stamp.to_json() for cid, stamp in sorted(self.files.items())},
             "vectors": None
             if self.vectors is None
@@ -103,7 +102,6 @@ class IndexMeta:
                 files={
                     str(cid): FileStamp.from_json(value) for cid, value in data["files"].items()
                 },
-                writes_since_optimize=int(data.get("writes_since_optimize", 0)),
                 vectors=None
                 if vectors is None
                 else VectorState(

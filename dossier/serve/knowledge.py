@@ -21,7 +21,6 @@ from typing import Any
 from dossier.okf import Bundle, ConceptDocument, ConceptNotFoundError, Link
 from dossier.serve.errors import InvalidArgumentError
 from dossier.serve.index import SearchIndex
-from dossier.serve.lance import filter_clause
 from dossier.serve.models import (
     ConceptHistory,
     ConceptPage,
@@ -42,6 +41,7 @@ from dossier.serve.search import (
     search_index,
     vocabulary,
 )
+from dossier.serve.sqlstore import filter_clause
 from dossier.tenancy import TenantContext, TenantRepo
 
 MAX_DEPTH = 3

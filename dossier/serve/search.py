@@ -3,7 +3,7 @@
 Keyword mode is BM25 over passages (sections and paragraphs, see
 :mod:`dossier.serve.passages`); a concept ranks by its best passage, plus a little
 for its second best, and its hit quotes that passage with the source lines it cites.
-The query is never parsed by LanceDB: its words are matched (quotes, operators and
+The query is never parsed as FTS5 syntax: its words are matched (quotes, operators and
 wildcards are plain characters), and a concept whose matching passages hold a
 "quoted phrase" word for word ranks higher.  Hybrid mode adds the nearest passages
 by embedding, ranks concepts by their nearest passage, and fuses both concept
@@ -22,7 +22,6 @@ from typing import Any, Literal
 from dossier.serve.embed import get_embedder
 from dossier.serve.errors import InvalidArgumentError
 from dossier.serve.index import SearchIndex
-from dossier.serve.lance import filter_clause
 from dossier.serve.models import Citation, PassageRef, SearchHit, SearchResults
 from dossier.serve.passage_choice import QUOTE_CHARS, Quote, choose_passage
 from dossier.serve.ranking import (
@@ -33,6 +32,7 @@ from dossier.serve.ranking import (
     title_factor,
 )
 from dossier.serve.snippet import make_snippet, term_pattern
+from dossier.serve.sqlstore import filter_clause
 from dossier.tenancy import TenantContext
 
 SearchMode = Literal["keyword", "hybrid"]
@@ -187,16 +187,12 @@ def _quotes(
 
 def vocabulary(index: SearchIndex) -> tuple[dict[str, int], dict[str, int]]:
     """Concept counts per type and per tag, from the index (no concept file is parsed)."""
-    rows: list[dict[str, Any]] = index.read(
-        lambda table: table.search().select(["type", "tags"]).limit(None).to_list()
-    )  # one scan, not a scan of ids and then a lookup per 500 of them
     types: dict[str, int] = {}
     tags: dict[str, int] = {}
-    for row in rows:
-        name = str(row.get("type") or "")
+    for name, labels in index.labels():  # one scan, not a lookup per id
         if name:
             types[name] = types.get(name, 0) + 1
-        for tag in row.get("tags") or []:
+        for tag in labels:
             tags[str(tag)] = tags.get(str(tag), 0) + 1
     return dict(sorted(types.items())), dict(sorted(tags.items()))
 

@@ -1,14 +1,17 @@
 """Any query text an agent or a user sends is searched; none crashes or rebuilds the index.
 
-Quoted phrases used to reach LanceDB's query parser, which needs token positions the
+Quoted phrases used to reach the engine's query parser, which needs token positions the
 index does not keep: ``dossier search acme '"proof of delivery"'`` printed a traceback,
 the MCP tool returned an opaque error, and both rebuilt the whole index on the way.
+FTS5 has a query language of its own (``NEAR(``, ``col:term``, ``*``, ``^``, ``AND``):
+none of it may reach it as syntax.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -22,7 +25,7 @@ from dossier.serve import build_server
 from dossier.serve.errors import QueryFailedError
 from dossier.serve.index import SearchIndex
 from dossier.serve.ranking import PHRASE_FACTOR
-from dossier.serve.search import MAX_QUERY_CHARS
+from dossier.serve.search import MAX_QUERY_CHARS, search_index
 from dossier.tenancy import TenantContext
 
 Run = Callable[..., Any]
@@ -66,17 +69,37 @@ HOSTILE = [
     "revenue\torders\nJane",
     "x" * MAX_QUERY_CHARS,
     ("revenue orders " * 200)[:MAX_QUERY_CHARS],
+    # FTS5's own syntax.
+    '"a" NEAR( b',
+    "NEAR(revenue orders, 2)",
+    "col:term",
+    "text:revenue",
+    "{text}: revenue",
+    "revenue - orders",
+    "^revenue",
+    "revenue*",
+    '"revenue" AND "',
+    "revenue + orders",
 ]
 
 #: Not searchable at all: a clear usage error (exit 2 / a ToolError), never a traceback.
 REFUSED = ["", "   ", "\t", "x" * (MAX_QUERY_CHARS + 1)]
 
 
+def _bookkeeping(path: Path) -> bool:
+    """SQLite's shared-memory file, or an empty WAL: created and removed as connections
+    open and close, holding no data (a write shows in the database, a non-empty WAL and
+    ``meta.json``)."""
+    name = path.name
+    return name.endswith("-shm") or (name.endswith("-wal") and path.stat().st_size == 0)
+
+
 def index_state(ctx: TenantContext) -> str:
-    """Every file of the index (names and bytes): a rebuild or a write changes it."""
+    """Every data file of the index (names and bytes): a rebuild or a write changes it."""
     root = SearchIndex(ctx).dir
     digest = hashlib.sha256()
-    for path in sorted(p for p in root.rglob("*") if p.is_file() and p.name != "index.lock"):
+    files = [p for p in root.rglob("*") if p.is_file() and not _bookkeeping(p)]
+    for path in sorted(files):
         digest.update(str(path.relative_to(root)).encode())
         digest.update(path.read_bytes())
     return digest.hexdigest()
@@ -159,18 +182,31 @@ def test_a_quoted_phrase_ranks_the_concept_that_holds_it_word_for_word(
     assert phrase["notes/scattered"] == pytest.approx(words["notes/scattered"], rel=1e-4)
 
 
+@pytest.mark.parametrize(
+    "query",
+    ['"a" NEAR( b revenue', "text:revenue", "NOT revenue", "revenue*", "*revenue", "^revenue"],
+)
+def test_fts5_syntax_in_a_query_is_searched_as_words(built: TenantContext, query: str) -> None:
+    """Each of these is an FTS5 syntax error or operator when written into MATCH as is
+    (``NOT revenue`` would even exclude the answer); here they are words."""
+    hits = search_index(SearchIndex(built), query, limit=5).hits
+    assert "metrics/revenue" in [hit.id for hit in hits]
+
+
 def test_a_request_the_engine_refuses_never_rebuilds_a_healthy_index(
     built: TenantContext,
 ) -> None:
-    """The mechanism, with a real LanceDB failure: a raw phrase string on this index."""
+    """The mechanism, with a real SQLite failure: raw FTS5 syntax handed to MATCH."""
     index = SearchIndex(built)
+    index.ensure_current()
     before = index_state(built)
 
-    def raw_phrase(table: Any) -> Any:
-        return table.search('"proof of delivery"', query_type="fts").limit(5).to_list()
+    def raw_syntax(db: sqlite3.Connection) -> Any:
+        sql = "SELECT rowid FROM passages_fts WHERE passages_fts MATCH ?"
+        return db.execute(sql, ('"a" NEAR( b',)).fetchall()
 
     with pytest.raises(QueryFailedError):
-        index.read(raw_phrase)
+        index.read(raw_syntax)
     assert index_state(built) == before
     assert "metrics/revenue" in {h["id"] for h in index.fts("revenue", 5, None)}
 
@@ -179,9 +215,8 @@ def test_a_damaged_index_is_still_rebuilt(built: TenantContext, tmp_path: Path) 
     """The health probe does not stop the repair it exists to tell apart."""
     index = SearchIndex(built)
     index.ensure_current()
-    for data in index.dir.rglob("*.lance"):
-        if data.is_file():
-            data.write_bytes(b"garbage" * 100)
+    for data in index.dir.glob("*.sqlite*"):
+        data.write_bytes(b"garbage" * 100)
     before = index_state(built)
     hits = index.fts("revenue", 5, None)
     assert "metrics/revenue" in {h["id"] for h in hits}

@@ -149,30 +149,29 @@ def test_missing_index_is_rebuilt(fresh_tenant: Fresh) -> None:
 
 
 def _scribble(directory: Path) -> int:
+    """Overwrite every SQLite file of the index (database, WAL, shared memory)."""
     count = 0
-    for path in directory.rglob("*"):
+    for path in directory.glob("*.sqlite*"):
         if path.is_file():
             path.write_bytes(b"\x00garbage" * 64)
             count += 1
     return count
 
 
-def test_corrupt_table_files_are_rebuilt(fresh_tenant: Fresh) -> None:
+def test_corrupt_index_files_are_rebuilt(fresh_tenant: Fresh) -> None:
     ctx = fresh_tenant("acme")
     rebuild_index(ctx)
-    tables = list((ctx.cache_dir / "index").glob("*.lance"))
-    assert tables and sum(_scribble(t) for t in tables) > 0
+    assert _scribble(ctx.cache_dir / "index") > 0
     assert ids(search(ctx, "orders", limit=1)) == ["tables/orders"]
 
 
-def test_corrupt_table_under_an_open_handle_is_rebuilt(
+def test_corrupt_index_under_an_open_connection_is_rebuilt(
     fresh_tenant: Fresh,
 ) -> None:
     ctx = fresh_tenant("acme")
     index = SearchIndex(ctx)
     assert ids(index_search(index, "orders", limit=1)) == ["tables/orders"]
-    for table in (ctx.cache_dir / "index").glob("*.lance"):
-        _scribble(table)
+    assert _scribble(ctx.cache_dir / "index") > 0
     assert ids(index_search(index, "orders", limit=1)) == ["tables/orders"]
 
 
@@ -289,14 +288,14 @@ def test_bad_search_arguments_are_usage_errors(
     assert caught.value.exit_code == 2
 
 
-def test_a_reader_survives_another_writers_compaction(
+def test_a_reader_sees_another_writers_refreshes(
     fresh_tenant: Fresh, put_concept: Put, commit_iteration: Commit
 ) -> None:
     ctx = fresh_tenant("acme")
     reader = SearchIndex(ctx)
     assert ids(index_search(reader, "orders", limit=1)) == ["tables/orders"]
     writer = SearchIndex(ctx)  # stands for the loop in another process
-    for n in range(25):  # enough writes to trigger optimize() with pruning
+    for n in range(25):  # many small write transactions while the reader's file is open
         put_concept(ctx, f"notes/n{n}", f"# Note {n}\n\nmeteorite {n}\n", title=f"Note {n}")
         writer.refresh([f"notes/n{n}"], [])
     commit_iteration(ctx, "run-2", "notes")
@@ -359,7 +358,7 @@ def test_vectors_survive_a_rebuild_and_a_damaged_vector_table_is_reembedded(
     assert report.rebuilt
     index = SearchIndex(ctx)
     assert index.sync_vectors(get_embedder()) == 0  # same content: nothing re-embedded
-    for table in (ctx.cache_dir / "index").glob("vectors_*.lance"):
-        shutil.rmtree(table)
+    for store in (ctx.cache_dir / "index").glob("vectors_*.sqlite"):
+        store.write_bytes(b"\x00garbage" * 64)
     hits = search(ctx, "who owns the revenue numbers", mode="hybrid", limit=2)
     assert "people/jane" in ids(hits)

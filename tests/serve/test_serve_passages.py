@@ -9,6 +9,7 @@ shared search function.
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -92,6 +93,19 @@ def tenant(tmp_path: Path, put: Put, commit: Commit) -> TenantContext:
     return ctx
 
 
+def passage_rows(index: SearchIndex) -> list[dict[str, Any]]:
+    """Every passage row of the index as a search sees it (display unpacked)."""
+
+    def run(db: sqlite3.Connection) -> list[dict[str, Any]]:
+        rows = db.execute("SELECT pid, id, text, display FROM passages")
+        return [
+            unpack({"pid": pid, "id": cid, "text": text, "display": display})
+            for pid, cid, text, display in rows
+        ]
+
+    return index.read(run)
+
+
 QUESTION = "how long is the rollback window after a canary deploy"
 
 
@@ -99,13 +113,7 @@ def test_passages_carry_their_lines_headings_and_citations(
     tmp_path: Path, put_concept: Put, commit_iteration: Commit
 ) -> None:
     ctx = tenant(tmp_path, put_concept, commit_iteration)
-    rows = [
-        unpack(row)
-        for row in SearchIndex(ctx).read(
-            lambda t: t.search().where("id = 'runbooks/deploy'").limit(None).to_list(),
-            passages=True,
-        )
-    ]
+    rows = [r for r in passage_rows(SearchIndex(ctx)) if r["id"] == "runbooks/deploy"]
     by_ordinal = {row["ordinal"]: row for row in rows}
     assert sorted(by_ordinal) == list(range(len(SECTIONS) + 2))  # title, intro, six sections
     lines = (ctx.bundle_dir / "runbooks" / "deploy.md").read_text(encoding="utf-8").split("\n")
@@ -208,11 +216,7 @@ def test_sync_replaces_a_changed_concepts_passages_and_drops_a_deleted_ones(
     assert added.citation is not None and added.citation.line_end == 90
     assert search(ctx, "thirty", limit=5) == []
 
-    def passages_of(table: Any) -> list[dict[str, Any]]:
-        found = table.search().select(["pid", "id", "display"]).limit(None).to_list()
-        return [unpack(row) for row in found]
-
-    rows = index.read(passages_of, passages=True)
+    rows = passage_rows(index)
     assert not [r for r in rows if r["id"] == "notes/canary"]
     deploy = [r for r in rows if r["id"] == "runbooks/deploy"]
     assert len(deploy) == len({r["pid"] for r in deploy}) == len(SECTIONS) + 3

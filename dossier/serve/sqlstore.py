@@ -1,0 +1,137 @@
+"""SQLite plumbing of the search index: one file per generation, its schema, filters, a lock.
+
+The index is one SQLite file per table generation (``index_<id>.sqlite``) with the
+concept rows, their tags and links, the passages, and an FTS5 index over the
+passages' text.  Python's standard ``sqlite3`` opens it in a millisecond, where the
+engine used before cost seconds to import (docs/decisions/0006).
+
+Filters are built here, with ``?`` parameters: a type or tag a user typed is never
+pasted into SQL.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import sqlite3
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TypeVar
+
+from dossier.serve.fts_query import TOKENIZER
+
+T = TypeVar("T")
+
+#: Statements that create one generation's tables.  ``passages_fts`` is an
+#: external-content FTS5 table over ``passages.text`` (the text is stored once),
+#: kept in step by triggers; ``detail=none`` keeps no positions (the index answers
+#: "which passages hold these words", never phrases: see fts_query).
+SCHEMA = f"""
+CREATE TABLE concepts(
+    id TEXT PRIMARY KEY,
+    type TEXT NOT NULL,
+    title TEXT NOT NULL,
+    description TEXT NOT NULL,
+    tags TEXT NOT NULL,
+    status TEXT NOT NULL,
+    trust_tier TEXT NOT NULL,
+    stale_after REAL,
+    content_hash TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX concepts_type ON concepts(type);
+CREATE TABLE concept_tags(tag TEXT NOT NULL, id TEXT NOT NULL, PRIMARY KEY(tag, id))
+    WITHOUT ROWID;
+CREATE INDEX concept_tags_id ON concept_tags(id);
+CREATE TABLE links(target TEXT NOT NULL, source TEXT NOT NULL, PRIMARY KEY(target, source))
+    WITHOUT ROWID;
+CREATE INDEX links_source ON links(source);
+CREATE TABLE passages(
+    rowid INTEGER PRIMARY KEY,
+    pid TEXT NOT NULL UNIQUE,
+    id TEXT NOT NULL,
+    ordinal INTEGER NOT NULL,
+    text TEXT NOT NULL,
+    text_offset INTEGER NOT NULL,
+    display TEXT NOT NULL
+);
+CREATE INDEX passages_id ON passages(id);
+CREATE VIRTUAL TABLE passages_fts USING fts5(
+    text, content='passages', content_rowid='rowid', detail=none,
+    tokenize='{TOKENIZER}'
+);
+CREATE TRIGGER passages_ai AFTER INSERT ON passages BEGIN
+    INSERT INTO passages_fts(rowid, text) VALUES (new.rowid, new.text);
+END;
+CREATE TRIGGER passages_ad AFTER DELETE ON passages BEGIN
+    INSERT INTO passages_fts(passages_fts, rowid, text) VALUES ('delete', old.rowid, old.text);
+END;
+"""
+
+
+def connect(path: Path, *, create: bool = False) -> sqlite3.Connection:
+    """A connection to one index file in autocommit mode (writers ``BEGIN`` themselves).
+
+    Without ``create`` a missing file is an error (``sqlite3`` would otherwise create
+    an empty database and the index would look empty rather than missing).  Any
+    thread may use it; :class:`~dossier.serve.index.SearchIndex` gives each thread
+    its own.
+    """
+    mode = "rwc" if create else "rw"
+    db = sqlite3.connect(
+        f"{path.resolve().as_uri()}?mode={mode}",
+        uri=True,
+        isolation_level=None,
+        check_same_thread=False,
+        timeout=30.0,
+    )
+    return db
+
+
+@dataclass(frozen=True)
+class Filter:
+    """Concepts of one type and carrying every one of some tags."""
+
+    type: str | None = None
+    tags: tuple[str, ...] = ()
+
+    def sql(self, column: str = "id") -> tuple[str, list[str]]:
+        """A condition on a concept-id ``column`` and its parameters."""
+        clauses: list[str] = []
+        params: list[str] = []
+        if self.type is not None:
+            clauses.append(f"{column} IN (SELECT id FROM concepts WHERE type = ?)")
+            params.append(self.type)
+        for tag in self.tags:
+            clauses.append(f"{column} IN (SELECT id FROM concept_tags WHERE tag = ?)")
+            params.append(tag)
+        return " AND ".join(clauses) or "1", params
+
+
+def filter_clause(type_: str | None = None, tags: Sequence[str] = ()) -> Filter | None:
+    """The filter for a type and tags (a concept must carry every tag), None for none."""
+    if type_ is None and not tags:
+        return None
+    return Filter(type_, tuple(tags))
+
+
+def chunks(items: Sequence[T], size: int) -> Iterator[Sequence[T]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def placeholders(count: int) -> str:
+    """``?, ?, ?`` for an ``IN (...)`` of ``count`` values."""
+    return ", ".join("?" * count)
+
+
+@contextlib.contextmanager
+def write_lock(path: Path) -> Iterator[None]:
+    """Exclusive cross-process lock for index writers (released when the process dies)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a+b") as handle:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
