@@ -16,6 +16,7 @@ which this index (no positions) refuses.
 
 from __future__ import annotations
 
+import re
 import sqlite3
 import threading
 
@@ -26,12 +27,19 @@ TOKENIZER = "porter unicode61 remove_diacritics 2"
 #: What splits the query: the same, without stemming (FTS5 stems each quoted word).
 _SPLITTER = "unicode61 remove_diacritics 2"
 
-#: English words too common to say what a query is about.  They stay in the index
-#: (so a query made only of them still finds something) but are left out of a
-#: query that has other words, as the earlier engine did.
-_STOP_TEXT = """a an and are as at be but by for if in into is it no not of on or such
-that the their then there these they this to was will with"""
+#: English words too common to say what a text is about.  They are left out of a
+#: query that has other words, and out of the text the index holds (so they do not
+#: lengthen passages under BM25's length normalisation).  The quote choice
+#: (:mod:`dossier.serve.passage_choice`) drops the same words.  Chosen by the eval
+#: suite (docs/search.md, "Tokenizer"); changing it needs a new META_SCHEMA_VERSION.
+_STOP_TEXT = """a an and are as at be been but by can could did do does for from had has have
+how i if in into is it its me my no not of on or our so that the their them then there these
+they this those to was we were what when where which who whom why will with would you your yes
+also any all than too very just about after before over under should may might must shall"""
 STOP_WORDS = frozenset(_STOP_TEXT.split())
+_STOP_PATTERN = re.compile(
+    r"\b(?:" + "|".join(sorted(STOP_WORDS, key=len, reverse=True)) + r")\b", re.IGNORECASE
+)
 
 
 class _Splitter:
@@ -67,19 +75,26 @@ class _Splitter:
 _splitter = _Splitter()
 
 
-def query_words(query: str) -> list[str]:
-    """The words a query searches for: tokens without stop words, each once, in order.
+def indexed_text(text: str) -> str:
+    """``text`` as the full-text index sees it: stop words blanked out.
 
-    A query made only of stop words keeps them (they are indexed), so "to be or
-    not to be" still finds the concept that holds them.
+    Registered as the SQL function ``fts_words`` on every index connection; the
+    triggers that keep the FTS5 table in step call it on insert and on delete (an
+    external-content delete must hand FTS5 the same tokens it indexed, so this
+    must stay deterministic).
     """
-    words = list(dict.fromkeys(_splitter.words(query)))
-    content = [w for w in words if w not in STOP_WORDS]
-    return content or words
+    return _STOP_PATTERN.sub(" ", text)
+
+
+def query_words(query: str) -> list[str]:
+    """The words a query searches for: tokens without stop words, each once, in order."""
+    words = dict.fromkeys(_splitter.words(query))
+    return [w for w in words if w not in STOP_WORDS]
 
 
 def match_expression(query: str) -> str | None:
-    """``"w1" OR "w2" ...`` for the query's words; None when it has none (emoji only)."""
+    """``"w1" OR "w2" ...`` for the query's words; None when it has none (only stop
+    words, or nothing the tokenizer keeps)."""
     words = query_words(query)
     if not words:
         return None

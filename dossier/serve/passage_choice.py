@@ -33,14 +33,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from dossier.serve.fts_query import STOP_WORDS
 from dossier.serve.snippet import query_terms
 
-#: Words that carry no topic (the index drops the same kind of word).
-_STOP_TEXT = """a an and are as at be been but by can could did do does for from had has have
-how i if in into is it its me my no not of on or our so that the their them then there these
-they this those to was we were what when where which who whom why will with would you your yes
-also any all than too very just about after before over under should may might must shall"""
-STOP_WORDS = frozenset(_STOP_TEXT.split())
 #: BM25's term-frequency saturation and length normalisation, as the index uses.
 K1 = 1.2
 B = 0.75

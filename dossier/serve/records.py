@@ -2,12 +2,12 @@
 
 The concept row carries what filters, listings and backlinks need.  Full-text search
 runs over passage rows (see :mod:`dossier.serve.passages`), each with a single
-``text`` column: one BM25 index over one column answers about twice as fast as a
-multi-column match.  Field weights come from repetition: passage 0 holds the title
-three times, the description and tags twice, the id's words and the type once; every
-body passage starts with the concept's title and its heading path, so a paragraph is
-found by the words of the section it sits in.  ``text_offset`` marks where the
-passage's own text starts, so snippets never quote that preamble.
+``text`` column.  Field weights come from repetition: passage 0 holds the title
+twice, the description, tags, the id's words and the type once; every body passage
+starts with the concept's title and its heading path, so a paragraph is found by the
+words of the section it sits in.  ``text_offset`` marks where the passage's own text
+starts, so snippets never quote that preamble.  (The repetition counts were chosen
+with the eval suite: docs/search.md, "Tokenizer and weighting".)
 """
 
 from __future__ import annotations
@@ -23,12 +23,12 @@ from dossier.okf.timefmt import parse_instant
 from dossier.serve.passage_choice import QUOTE_CHARS
 from dossier.serve.passages import Passage, split_passages
 
-#: Repetitions per field in the ``text`` column (the field weights of BM25 ranking).
 #: Characters of a neighbour's text kept on a passage row (a quote never shows more).
 NEIGHBOUR_CHARS = QUOTE_CHARS
-TITLE_WEIGHT = 3
-DESCRIPTION_WEIGHT = 2
-TAG_WEIGHT = 2
+#: Repetitions per field in the ``text`` column (the field weights of BM25 ranking).
+TITLE_WEIGHT = 2
+DESCRIPTION_WEIGHT = 1
+TAG_WEIGHT = 1
 
 _ID_WORDS = re.compile(r"[/_\-.]+")
 

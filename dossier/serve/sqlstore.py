@@ -19,14 +19,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
-from dossier.serve.fts_query import TOKENIZER
+from dossier.serve.fts_query import TOKENIZER, indexed_text
 
 T = TypeVar("T")
 
 #: Statements that create one generation's tables.  ``passages_fts`` is an
 #: external-content FTS5 table over ``passages.text`` (the text is stored once),
-#: kept in step by triggers; ``detail=none`` keeps no positions (the index answers
-#: "which passages hold these words", never phrases: see fts_query).
+#: kept in step by triggers that index it without stop words (``fts_words``, see
+#: :func:`connect`); ``detail=none`` keeps no positions (the index answers "which
+#: passages hold these words", never phrases: see fts_query).
 SCHEMA = f"""
 CREATE TABLE concepts(
     id TEXT PRIMARY KEY,
@@ -61,10 +62,11 @@ CREATE VIRTUAL TABLE passages_fts USING fts5(
     tokenize='{TOKENIZER}'
 );
 CREATE TRIGGER passages_ai AFTER INSERT ON passages BEGIN
-    INSERT INTO passages_fts(rowid, text) VALUES (new.rowid, new.text);
+    INSERT INTO passages_fts(rowid, text) VALUES (new.rowid, fts_words(new.text));
 END;
 CREATE TRIGGER passages_ad AFTER DELETE ON passages BEGIN
-    INSERT INTO passages_fts(passages_fts, rowid, text) VALUES ('delete', old.rowid, old.text);
+    INSERT INTO passages_fts(passages_fts, rowid, text)
+        VALUES ('delete', old.rowid, fts_words(old.text));
 END;
 """
 
@@ -75,7 +77,7 @@ def connect(path: Path, *, create: bool = False) -> sqlite3.Connection:
     Without ``create`` a missing file is an error (``sqlite3`` would otherwise create
     an empty database and the index would look empty rather than missing).  Any
     thread may use it; :class:`~dossier.serve.index.SearchIndex` gives each thread
-    its own.
+    its own.  ``fts_words`` (what the FTS triggers index) is registered on each.
     """
     mode = "rwc" if create else "rw"
     db = sqlite3.connect(
@@ -85,6 +87,7 @@ def connect(path: Path, *, create: bool = False) -> sqlite3.Connection:
         check_same_thread=False,
         timeout=30.0,
     )
+    db.create_function("fts_words", 1, indexed_text, deterministic=True)
     return db
 
 
