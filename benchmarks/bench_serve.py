@@ -127,7 +127,6 @@ def stdio_figures(ctx: Any, qs: list[dict[str, Any]]) -> tuple[list[float], floa
     # server code, not the code the venv's ``dossier`` script was installed from.
     keep = ("PATH", "HOME", "LANG", "TMPDIR", "PYTHONPATH")
     env = {k: v for k, v in os.environ.items() if k in keep}
-    env["LANCEDB_LOG"] = "error"
     params = StdioServerParameters(
         command=str(DOSSIER), args=["serve-mcp", ctx.client_id, "--root", str(ctx.root)], env=env
     )
@@ -175,7 +174,6 @@ def run(quick: bool) -> list[Result]:
 
     small, large = (1_000, 5_000) if quick else (10_000, 50_000)
     rows: list[Result] = []
-    os.environ.setdefault("LANCEDB_LOG", "error")
     with tempfile.TemporaryDirectory(prefix="bench-serve-") as tmp:
         for n in (small, large):
             ctx = tenant_with(Path(tmp), n)

@@ -34,6 +34,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterable, Sequence
 from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -42,7 +43,7 @@ from dossier.okf.walk import walk_bundle
 from dossier.serve.build_writer import BackgroundWriter
 from dossier.serve.display import DISPLAY_COLUMN, DISPLAY_FIELDS, pack, pack_concept, unpack
 from dossier.serve.errors import IndexUnavailableError, QueryFailedError
-from dossier.serve.fts_query import match_expression
+from dossier.serve.fts_query import indexed_text, match_expression
 from dossier.serve.gitstate import bundle_changes, read_head
 from dossier.serve.index_meta import (
     META_NAME,
@@ -104,20 +105,24 @@ def generation_file(index_dir: Path, name: str) -> Path:
     return index_dir / f"{name}.sqlite"
 
 
-#: Parameters of one batch: concept, tag, link and passage rows.
-Batch = tuple[
-    list[tuple[Any, ...]], list[tuple[Any, ...]], list[tuple[Any, ...]], list[tuple[Any, ...]]
-]
+@dataclass
+class Batch:
+    """One batch of rows as insert parameters (built by the parsing thread)."""
+
+    concepts: list[tuple[Any, ...]] = field(default_factory=list)
+    tags: list[tuple[Any, ...]] = field(default_factory=list)
+    links: list[tuple[Any, ...]] = field(default_factory=list)
+    passages: list[tuple[Any, ...]] = field(default_factory=list)
+    #: The passages' text as the FTS index receives it, as one JSON list.
+    fts_json: str = "[]"
 
 
 def _params(rows: Sequence[ConceptRow]) -> Batch:
     """Parameters of the concept, tag, link and passage inserts for ``rows``."""
-    concepts: list[tuple[Any, ...]] = []
-    tags: list[tuple[Any, ...]] = []
-    links: list[tuple[Any, ...]] = []
-    passages: list[tuple[Any, ...]] = []
+    batch = Batch()
+    indexed: list[str] = []
     for r in rows:
-        concepts.append(
+        batch.concepts.append(
             (
                 r.id,
                 r.type,
@@ -130,25 +135,48 @@ def _params(rows: Sequence[ConceptRow]) -> Batch:
                 r.content_hash,
             )
         )
-        tags.extend((tag, r.id) for tag in r.tags)
-        links.extend((target, r.id) for target in r.links)
+        batch.tags.extend((tag, r.id) for tag in r.tags)
+        batch.links.extend((target, r.id) for target in r.links)
         concept = pack_concept(r)
-        passages.extend(
-            (p.pid, p.id, p.ordinal, p.text, p.text_offset, pack(p, concept)) for p in r.passages
-        )
-    return concepts, tags, links, passages
+        for p in r.passages:
+            batch.passages.append((p.pid, p.id, p.ordinal, p.text, p.text_offset, pack(p, concept)))
+            indexed.append(indexed_text(p.text))
+    batch.fts_json = json.dumps(indexed, ensure_ascii=False)
+    return batch
 
 
-def _insert(db: sqlite3.Connection, params: Batch) -> None:
-    """Insert one batch (inside the caller's transaction; the FTS triggers index it)."""
-    concepts, tags, links, passages = params
-    db.executemany("INSERT OR REPLACE INTO concepts VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", concepts)
-    db.executemany("INSERT OR IGNORE INTO concept_tags VALUES (?, ?)", tags)
-    db.executemany("INSERT OR IGNORE INTO links VALUES (?, ?)", links)
+def _insert(db: sqlite3.Connection, batch: Batch) -> None:
+    """Insert one batch and index its passages' text (inside the caller's transaction)."""
     db.executemany(
-        "INSERT INTO passages(pid, id, ordinal, text, text_offset, display)"
-        " VALUES (?, ?, ?, ?, ?, ?)",
-        passages,
+        "INSERT OR REPLACE INTO concepts VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", batch.concepts
+    )
+    db.executemany("INSERT OR IGNORE INTO concept_tags VALUES (?, ?)", batch.tags)
+    db.executemany("INSERT OR IGNORE INTO links VALUES (?, ?)", batch.links)
+    (last,) = db.execute("SELECT coalesce(max(rowid), 0) FROM passages").fetchone()
+    db.executemany(
+        "INSERT INTO passages(rowid, pid, id, ordinal, text, text_offset, display)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?)",
+        [(last + n, *values) for n, values in enumerate(batch.passages, start=1)],
+    )
+    # One statement, so SQLite tokenizes the whole batch with the GIL released (row by
+    # row, the writing thread fought the parsing thread for the GIL on every row).
+    db.execute(
+        "INSERT INTO passages_fts(rowid, text) SELECT ? + key + 1, value FROM json_each(?)",
+        (last, batch.fts_json),
+    )
+
+
+def _unindex(db: sqlite3.Connection, ids: Sequence[str]) -> None:
+    """Remove the passages of concepts ``ids`` from the FTS index.
+
+    An external-content FTS5 row is deleted by handing back the text it indexed.
+    """
+    rows = db.execute(
+        f"SELECT rowid, text FROM passages WHERE id IN ({placeholders(len(ids))})", list(ids)
+    ).fetchall()
+    db.executemany(
+        "INSERT INTO passages_fts(passages_fts, rowid, text) VALUES ('delete', ?, ?)",
+        [(rowid, indexed_text(text)) for rowid, text in rows],
     )
 
 
@@ -445,6 +473,7 @@ class SearchIndex:
         try:
             for ids in chunks(touched, 500):
                 marks = placeholders(len(ids))
+                _unindex(db, ids)
                 db.execute(f"DELETE FROM passages WHERE id IN ({marks})", ids)
                 db.execute(f"DELETE FROM concept_tags WHERE id IN ({marks})", ids)
                 db.execute(f"DELETE FROM links WHERE source IN ({marks})", ids)
