@@ -21,7 +21,6 @@ from benchmarks.synthetic import write_corpus
 def _isolate_git() -> None:
     os.environ.setdefault("GIT_CONFIG_NOSYSTEM", "1")
     os.environ["GIT_CONFIG_GLOBAL"] = os.devnull
-    os.environ["LANCEDB_LOG"] = "error"
 
 
 def _median(values: list[float]) -> float:

@@ -27,7 +27,6 @@ def _isolated_git_and_root(
     monkeypatch.setenv("GIT_CONFIG_GLOBAL", os.devnull)
     monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
     monkeypatch.delenv("DOSSIER_ROOT", raising=False)
-    monkeypatch.setenv("LANCEDB_LOG", "error")
     yield
 
 

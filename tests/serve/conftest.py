@@ -88,7 +88,6 @@ def isolated_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
         mp.setenv("GIT_CONFIG_GLOBAL", os.devnull)
         mp.setenv("GIT_CONFIG_NOSYSTEM", "1")
         mp.delenv("DOSSIER_ROOT", raising=False)
-        mp.setenv("LANCEDB_LOG", "error")
         yield
 
 

@@ -188,7 +188,6 @@ def test_review_lists_approves_and_rejects_drafts(tenants: tuple[Any, ...]) -> N
 def test_served_command_writes_over_stdio(tenants: tuple[Any, ...]) -> None:
     alpha = tenants[0]
     env = {k: v for k, v in os.environ.items() if k != "DOSSIER_ROOT"}
-    env["LANCEDB_LOG"] = "error"
     params = StdioServerParameters(
         command=sys.executable,
         args=["-m", "dossier.cli", "serve-mcp", "alpha", "--root", str(alpha.root),

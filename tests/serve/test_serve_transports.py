@@ -41,7 +41,6 @@ def child_env() -> dict[str, str]:
         "PYTHONPATH",  # a worktree run must serve the code under test, not the installed one
     )
     env = {k: os.environ[k] for k in keep if k in os.environ}
-    env["LANCEDB_LOG"] = "error"
     return env
 
 
