@@ -1,8 +1,9 @@
 """Dossier's serve layer: a tenant's bundle behind a search index and an MCP server.
 
-Import cost matters (the CLI imports this at command time, and ``dossier --help``
-must stay fast), so LanceDB and the mcp SDK are imported only when an index is
-opened or a server is built.  Public API:
+Import cost matters (the CLI imports this at command time, ``dossier --help`` must
+stay fast, and every ``dossier search`` is a fresh process), so the mcp SDK is
+imported only when a server is built, and the embedder seam (with its plugin
+registry) only when it is first asked for.  Public API:
 
 * :func:`search` / :class:`SearchIndex` - BM25 (and optional hybrid) search
 * :func:`sync_index`, :func:`refresh_index`, :func:`rebuild_index` - keep the index current
@@ -16,7 +17,6 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
-from dossier.serve.embed import Embedder, get_embedder, semantic_available
 from dossier.serve.errors import (
     HttpConfigError,
     IndexUnavailableError,
@@ -42,8 +42,23 @@ from dossier.serve.search import search, search_index
 if TYPE_CHECKING:
     from mcp.server.mcpserver import MCPServer
 
+    from dossier.serve.embed import Embedder, get_embedder, semantic_available
     from dossier.serve.server import Transport
     from dossier.tenancy import TenantContext
+
+
+#: Names served from :mod:`dossier.serve.embed` on first use (PEP 562).
+_FROM_EMBED = frozenset({"Embedder", "get_embedder", "semantic_available"})
+
+
+def __getattr__(name: str) -> Any:
+    """The embedder seam, imported when first asked for: it loads the plugin registry
+    (``importlib.metadata``), which a keyword search never needs."""
+    if name in _FROM_EMBED:
+        from dossier.serve import embed
+
+        return getattr(embed, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def sync_index(ctx: TenantContext, *, full: bool = False) -> IndexReport:

@@ -620,6 +620,7 @@ class SearchIndex:
                 if meta is None:
                     raise IndexUnavailableError("index metadata missing")
                 self._local.drop()
+                self._path = None  # an _open that fails leaves nothing for the probe to pass
                 self._open(meta)
                 return fn(self._db())
             except Exception as second:

@@ -19,7 +19,6 @@ import time
 from collections.abc import Sequence
 from typing import Any, Literal
 
-from dossier.serve.embed import get_embedder
 from dossier.serve.errors import InvalidArgumentError
 from dossier.serve.index import SearchIndex
 from dossier.serve.models import Citation, PassageRef, SearchHit, SearchResults
@@ -246,7 +245,13 @@ def search_index(
         check_label("tag", tag)
     if mode not in ("keyword", "hybrid"):
         raise InvalidArgumentError(f"mode must be 'keyword' or 'hybrid', got {mode!r}")
-    embedder = get_embedder() if mode == "hybrid" else None  # fails early without the extra
+    embedder = None
+    if mode == "hybrid":
+        # Imported here: the embedder seam loads the plugin registry, which a keyword
+        # search (a fresh process for every `dossier search`) does not need.
+        from dossier.serve.embed import get_embedder
+
+        embedder = get_embedder()  # fails early without the extra
 
     where = filter_clause(type, tag_list)
     pool = max(limit * POOL_FACTOR, MIN_POOL)
