@@ -401,7 +401,8 @@ def _commit(
             record.message = "rejected by the eval gate: " + "; ".join(missed)
             record.finished_at = utc_now_iso()
             record.write(ctx.runs_dir / f"{record.run_id}.json")
-            record.commit = quality.reject(record, trailers)
+            assert it.preimage is not None  # _land runs only after Iteration.protect()
+            record.commit = quality.reject(record, trailers, it.preimage)
             note(f"rejected to dossier/rejected/{record.run_id}")
             return
         record.status = "committed"
