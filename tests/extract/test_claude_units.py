@@ -76,11 +76,17 @@ def test_plugin_settings_model_covers_every_setting_and_feeds_them(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     from dataclasses import fields
+    from typing import get_type_hints
 
     from dossier.errors import UsageError
     from dossier.extract.claude.settings import ClaudePluginSettings, ClaudeSettings
 
     assert set(ClaudePluginSettings.model_fields) == {f.name for f in fields(ClaudeSettings)}
+    # same type as the knob (or unset), never a default of its own: the two cannot drift
+    hints = get_type_hints(ClaudeSettings)
+    for name, field in ClaudePluginSettings.model_fields.items():
+        assert field.annotation == (hints[name] | None), name
+        assert field.default is None, name
     manifest = ClaudePluginSettings(model="claude-haiku-4-5", budget_usd=2.5)
     loaded = ClaudeSettings.load(manifest, environ={"DOSSIER_CLAUDE_BUDGET_USD": "1"})
     assert loaded.model == "claude-haiku-4-5" and loaded.budget_usd == 1.0  # env wins
