@@ -35,9 +35,10 @@ from dossier.errors import DossierError, UsageError
 from dossier.extract.deterministic.cues import FOLDERS
 from dossier.extract.text import slugify
 from dossier.okf import Bundle, ConceptDocument, ConceptNotFoundError, concept_href
-from dossier.okf.errors import InvalidConceptIdError
+from dossier.okf.document import render_concept
+from dossier.okf.errors import InvalidConceptIdError, OKFDocumentError
 from dossier.okf.links import escape_link_text
-from dossier.okf.validate import validate_concepts
+from dossier.okf.validate import concept_text_errors
 from dossier.runtime.runid import utc_now_iso
 from dossier.tenancy import TenantContext, TenantRepo, tenant_lock
 from dossier.tenancy.git import run_git
@@ -394,18 +395,11 @@ class KnowledgeWriter:
     def _commit(
         self, doc: ConceptDocument, action: Action, summary: str, key: str | None
     ) -> WriteResult:
+        self._check(doc)
         path = self.bundle.path_for(doc.concept_id)
         before = path.read_bytes() if path.is_file() else None
         self.bundle.write(doc)
         try:
-            report = validate_concepts(self.ctx.bundle_dir, [doc.concept_id])
-            rel = path.relative_to(self.ctx.bundle_dir.resolve()).as_posix()
-            errors = [f for f in report.errors if f.path.endswith(rel)]
-            if errors:
-                raise WriteRefused(
-                    "the concept would not be valid OKF: "
-                    + "; ".join(f"{f.code} {f.message}" for f in errors[:3])
-                )
             sha = self._commit_paths([path], summary, action, doc.concept_id, key)
         except BaseException:
             if before is None:
@@ -415,6 +409,26 @@ class KnowledgeWriter:
             raise
         return WriteResult(concept_id=doc.concept_id, action=action, commit=sha,
                            status=str(doc.frontmatter.get("status", "stable")))
+
+    def _check(self, doc: ConceptDocument) -> None:
+        """Refuse ``doc`` unless it is valid OKF, before anything reaches the disk.
+
+        A write changes one concept file, so only that file can bring a conformance
+        error (every OKF error lives in one file): the per-concept check the loop
+        uses on its proposals is the whole of it.  The cross-file part a write can
+        affect is the links it adds, and :meth:`_link_lines` reads every target
+        (refusing a missing one) before the body is built; the rest of the bundle
+        (its indexes, its log, other concepts) is not re-read on every write.
+        """
+        try:
+            errors = concept_text_errors(doc.concept_id, render_concept(doc))
+        except OKFDocumentError as exc:
+            raise WriteRefused(f"the concept would not be valid OKF: {exc.code} {exc}") from None
+        if errors:
+            raise WriteRefused(
+                "the concept would not be valid OKF: "
+                + "; ".join(f"{f.code} {f.message}" for f in errors[:3])
+            )
 
     def _commit_removal(self, doc: ConceptDocument) -> WriteResult:
         path = self.bundle.path_for(doc.concept_id)

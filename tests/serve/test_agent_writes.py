@@ -162,6 +162,24 @@ def test_agents_cannot_amend_what_a_person_reviewed(tenants: tuple[Any, ...]) ->
     assert refused.is_error
 
 
+def test_a_write_that_would_not_be_valid_okf_is_refused_with_its_rule_code(
+    tenants: tuple[Any, ...],
+) -> None:
+    """Each write is checked on its own text (no whole-bundle pass): an append that
+    takes a draft over the document size cap is refused as OKF007, nothing written."""
+    alpha = tenants[0]
+    draft = ok(call(alpha, "record_note", {"text": "Long log of dock events."}))["concept_id"]
+    path = Bundle(alpha.bundle_dir).path_for(draft)
+    path.write_text(path.read_text(encoding="utf-8") + "x" * (5 * 1024 * 1024 - 60_000) + "\n",
+                    encoding="utf-8")
+    git(alpha.path, "commit", "-qam", "a long draft")
+    before, count = path.read_bytes(), commit_count(alpha.path)
+    refused = call(alpha, "amend_concept", {"concept_id": draft, "append": "y" * 90_000})
+    assert refused.is_error and "OKF007" in refused.content[0].text
+    assert path.read_bytes() == before and commit_count(alpha.path) == count
+    assert ok(call(alpha, "amend_concept", {"concept_id": draft, "append": "Short."}))
+
+
 def test_review_lists_approves_and_rejects_drafts(tenants: tuple[Any, ...]) -> None:
     alpha = tenants[0]
     keep = ok(call(alpha, "record_note", {"text": "Returns go to bay 4."}))["concept_id"]
