@@ -19,8 +19,8 @@ from mcp import Client, StdioServerParameters
 
 from dossier.okf import Bundle
 from dossier.okf.validate import validate_bundle
-from dossier.serve import build_server
 from dossier.runtime.ledger import Ledger, blob_id
+from dossier.serve import build_server
 from dossier.tenancy import Registry, TenantContext, TenantRepo
 from tests.runtime.helpers import cli, commit_count, git, tree_digest, write_corpus
 
