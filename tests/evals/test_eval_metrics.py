@@ -8,6 +8,7 @@ out by hand: a wrong metric fails here.
 from __future__ import annotations
 
 import json
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -228,3 +229,28 @@ def test_bad_gold_files_are_usage_errors(zoo: TenantContext, tmp_path: Path) -> 
     bad.write_text("questions:\n  - q: where?\n    expect: []\n    answer: x\n", encoding="utf-8")
     code, _, err = _run("eval", "zoo", "--root", str(zoo.root), "--gold", str(bad))
     assert code == 2 and "expect" in err
+
+
+def test_each_text_is_normalised_once_per_run(
+    zoo: TenantContext, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A concept or window several questions retrieve is normalised for answer matching
+    once, not once per question; the figures are the same as ever."""
+    import dossier.evals.retrieval as retrieval
+    from dossier.evals.tenant_view import load_concepts
+
+    expected = evaluate_tenant(zoo).metrics()
+    seen: Counter[str] = Counter()
+    real = retrieval.answer_key
+
+    def counting(text: str) -> str:
+        seen[text] += 1
+        return real(text)
+
+    monkeypatch.setattr(retrieval, "answer_key", counting)
+    assert evaluate_tenant(zoo).metrics() == expected
+    sources = SourceMap(zoo)
+    texts = {c.text for c in load_concepts(zoo, sources)}
+    texts |= {w.text for w in Baseline(sources.snapshots).windows}
+    counted = {text: n for text, n in seen.items() if text in texts}
+    assert len(counted) > 2 and max(counted.values()) == 1, counted
