@@ -149,3 +149,20 @@ def test_confirmed_joins_merge_order_independently_but_never_two_identifiers() -
     # a confirmed pair with two identifiers stays two concepts, as in the rules
     assert {"decisions/dec-001-use-postgres", "decisions/dec-002-use-postgres-now"} <= set(by_id)
     assert merge(results, ExtractSettings()) != first  # without the judge: apart
+
+
+def test_sources_whose_ids_slug_alike_get_distinct_footnote_labels() -> None:
+    """Two sources of one concept that slug to the same ``src-`` label are told apart
+    (``-2``), the way the deterministic extractor numbers them, and every footnote
+    marker in the body names one ``sources[]`` entry."""
+    import re
+
+    from dossier.extract.labels import unique_label
+
+    results = [_result("notes/a.md", [_c("Order Store", "System", 3)]),
+               _result("notes-a.md", [_c("Order Store", "System", 5)])]
+    [store] = merge(results, ExtractSettings())
+    ids = [s.id for s in store.sources]
+    assert ids == ["src-notes-a-md", "src-notes-a-md-2"]
+    assert set(re.findall(r"\[\^([^\]]+)\]:", store.body)) == set(ids)
+    assert unique_label("src-x", {"src-x", "src-x-2"}) == "src-x-3"
