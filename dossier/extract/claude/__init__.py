@@ -137,6 +137,17 @@ class ClaudeExtractor:
         """What besides the text changes a per-source result: prompt, model, result shape."""
         return f"{self.version}/r{RESULT_SCHEMA}"
 
+    def assembly_key(self) -> str:
+        """What besides the per-source results changes ``assemble``: the adjudication step.
+
+        Not part of :meth:`cache_key` (switching it on must not re-extract anything), but
+        the runtime keeps it in the loop state, so switching it re-assembles next run.
+        """
+        s = self.settings
+        if not s.adjudicate:
+            return "adjudicate:off"
+        return f"adjudicate:on/{s.adjudicate_max_pairs}/{s.adjudicate_batch_pairs}"
+
     def usage_summary(self) -> dict[str, Any]:
         """Tokens, estimated cost, skipped chunks and where a stop happened, key-free."""
         totals = self.meter.totals.to_dict()
