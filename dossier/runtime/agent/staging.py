@@ -9,9 +9,10 @@ tenant's gitignored cache (``.dossier/agent/view/<client>/bundle``) with the
 extraction laid over it (a person's concept is never overlaid).
 
 :class:`StagingWriter` is :class:`~dossier.serve.writes.KnowledgeWriter` — field
-limits, ids confined to the bundle, ``agent:<name>`` drafts, a person's concept
-refused, OKF validation with the file put back when it fails — writing into the
-view; its last step keeps the concept id instead of committing.  What the session
+limits, ids confined to the bundle, ``agent:<name>`` drafts, the loop's ownership
+rule (a person's concept or edit refused), each concept's OKF check before it is
+written — writing into the view; its last step keeps the concept id instead of
+committing.  What the session
 wrote is then :meth:`StagingWriter.documents`, handed to the harness in the
 proposal, which applies it with the same merge-never-clobber rules as everything
 else and commits it in the iteration's one commit.
