@@ -197,9 +197,12 @@ def test_eval_cli_json_reports_the_metrics(zoo: TenantContext) -> None:
     assert code == 0, err
     data = json.loads(out)
     assert data["metrics"]["concept_recall"] == pytest.approx(2 / 3, abs=1e-4)
+    assert data["metrics"]["concept_recall_by_lines"] == pytest.approx(2 / 3, abs=1e-4)
+    assert data["extraction"]["misses_by_lines"] == ["Platypus (Topic)"]
     assert data["sides"] == ["bm25", "baseline"]
     code, out, err = _run("eval", "zoo", "--root", str(zoo.root))
     assert code == 0, err
+    assert "concept_recall_by_lines" in out
     assert "raw BM25" in out and "health" in out
 
 
