@@ -66,3 +66,12 @@ def test_article_names_want_the_name_to_head_its_phrase() -> None:
     assert names("the Harbor Portal is down") == []  # part of a longer name
     assert names("a Proof of Restore") == []
     assert names("The Pipeline runs.", frozenset({"pipeline"})) == []  # written lowercase too
+    assert names("as the Appendix and the Introduction say") == []  # parts of a document
+
+
+def test_a_one_word_name_is_a_system_unless_it_names_a_body_of_people() -> None:
+    from dossier.extract.deterministic.single_names import named_type
+
+    assert named_type("Ledgerbox") == "System"
+    assert named_type("Consortium") == "Organization"
+    assert named_type("Client") == "Organization"

@@ -45,12 +45,17 @@ _ARTICLE_NAME = re.compile(
     r"|now|also|only|instead)\b)"
 )
 _PLAIN = re.compile(r"[A-Z][a-z]{2,}")
-#: Words that make a one-word name a body of people rather than a thing.
+#: Words that make a one-word name a body of people rather than a thing, including the
+#: parties a contract capitalises ("the Client", "the Supplier").
 ORGANIZATION_WORDS = frozenset({
     "foundation", "council", "board", "committee", "society", "institute", "association",
     "company", "agency", "ministry", "department", "university", "consortium", "union",
-    "federation", "trust", "bank", "government", "commission", "authority",
+    "federation", "trust", "bank", "government", "commission", "authority", "client",
+    "customer", "supplier", "vendor", "contractor", "provider", "partner", "regulator",
 })
+#: Parts of a document a writer refers to by name ("see the Appendix"): never a concept.
+_DOCUMENT_PARTS = frozenset({"section", "chapter", "figure", "table", "page", "part",
+                             "annex", "paragraph", "clause", "schedule", "exhibit"})
 
 
 def article_names(text: str, lowercase_vocab: frozenset[str]) -> Iterator[Found]:
@@ -61,6 +66,8 @@ def article_names(text: str, lowercase_vocab: frozenset[str]) -> Iterator[Found]
         if low in STOPWORDS or low in lowercase_vocab or f"{low}s" in lowercase_vocab or (
                 low.endswith("s") and low[:-1] in lowercase_vocab):
             continue
+        if low in _DOCUMENT_PARTS or cues.is_generic(name) or cues.is_boilerplate(name):
+            continue  # "the Introduction", "the Appendix": a part of the document
         yield Found(name, match.start("name"), match.end("name"))
 
 
