@@ -18,7 +18,13 @@ import re
 from dossier.extract.deterministic import cues
 from dossier.extract.deterministic.markdown import ParsedDoc
 from dossier.extract.model import Unit
-from dossier.extract.text import collapse, first_sentence, strip_markdown, truncate
+from dossier.extract.text import (
+    capitalize_first,
+    collapse,
+    first_sentence,
+    strip_markdown,
+    truncate,
+)
 
 _LIST_ITEM = re.compile(r"^(\s*)(?:[-*+]|\d{1,3}[.)])\s+")
 #: "Name: remark" in minutes: the remark is the statement.
@@ -91,7 +97,9 @@ def _unit(doc: ParsedDoc, start: int, end: int, type_: str, title: str,
 
 
 def _usable(doc: ParsedDoc, index: int) -> bool:
-    return not doc.in_code[index] and (index + 1) not in doc.heading_at
+    """Prose or a list item: not code, a heading or a table row (rows are units already)."""
+    return (not doc.in_code[index] and (index + 1) not in doc.heading_at
+            and not doc.lines[index].lstrip().startswith("|"))
 
 
 def stated_risks(doc: ParsedDoc, parent: str, n: int, taken: set[int]) -> list[Unit]:
@@ -110,8 +118,8 @@ def stated_risks(doc: ParsedDoc, parent: str, n: int, taken: set[int]) -> list[U
         if start in seen or any(number in taken for number in range(start, end + 1)):
             continue
         seen.add(start)
-        title = truncate(first_sentence(_SPEAKER.sub("", _text(doc, start, end)), 400)
-                         .rstrip(" .:;"), 120)
+        title = capitalize_first(truncate(
+            first_sentence(_SPEAKER.sub("", _text(doc, start, end)), 400).rstrip(" .:;"), 120))
         if len(title.split()) < 3 or title.endswith("?"):
             continue
         out.append(_unit(doc, start, end, cues.RISK, title, parent))
