@@ -147,6 +147,8 @@ def test_every_figure_on_a_tenant_with_known_answers(zoo: TenantContext) -> None
     # Extraction: Zebras (plural) and Quokka found; Platypus missed; Quokka's type wrong;
     # Zebra cites a.md lines 1-3 (overlaps 2-4), Quokka cites b.md 1-10 (not 12-13).
     assert m["concept_recall"] == pytest.approx(2 / 3, abs=1e-4)
+    # no concept of a missed gold concept's type cites its lines: the same by lines
+    assert m["concept_recall_by_lines"] == pytest.approx(2 / 3, abs=1e-4)
     assert m["type_accuracy"] == 0.5
     assert m["source_accuracy"] == 1.0
     assert m["line_accuracy"] == 0.5
@@ -196,9 +198,12 @@ def test_eval_cli_json_reports_the_metrics(zoo: TenantContext) -> None:
     assert code == 0, err
     data = json.loads(out)
     assert data["metrics"]["concept_recall"] == pytest.approx(2 / 3, abs=1e-4)
+    assert data["metrics"]["concept_recall_by_lines"] == pytest.approx(2 / 3, abs=1e-4)
+    assert data["extraction"]["misses_by_lines"] == ["Platypus (Topic)"]
     assert data["sides"] == ["bm25", "baseline"]
     code, out, err = _run("eval", "zoo", "--root", str(zoo.root))
     assert code == 0, err
+    assert "concept_recall_by_lines" in out
     assert "raw BM25" in out and "health" in out
 
 

@@ -38,6 +38,7 @@ from dossier.extract.deterministic.kind_meeting import merge_people
 from dossier.extract.deterministic.linkcache import LinkCache
 from dossier.extract.deterministic.linker import Matcher
 from dossier.extract.deterministic.provenance import footnote_text
+from dossier.extract.deterministic.single_names import full_forms, is_named_term
 from dossier.extract.deterministic.slots import clashing_keys, fold_template_slots, own_key
 from dossier.extract.deterministic.wikilinks import note_index, plain, resolve
 from dossier.extract.model import (
@@ -142,6 +143,13 @@ def assemble(
     for key in sorted(selected):
         for form, count in sorted(stats[key].forms.items()):
             register(key, form, count)
+    # ---- a one-word name and the one full form the corpus writes ("Rust Forge")
+    plain = [k for k in sorted(selected) if is_named_term(stats[k].forms, stats[k].bold)]
+    for short, full in full_forms(plain, {k: v.forms for k, v in stats.items()}).items():
+        uses = sum(stats[short].forms.values())  # the full name outweighs its short form
+        for form, count in sorted(stats[full].forms.items()):
+            register(full, form, count + uses)
+        uf.union(short, full)
 
     # ---- alias pairs ("Name (SYS-02)", "Full Name (FN)")
     for a, b in alias_pairs:

@@ -24,6 +24,7 @@ from dossier.extract.deterministic.names import (
     prose_definition,
 )
 from dossier.extract.deterministic.pass_sections import SectionMap
+from dossier.extract.deterministic.single_names import article_names
 from dossier.extract.deterministic.state import Source
 from dossier.extract.model import Definition, Occurrence
 from dossier.extract.text import sentence_around, truncate
@@ -84,6 +85,8 @@ def scan_names(source: Source, sections: SectionMap) -> NameScan:
             _note(id_occ, found, block, scope=scope)
         found_phrases = list(phrases(btext, source.lower_vocab))
         for found in found_phrases:
+            _note(term_occ, found, block)
+        for found in article_names(btext, source.lower_vocab):  # "the Forge"
             _note(term_occ, found, block)
         for found in bold_terms(btext):
             _note(term_occ, found, block, bold=True)
