@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from dossier.extract.deterministic.consolidate import CAMEL, Component, TermStats
 from dossier.extract.deterministic.names import COMMON_ACRONYMS, STOPWORDS
 from dossier.extract.deterministic.provenance import cite, snapshot_resource, source_label
+from dossier.extract.labels import unique_label
 from dossier.extract.model import (
     Definition,
     ExtractSettings,
@@ -88,18 +89,14 @@ def sources_and_blocks(
     blocks: list[str] = []
     primary_source = comp.units[0][0].source_id if comp.units else None
     labels: dict[str, str] = {}
+    taken_labels: set[str] = set()
 
     def label_for(key: str) -> str:
         if key not in labels:
             source_id, _, line = key.partition("#L")
             base = source_label(source_id) + (f"-l{line}" if line else "")
-            label = base
-            taken = set(labels.values())
-            suffix = 2
-            while label in taken:
-                label = f"{base}-{suffix}"
-                suffix += 1
-            labels[key] = label
+            labels[key] = unique_label(base, taken_labels)
+            taken_labels.add(labels[key])
         return labels[key]
 
     def cover(key: str, start: int, end: int) -> None:
