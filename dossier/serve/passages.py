@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from dossier.okf import ConceptDocument
+from dossier.okf.sections import is_generated_heading
 
 #: A passage grows by whole blocks until the next would pass this many words.
 MAX_WORDS = 200
@@ -67,6 +68,9 @@ class Passage:
     line_start: int
     line_end: int
     citation: Citation | None = None
+    #: A list the extractor generated (mentions, backlinks; :mod:`dossier.okf.sections`):
+    #: searchable, but never quoted as another passage's neighbour.
+    generated: bool = False
 
 
 @dataclass
@@ -282,6 +286,17 @@ def _passage(
         line_start=group[0].first,
         line_end=group[-1].last,
         citation=_merge(cited),
+        generated=_generated(heading, group),
+    )
+
+
+def _generated(heading: list[str], group: list[_Block]) -> bool:
+    """A generated section: under a generated heading, made of lists (and list labels
+    such as "Mentioned in:"), so prose a person wrote under such a heading is not."""
+    if not heading or not is_generated_heading(heading[-1]):
+        return False
+    return all(
+        b.kind == "list" or (len(b.lines) == 1 and b.text.endswith(":")) for b in group
     )
 
 
