@@ -15,6 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from dossier.serve import search
+from dossier.serve.passage_choice import choose_passage
 from dossier.tenancy import Registry, TenantContext
 
 Put = Callable[..., None]
@@ -85,3 +86,41 @@ def test_title_words_and_short_fragments_do_not_outrank_the_answer(
     assert top.passage is not None and top.passage.heading == ["History"]
     assert top.citation is not None
     assert (top.citation.line_start, top.citation.line_end) == (12, 14)
+
+
+def _row(ordinal: int, heading: list[str], text: str) -> dict[str, object]:
+    return {
+        "pid": f"notes/editor#{ordinal}",
+        "id": "notes/editor",
+        "ordinal": ordinal,
+        "heading": heading,
+        "text": text,
+        "text_offset": 0,
+        "title": "Editor tweaks",
+    }
+
+
+def test_a_two_word_line_does_not_beat_the_paragraph_the_index_ranks_first() -> None:
+    """The passages the index returned for one concept, with their index scores: the
+    short line shares more query words in its heading, the paragraph answers."""
+    rows = [
+        _row(1, ["Reopen Files Faster"], "`files.reopen fast`"),
+        _row(
+            2,
+            ["Pick up where you stopped"],
+            "Turn on `restore.cursor` and the editor puts the cursor back on the line it was "
+            "on when the file was closed, so you carry on where you left off.",
+        ),
+        _row(3, ["Themes"], "Dark theme at night, light theme by day, following the desktop."),
+        _row(4, ["Fonts"], "A monospaced font with clear zeros, size fourteen on the laptop."),
+    ]
+    index_scores = {"notes/editor#1": 7.0, "notes/editor#2": 9.5, "notes/editor#3": 1.0,
+                    "notes/editor#4": 1.0}
+    choice = choose_passage(
+        "Which option makes the editor reopen a file at the line where I stopped?",
+        rows,
+        index_scores,
+    )
+    assert choice is not None
+    assert choice.best["ordinal"] == 2
+    assert "restore.cursor" in choice.quote().text()
