@@ -20,7 +20,9 @@ from dossier.fsutil import atomic_write_text
 #: 3: passage rows carry their neighbours' text for the quote (older ones are rebuilt).
 #: 4: display-only passage fields packed into one column, `display` (a search pays per
 #:    column it selects).
-META_SCHEMA_VERSION = 4
+#: 5: generated list sections (mentions, backlinks) are never a passage's neighbour, and a
+#:    passage cites its own source lines when its section was copied line for line.
+META_SCHEMA_VERSION = 5
 META_NAME = "meta.json"
 
 
