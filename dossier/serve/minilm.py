@@ -38,6 +38,12 @@ Array = npt.NDArray[np.float32]
 #: 16 × 256 tokens) while keeping each matrix product large enough for BLAS.
 MAX_BATCH = 64
 MAX_BATCH_TOKENS = 4096
+#: Query rows per attention product.  Attention is thousands of small products (one
+#: per text and head); OpenBLAS runs each above ~262K multiply-adds on all its
+#: threads, and handing every small product between threads cost more than the
+#: arithmetic (3–5× slower attention, worse when other processes share the cores).
+#: 32 rows × ≤256 keys × 32 widths stays under that, so each product runs on one thread.
+ATTENTION_ROWS = 32
 
 # Abramowitz & Stegun 7.1.26: erf(x) = 1 - t·P(t)·exp(-x²), t = 1 / (1 + p·x), x ≥ 0,
 # absolute error ≤ 1.5e-7; evaluated in float32 it stays within 6e-7 of math.erf (a test
@@ -264,20 +270,26 @@ class MiniLMEncoder:
         width = self.config.hidden_size // heads
         qkv = x @ layer.qkv_w
         qkv += layer.qkv_b
-        # (batch·length, 3·hidden) → three (batch, heads, length, width) arrays.
-        # Contiguous copies: numpy hands strided stacks to a much slower loop than BLAS.
+        # (batch·length, 3·hidden) → (batch, heads, length, width) each, contiguous:
+        # numpy hands strided stacks to a loop much slower than BLAS.
         split = qkv.reshape(batch, length, 3, heads, width)
-        q = np.ascontiguousarray(split[:, :, 0].transpose(0, 2, 1, 3))
         k_t = np.ascontiguousarray(split[:, :, 1].transpose(0, 2, 3, 1))
         v = np.ascontiguousarray(split[:, :, 2].transpose(0, 2, 1, 3))
-        scores = q @ k_t
-        scores *= np.float32(1.0 / math.sqrt(width))
+        # Queries go in blocks of ATTENTION_ROWS rows (zero rows pad the last block and
+        # are dropped at the end): see ATTENTION_ROWS for why.
+        blocks = -(-length // ATTENTION_ROWS)
+        rows = ATTENTION_ROWS if blocks > 1 else length
+        q = np.zeros((batch, heads, blocks * rows, width), dtype=np.float32)
+        q[:, :, :length] = split[:, :, 0].transpose(0, 2, 1, 3)
+        q *= np.float32(1.0 / math.sqrt(width))
+        scores = q.reshape(batch, heads, blocks, rows, width) @ k_t[:, :, None]
         scores += bias  # padding keys get a large negative score: weight 0 after softmax
         scores -= scores.max(axis=-1, keepdims=True)
         np.exp(scores, out=scores)
         scores /= scores.sum(axis=-1, keepdims=True)
-        context = (scores @ v).transpose(0, 2, 1, 3).reshape(batch * length, heads * width)
-        out = context @ layer.out_w
+        context = (scores @ v[:, :, None]).reshape(batch, heads, blocks * rows, width)
+        merged = context[:, :, :length].transpose(0, 2, 1, 3).reshape(batch * length, -1)
+        out = merged @ layer.out_w
         out += layer.out_b
         return out
 
@@ -287,7 +299,7 @@ class MiniLMEncoder:
         x = self._word[batch.ids] + self._position[:length] + self._token_type[batch.type_ids]
         x = self._layer_norm(x.reshape(n * length, -1), self._ln_g, self._ln_b)
         bias = np.where(batch.mask, np.float32(0.0), np.float32(-1e9)).astype(np.float32)
-        bias = bias[:, None, None, :]
+        bias = bias[:, None, None, None, :]  # (batch, heads, blocks, rows, keys)
         for layer in self._layers:
             attended = self._attention(x, layer, bias, (n, length))
             attended += x
