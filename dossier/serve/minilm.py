@@ -2,7 +2,8 @@
 
 Why: loading sentence-transformers pulls in torch and transformers, 6–8 s per CLI
 call before the first vector, while the model itself is a 6-layer, 384-wide BERT
-that numpy's BLAS runs as fast as torch does on a CPU.  This module reads the
+whose cost is matrix products numpy's BLAS does about as fast as torch on a CPU
+(docs/search.md has the measured figures).  This module reads the
 packaged model files directly (``tokenizer.json`` through the ``tokenizers``
 library, the weights through ``safetensors.numpy``) and reproduces what
 sentence-transformers computes for this model: the BERT encoder's last hidden
@@ -18,9 +19,12 @@ its input (callers may still serialise calls to bound memory).
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
-from collections.abc import Iterator, Sequence
+import os
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -44,6 +48,9 @@ MAX_BATCH_TOKENS = 4096
 #: arithmetic (3–5× slower attention, worse when other processes share the cores).
 #: 32 rows × ≤256 keys × 32 widths stays under that, so each product runs on one thread.
 ATTENTION_ROWS = 32
+#: Threads for the elementwise and attention work numpy would run on one core
+#: (measured +4–43 % texts/s on the shared 2 cores; the dense products use BLAS's own).
+MAX_WORKERS = 4
 
 # Abramowitz & Stegun 7.1.26: erf(x) = 1 - t·P(t)·exp(-x²), t = 1 / (1 + p·x), x ≥ 0,
 # absolute error ≤ 1.5e-7; evaluated in float32 it stays within 6e-7 of math.erf (a test
@@ -188,6 +195,25 @@ class MiniLMEncoder:
         self._ln_b = self._take(weights, "embeddings.LayerNorm.bias")
         self._layers = [self._layer(weights, i) for i in range(self.config.num_layers)]
         self._act = _ACTIVATIONS[self.config.hidden_act]
+        self._workers = max(1, min(os.cpu_count() or 1, MAX_WORKERS))
+        self._pool = ThreadPoolExecutor(self._workers, "minilm") if self._workers > 1 else None
+
+    def _split(self, fn: Callable[[int, int], None], n: int) -> None:
+        """Run ``fn(start, end)`` over ``range(n)`` cut into one part per worker.
+
+        numpy's elementwise passes (softmax, GELU) run on one core and release the
+        GIL, and the attention products are kept on one BLAS thread each (see
+        ATTENTION_ROWS); parts on worker threads put the other cores to work on them.
+        The parts write disjoint slices, so the result is the same bit for bit.
+        """
+        if self._pool is None or n < 2:
+            fn(0, n)
+            return
+        parts = min(self._workers, n)
+        bounds = [n * i // parts for i in range(parts + 1)]
+        futures = [self._pool.submit(fn, a, b) for a, b in itertools.pairwise(bounds)]
+        for future in futures:
+            future.result()
 
     @staticmethod
     def _take(weights: dict[str, Any], name: str) -> Array:
@@ -275,23 +301,35 @@ class MiniLMEncoder:
         split = qkv.reshape(batch, length, 3, heads, width)
         k_t = np.ascontiguousarray(split[:, :, 1].transpose(0, 2, 3, 1))
         v = np.ascontiguousarray(split[:, :, 2].transpose(0, 2, 1, 3))
-        # Queries go in blocks of ATTENTION_ROWS rows (zero rows pad the last block and
-        # are dropped at the end): see ATTENTION_ROWS for why.
+        # Queries go in equal blocks of at most ATTENTION_ROWS rows (see there for why);
+        # zero rows pad the last block (fewer than one per block) and are dropped at the end.
         blocks = -(-length // ATTENTION_ROWS)
-        rows = ATTENTION_ROWS if blocks > 1 else length
+        rows = -(-length // blocks)
         q = np.zeros((batch, heads, blocks * rows, width), dtype=np.float32)
         q[:, :, :length] = split[:, :, 0].transpose(0, 2, 1, 3)
         q *= np.float32(1.0 / math.sqrt(width))
-        scores = q.reshape(batch, heads, blocks, rows, width) @ k_t[:, :, None]
-        scores += bias  # padding keys get a large negative score: weight 0 after softmax
-        scores -= scores.max(axis=-1, keepdims=True)
-        np.exp(scores, out=scores)
-        scores /= scores.sum(axis=-1, keepdims=True)
-        context = (scores @ v[:, :, None]).reshape(batch, heads, blocks * rows, width)
+        q5 = q.reshape(batch, heads, blocks, rows, width)
+        context = np.empty((batch, heads, blocks * rows, width), dtype=np.float32)
+
+        def core(a: int, b: int) -> None:
+            scores = q5[a:b] @ k_t[a:b, :, None]
+            scores += bias[a:b]
+            scores -= scores.max(axis=-1, keepdims=True)
+            np.exp(scores, out=scores)
+            scores /= scores.sum(axis=-1, keepdims=True)
+            context[a:b] = (scores @ v[a:b, :, None]).reshape(b - a, heads, blocks * rows, width)
+
+        self._split(core, batch)
         merged = context[:, :, :length].transpose(0, 2, 1, 3).reshape(batch * length, -1)
         out = merged @ layer.out_w
         out += layer.out_b
         return out
+
+    def _activate_in_place(self, hidden: Array) -> None:
+        def part(a: int, b: int) -> None:
+            hidden[a:b] = self._act(hidden[a:b])
+
+        self._split(part, hidden.shape[0])
 
     def _forward(self, batch: Batch) -> Array:
         """Last hidden state, (batch, length, hidden)."""
@@ -304,10 +342,10 @@ class MiniLMEncoder:
             attended = self._attention(x, layer, bias, (n, length))
             attended += x
             x = self._layer_norm(attended, layer.ln1_g, layer.ln1_b)
-            hidden = x @ layer.up_w
+            hidden: Array = x @ layer.up_w
             hidden += layer.up_b
-            hidden = self._act(hidden)
-            out = hidden @ layer.down_w
+            self._activate_in_place(hidden)
+            out: Array = hidden @ layer.down_w
             out += layer.down_b
             out += x
             x = self._layer_norm(out, layer.ln2_g, layer.ln2_b)
