@@ -126,7 +126,8 @@ class BertConfig:
 
 @dataclass(frozen=True)
 class _Layer:
-    """One encoder layer's weights, laid out as ``x @ w`` wants them (views, no copies)."""
+    """One encoder layer's weights as ``x @ w`` wants them: transposed views, and the
+    query, key and value projections concatenated once so they are one product."""
 
     qkv_w: Array  # (hidden, 3·hidden): query, key and value in one product
     qkv_b: Array
