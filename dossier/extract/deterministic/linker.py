@@ -14,8 +14,10 @@ import itertools
 import re
 from dataclasses import dataclass, field
 
+from dossier.extract.deterministic.codeblocks import code_ranges, inside
+
 _PROTECTED = re.compile(
-    r"`[^`\n]*`|!?\[[^\]\n]*\]\([^)\n]*\)|\[\^[^\]\n]*\]|<[^>\n]+>|https?://\S+"
+    r"!?\[[^\]\n]*\]\([^)\n]*\)|\[\^[^\]\n]*\]|<[^>\n]+>|https?://\S+"
     r"|\[[^\]\n]*\]\[[^\]\n]*\]"
 )
 # *italic* text (source titles in mention lists) is never linked either
@@ -205,20 +207,22 @@ class _Spans:
 class _Guard:
     """Answers "is this span inside code, a heading, a footnote, a link or a URL?" lazily.
 
+    Code (blocks and spans) is ``codeblocks.code_ranges``' answer, the one every writer
+    into bodies shares.
+
     Only positions about to become links are asked about, so the (regex-heavy) scan of a
     line happens for a handful of lines per body, not for the whole text.
     """
 
     def __init__(self, body: str) -> None:
         self.body = body
-        self.fenced: list[tuple[int, int]] = (
-            [m.span() for m in _FENCED.finditer(body)] if ("```" in body or "~~~" in body)
-            else []
-        )
+        self.code: list[tuple[int, int]] | None = None  # code_ranges(body), on first ask
         self.lines: dict[int, list[tuple[int, int]] | None] = {}
 
     def protected(self, start: int, end: int) -> bool:
-        if self.fenced and any(a <= start < b for a, b in self.fenced):
+        if self.code is None:
+            self.code = code_ranges(self.body)
+        if inside(self.code, start, end):
             return True
         line_start = self.body.rfind("\n", 0, start) + 1
         if line_start in self.lines:
@@ -246,5 +250,4 @@ def _gap_form(gap: str) -> str:
     return re.sub(r"\s+", " ", gap) if gap.strip() else " "
 
 
-_FENCED = re.compile(r"(?ms)^[ ]{0,3}(```|~~~).*?(?:^[ ]{0,3}\1[^\n]*$|\Z)")
 _SKIPPED_LINE = re.compile(r"^(?:[ \t]*#|\[\^[^\]\n]+\]:)")
