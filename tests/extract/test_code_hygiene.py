@@ -139,7 +139,9 @@ def test_code_spans_pair_runs_of_equal_length() -> None:
 def test_a_source_link_written_as_code_is_kept_as_written() -> None:
     """Links into the source corpus are reduced to their text, but never inside code."""
     guide = ("# Linking pages\n\nWrite `[the design](design.md)` to link a page; the "
-             "[design page](design.md) itself explains the layout of the Quartz Vault.\n")
+             "[design page](design.md) itself explains the layout of the Quartz Vault.\n\n"
+             "The same in a block:\n\n    see [the design](design.md)\n")
     concept = next(c for c in _concepts(("linking", guide)) if "Write" in c.body)
     assert "`[the design](design.md)`" in concept.body
+    assert "    see [the design](design.md)" in concept.body.splitlines()
     assert "the design page itself" in concept.body
