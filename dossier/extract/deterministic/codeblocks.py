@@ -174,10 +174,33 @@ def code_spans(line: str) -> list[tuple[int, int]]:
     return spans
 
 
+def may_hold_code_blocks(text: str) -> bool:
+    """False when ``text`` cannot hold a code block: no fence, no 4-column indent.
+
+    Most bodies are plain prose; this lets them skip the line scan.
+    """
+    return "```" in text or "~~~" in text or "    " in text or "\t" in text
+
+
+def code_line_starts(text: str) -> frozenset[int]:
+    """Offsets in ``text`` where its code lines start (fences included)."""
+    if not may_hold_code_blocks(text):
+        return frozenset()
+    starts: set[int] = set()
+    offset = 0
+    lines = text.split("\n")
+    for line, is_code in zip(lines, code_map(lines).code, strict=True):
+        if is_code:
+            starts.add(offset)
+        offset += len(line) + 1
+    return frozenset(starts)
+
+
 def code_ranges(text: str) -> list[tuple[int, int]]:
     """Offsets in ``text`` of everything that is code: whole code lines and code spans."""
     lines = text.split("\n")
-    code = code_map(lines).code
+    code = (code_map(lines).code if may_hold_code_blocks(text)
+            else (False,) * len(lines))
     ranges: list[tuple[int, int]] = []
     offset = 0
     for line, is_code in zip(lines, code, strict=True):

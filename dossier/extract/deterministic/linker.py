@@ -14,7 +14,7 @@ import itertools
 import re
 from dataclasses import dataclass, field
 
-from dossier.extract.deterministic.codeblocks import code_ranges, inside
+from dossier.extract.deterministic.codeblocks import code_line_starts, code_spans
 
 _PROTECTED = re.compile(
     r"!?\[[^\]\n]*\]\([^)\n]*\)|\[\^[^\]\n]*\]|<[^>\n]+>|https?://\S+"
@@ -207,7 +207,7 @@ class _Spans:
 class _Guard:
     """Answers "is this span inside code, a heading, a footnote, a link or a URL?" lazily.
 
-    Code (blocks and spans) is ``codeblocks.code_ranges``' answer, the one every writer
+    Code (blocks and spans) is ``codeblocks``' answer, the one every writer
     into bodies shares.
 
     Only positions about to become links are asked about, so the (regex-heavy) scan of a
@@ -216,15 +216,15 @@ class _Guard:
 
     def __init__(self, body: str) -> None:
         self.body = body
-        self.code: list[tuple[int, int]] | None = None  # code_ranges(body), on first ask
+        self.code: frozenset[int] | None = None  # starts of code lines, on first ask
         self.lines: dict[int, list[tuple[int, int]] | None] = {}
 
     def protected(self, start: int, end: int) -> bool:
         if self.code is None:
-            self.code = code_ranges(self.body)
-        if inside(self.code, start, end):
-            return True
+            self.code = code_line_starts(self.body)
         line_start = self.body.rfind("\n", 0, start) + 1
+        if line_start in self.code:
+            return True
         if line_start in self.lines:
             spans = self.lines[line_start]
         else:
@@ -233,7 +233,7 @@ class _Guard:
             if _SKIPPED_LINE.match(line):
                 spans = None
             else:
-                found = [m.span() for m in _PROTECTED.finditer(line)]
+                found = [m.span() for m in _PROTECTED.finditer(line)] + code_spans(line)
                 if "*" in line.replace("**", ""):
                     found += [m.span() for m in _ITALIC.finditer(line)]
                 spans = [(line_start + a, line_start + b) for a, b in found]
