@@ -11,6 +11,7 @@ from __future__ import annotations
 import pytest
 
 from dossier.extract.deterministic.codeblocks import code_lines, code_spans
+from dossier.extract.deterministic.provenance import cite
 from dossier.extract.model import ProposedConcept
 from tests.extract.extract_helpers import make_doc, named, run
 
@@ -145,3 +146,11 @@ def test_a_source_link_written_as_code_is_kept_as_written() -> None:
     assert "`[the design](design.md)`" in concept.body
     assert "    see [the design](design.md)" in concept.body.splitlines()
     assert "the design page itself" in concept.body
+
+
+def test_the_source_line_after_code_in_a_list_item_stays_in_the_item() -> None:
+    """Written at the margin, it would end the list and orphan the item's next paragraph."""
+    body = "1. Build it:\n\n   ```\n   make\n   ```\n\n   Then ship it."
+    assert cite(body, "src-x").split("\n") == [
+        "1. Build it:[^src-x]", "", "   ```", "   make", "   ```", "",
+        "   Source.[^src-x]", "", "   Then ship it.[^src-x]"]
