@@ -18,6 +18,7 @@ from dossier.extract.deterministic.bodies import (
     definition_for,
     describe,
     first_mention,
+    heavier,
     names_for_linking,
     sources_and_blocks,
 )
@@ -198,7 +199,7 @@ def _build(
         for occ in ext.terms:
             key = entity_key(occ.text)
             current = term_occ.setdefault(key, {}).get(ext.source_id)
-            if current is None or occ.line < current.line:
+            if current is None or heavier(occ, current):
                 term_occ[key][ext.source_id] = occ
 
     href = {c.concept_id: concept_href(c.concept_id) for c in comps}

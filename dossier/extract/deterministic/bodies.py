@@ -34,6 +34,16 @@ class _Mention:
     source_id: str
     line: int
     snippet: str
+    weight: int
+
+
+def heavier(occ: Occurrence | _Mention, than: Occurrence | _Mention) -> bool:
+    """Does ``occ`` carry more about its name than ``than`` (equal weight: the earlier)?
+
+    Of the names of one concept in one source, the mention cited is the heaviest
+    (``mention_weight``), not the first: an agenda line loses to the discussion.
+    """
+    return (-occ.weight, occ.line) < (-than.weight, than.line)
 
 
 def dedupe_aliases(aliases: list[str]) -> list[str]:
@@ -155,8 +165,8 @@ def sources_and_blocks(
             if source_id in cited_sources:
                 continue
             current = mentions.get(source_id)
-            if current is None or occ.line < current.line:
-                mentions[source_id] = _Mention(source_id, occ.line, occ.snippet)
+            if current is None or heavier(occ, current):
+                mentions[source_id] = _Mention(source_id, occ.line, occ.snippet, occ.weight)
     # a document's own concept (a record, a meeting, a note) is about that document:
     # passing mentions elsewhere reach it through links, not as citations of its own
     if comp.units and comp.units[0][1].local:
