@@ -1,0 +1,445 @@
+"""Recurring meeting topics: a subject a series of meetings keeps coming back to.
+
+Minutes carry one subject as agenda items over many meetings, each time worded a little
+differently ("Budget review", "Update on the budget", "Budget (Treasurer, 10 min)").  No
+single meeting names it as a concept, so without this step the subject is nowhere.  Here,
+over all meetings at once (so it runs in ``assemble``, never in the cached per-source
+pass), the agenda items and section headings of every meeting are compared:
+
+- an item's **wording** is its text without owner/time annotations (parentheses, a
+  trailing bold or italic note) and without numbering;
+- **framing words** are learned from the corpus, never listed: a word that stands at the
+  edge of at least ``MIN_FRAMING`` different wordings ("update", "discussion") or that is
+  among the corpus's most widespread item words ("on", "for") frames items rather than
+  naming a subject;
+- a **core** is a run of words shared by items of at least ``MIN_MEETINGS`` meetings,
+  neither end a framing word, to which an item adds few other words of its own;
+- a core met in more than ``GENERIC_SHARE`` of the meetings ("Announcements", "Any other
+  business") is the series' routine, never a topic.
+
+Each recurring core becomes one Topic titled by its most common wording, the others as
+aliases, with one unit per meeting whose parts cite each mention's own lines (the item and
+the discussion nested under it), so a footnote points at where it came up.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from dossier.extract.deterministic import cues, kind_meeting
+from dossier.extract.deterministic.markdown import LIST_ITEM, ParsedDoc, parse
+from dossier.extract.model import SourceExtraction, Unit
+from dossier.extract.text import collapse, entity_key, strip_markdown
+
+#: A subject is a topic when items of this many meetings raise it ...
+MIN_MEETINGS = 3
+#: ... and a series needs this many meetings before routine and subject can be told apart.
+MIN_SERIES = 4
+#: A core met in more than this share of the meetings is routine (check-in, announcements).
+GENERIC_SHARE = 0.5
+#: A word at the edge of this many different wordings frames items ("X update").
+MIN_FRAMING = 3
+#: A word in this share of all distinct wordings is framing too ("on", "for").
+FRAMING_SHARE = 0.05
+#: Longer items are sentences, not agenda items.
+MAX_ITEM_WORDS = 12
+
+Placed = tuple[SourceExtraction, Unit]
+
+#: "(*Owner*, **Time**: 5 min)", "(i.e., …)": an annotation, not part of the subject.
+_ANNOTATION = re.compile(r"\s*\((?:[^()]|\([^()]*\))*\)(?=\s|$|[.,;:?!])")
+#: a trailing bold/italic note ("Budget **Treasurer, 10 min**")
+_TRAILING_MARK = re.compile(r"(?<=\S)\s+(?:\*\*|__|\*|_)[^*_]+(?:\*\*|__|\*|_)\s*$")
+#: "Budget — Treasurer, 10 min": a dash-separated owner or time note
+_TRAILING_NOTE = re.compile(r"\s+[—–-]\s+(?:[A-Z][\w.]*(?:\s+[A-Z][\w.]*){0,2}"
+                            r"|.*\b\d+\s*(?:min(?:ute)?s?|h|hours?)\b.*)$")
+#: "**Decide**: X", "[NEW] X": a bold label or a bracketed tag before the subject
+_LEAD_LABEL = re.compile(r"^\s*(?:(?:\*\*|__)[^*_]{1,20}(?:\*\*|__)\s*:?\s*|\[[A-Z]{2,10}\]\s+)")
+_NUMBERING = re.compile(r"^\s*(?:\d+(?:\.\d+)*[.)]?|[A-Za-z][.)])\s+")
+#: "(s)elections", "member(s)": an optional letter group inside a word
+_OPTIONAL = re.compile(r"\((\w{1,3})-?\)(?=\w)|(?<=\w)\((\w{1,3})\)")
+_WORD = re.compile(r"[a-z0-9]+")
+
+
+@dataclass(frozen=True)
+class Mention:
+    """One agenda item or heading of one meeting: where it is and how it is worded."""
+
+    ext: SourceExtraction
+    meeting: str  # the meeting's title (its unit's title)
+    meeting_key: tuple[str, int]  # (source id, first line of the meeting)
+    start: int
+    end: int
+    wording: str
+    tokens: tuple[str, ...]
+
+
+def fold(word: str) -> str:
+    """Singular and plural as one key ("elections" → "election", "policies" → "policy")."""
+    if len(word) > 4 and word.endswith("ies"):
+        return word[:-3] + "y"
+    if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
+        return word[:-1]
+    return word
+
+
+def wording(text: str) -> str:
+    """An item's subject as written: annotations, marks, numbering and links dropped."""
+    text = _NUMBERING.sub("", text)
+    text = _LEAD_LABEL.sub("", text)
+    text = _ANNOTATION.sub("", text)
+    text = _TRAILING_MARK.sub("", text)
+    text = collapse(strip_markdown(text.replace("~~", "")))
+    text = _TRAILING_NOTE.sub("", text)
+    return text.strip(" :?!.,;—–-")
+
+
+def tokens(text: str) -> tuple[str, ...]:
+    """The folded lower-case words of a wording."""
+    plain = _OPTIONAL.sub("", text.lower())
+    return tuple(fold(w) for w in _WORD.findall(plain))
+
+
+def _item_end(doc: ParsedDoc, index: int, indent: int) -> int:
+    """Last line of the list item at ``index``: its nested lines, up to a sibling or heading."""
+    end = index + 1
+    for sub in range(index + 1, len(doc.lines)):
+        line = doc.lines[sub]
+        if (sub + 1) in doc.heading_at:
+            break
+        if not line.strip():
+            continue
+        if len(line) - len(line.lstrip()) <= indent and not doc.in_code[sub]:
+            break
+        end = sub + 1
+    return end
+
+
+def _section_end(doc: ParsedDoc, line: int, level: int) -> int:
+    end = len(doc.lines)
+    for other, (other_level, _) in sorted(doc.heading_at.items()):
+        if other > line and other_level <= level:
+            end = other - 1
+            break
+    while end > line and not doc.lines[end - 1].strip():
+        end -= 1
+    return end
+
+
+def _children(doc: ParsedDoc, index: int, indent: int, end: int) -> list[int]:
+    """Indexes of the list items one level under the item at ``index``."""
+    nested = [(sub, len(m.group(1))) for sub in range(index + 1, end)
+              if not doc.in_code[sub] and (m := LIST_ITEM.match(doc.lines[sub])) is not None
+              and len(m.group(1)) > indent]
+    level = min((lead for _, lead in nested), default=0)
+    return [sub for sub, lead in nested if lead == level]
+
+
+def _agenda_like(text: str) -> bool:
+    """A short line that could be an agenda item (not a sentence, a link or a label)."""
+    written = wording(text)
+    return (_is_subject(written) and len(written.split()) <= 8
+            and not text.rstrip().endswith(".") and "://" not in written)
+
+
+def _groups(text: str, children: Sequence[str]) -> bool:
+    """Is this line a group of agenda items ("Old business", "Agenda items")?
+
+    Its own words are few and unannotated, and the lines under it read as agenda items:
+    two or more short subjects, or one carrying an owner/time annotation.  The items are
+    the subjects, the group is the series' layout.
+    """
+    written = wording(text)
+    if len(written.split()) > 3 or _ANNOTATION.search(text):
+        return False
+    items = [c for c in children if _agenda_like(c) or _LEAD_LABEL.match(c)]
+    return len(items) >= 2 or any(_ANNOTATION.search(c) for c in items)
+
+
+def _item_text(doc: ParsedDoc, index: int) -> tuple[int, str] | None:
+    """(indent, text) of the list item at ``index``, or None for any other line."""
+    match = None if doc.in_code[index] else LIST_ITEM.match(doc.lines[index])
+    return (len(match.group(1)), match.group(2)) if match is not None else None
+
+
+def _candidates(doc: ParsedDoc) -> list[tuple[int, int, str]]:
+    """(first line, last line, text) of every agenda item and sub-heading of a document.
+
+    A group of items ("Old business", a heading over the agenda) gives its items instead.
+    """
+    out: list[tuple[int, int, str]] = []
+    for index in range(len(doc.lines)):
+        number = index + 1
+        if doc.in_code[index]:
+            continue
+        if number in doc.heading_at:
+            level, text = doc.heading_at[number]
+            end = _section_end(doc, number, level)
+            inside: list[str] = []
+            for sub in range(number, end):
+                item = _item_text(doc, sub)
+                if sub + 1 in doc.heading_at:
+                    inside.append(doc.heading_at[sub + 1][1])
+                elif item is not None and item[0] <= 1:
+                    inside.append(item[1])
+            if level > 1 and not _groups(text, inside):
+                out.append((number, end, text))
+            continue
+        item = _item_text(doc, index)
+        if item is None or item[0] > 1:
+            continue
+        indent, text = item
+        end = _item_end(doc, index, indent)
+        children = [(sub, found) for sub in _children(doc, index, indent, end)
+                    if (found := _item_text(doc, sub)) is not None]
+        if not _groups(text, [child[1] for _, child in children]):
+            out.append((number, end, text))
+            continue
+        for sub, (lead, child_text) in children:
+            out.append((sub + 1, _item_end(doc, sub, lead), child_text))
+    return out
+
+
+def _collection(key: str) -> bool:
+    """A heading that collects a kind's items ("Action items", "Decisions", "Risks")."""
+    return (cues.container_type(key) is not None and len(key.split()) <= 2
+            and key.endswith("s"))
+
+
+def _is_subject(text: str) -> bool:
+    """Could this wording name a subject (not a section label, a date or a sentence)?"""
+    key = cues.heading_key(text)
+    words = text.split()
+    return bool(key) and 1 <= len(words) <= MAX_ITEM_WORDS and not (
+        cues.is_boilerplate(text) or cues.is_generic(text)
+        or _collection(key) or kind_meeting.DATE_RE.search(text)
+        or re.match(r"^[A-Z][\w .'-]{0,30}:\s", text))
+
+
+def mentions(units: Sequence[Placed]) -> list[Mention]:
+    """Every agenda item and heading of every meeting, with the meeting it belongs to."""
+    meetings: dict[str, list[Unit]] = {}
+    exts: dict[str, SourceExtraction] = {}
+    for ext, unit in units:
+        if unit.type_hint == cues.MEETING and unit.kind in ("document", "section"):
+            meetings.setdefault(ext.source_id, []).append(unit)
+            exts[ext.source_id] = ext
+    out: list[Mention] = []
+    for source_id in sorted(meetings):
+        ext = exts[source_id]
+        spans = sorted(meetings[source_id], key=lambda u: (u.start, u.end))
+        doc = parse(ext.text)
+        for start, end, text in _candidates(doc):
+            holder = next((u for u in spans if u.start <= start <= u.end), None)
+            if holder is None and len(spans) == 1:
+                holder = spans[0]
+            if holder is None:
+                continue
+            written = wording(text)
+            if not _is_subject(written):
+                continue
+            found = tokens(written)
+            if found:
+                out.append(Mention(ext, holder.title, (source_id, holder.start), start, end,
+                                   written, found))
+    return out
+
+
+def framing_words(found: Sequence[Mention]) -> frozenset[str]:
+    """Words that frame items rather than name subjects, learned from the corpus.
+
+    A word frames items when it occurs in ``MIN_FRAMING`` wordings that otherwise share
+    no word ("Librarians update", "Edition status update", "Update on the budget"): a
+    subject's own words recur only with each other ("Budget review", "Budget update").
+    """
+    distinct = sorted({m.tokens for m in found})
+    holders: dict[str, list[tuple[str, ...]]] = {}
+    for words in distinct:
+        for word in sorted(set(words)):
+            holders.setdefault(word, []).append(words)
+    out: set[str] = set()
+    for word, wordings in holders.items():
+        used: set[str] = set()
+        apart = 0
+        for words in wordings:
+            rest = set(words) - {word}
+            if rest and not rest & used:
+                used |= rest
+                apart += 1
+        if apart >= MIN_FRAMING:
+            out.add(word)
+    return frozenset(out)
+
+
+def _cores(words: tuple[str, ...], framing: frozenset[str]) -> set[tuple[str, ...]]:
+    """Runs of words neither of whose ends frames the item."""
+    out: set[tuple[str, ...]] = set()
+    for i, first in enumerate(words):
+        if first in framing:
+            continue
+        for j in range(i, len(words)):
+            if words[j] not in framing:
+                out.add(words[i:j + 1])
+    return out
+
+
+def _raises(mention: Mention, core: tuple[str, ...], framing: frozenset[str]) -> bool:
+    """Does ``mention`` name ``core`` as its subject (adding few words of its own)?"""
+    words = mention.tokens
+    n = len(core)
+    if not any(words[i:i + n] == core for i in range(len(words) - n + 1)):
+        return False
+    extra = [w for w in words if w not in core and w not in framing]
+    return len(extra) < 2 * n  # the subject is over a third of what the item says
+
+
+def _modified(core: tuple[str, ...], found: Sequence[Mention]) -> bool:
+    """A one-word core that meetings qualify in different ways ("Old business", "New
+    business"; "Edition status", "Trademark status") names a kind of item, not a subject."""
+    if len(core) != 1:
+        return False
+    before = {m.tokens[i - 1] for m in found for i, w in enumerate(m.tokens)
+              if w == core[0] and i > 0}
+    return len(before) >= 2
+
+
+@dataclass(frozen=True)
+class Topic:
+    title: str
+    aliases: tuple[str, ...]
+    mentions: tuple[Mention, ...]
+
+
+def recurring_topics(found: Sequence[Mention], people: frozenset[str] = frozenset()
+                     ) -> list[Topic]:
+    """The subjects raised in ``MIN_MEETINGS`` or more meetings, routine left out.
+
+    ``people`` are the words of the names the minutes' attendance gives: "Mark taking
+    notes" at every meeting is a role call, not a subject.
+    """
+    total = len({m.meeting_key for m in found})
+    if total < MIN_SERIES:
+        return []
+    framing = framing_words(found)
+    reach: dict[tuple[str, ...], set[tuple[str, int]]] = {}
+    for mention in found:
+        for core in _cores(mention.tokens, framing):
+            if any(len(w) >= 3 and not w.isdigit() for w in core) and not set(core) & people:
+                reach.setdefault(core, set()).add(mention.meeting_key)
+    qualified = {c: {m.meeting_key for m in found if _raises(m, c, framing)}
+                 for c in reach if len(reach[c]) >= MIN_MEETINGS}
+    order = sorted((c for c in qualified if len(qualified[c]) >= MIN_MEETINGS),
+                   key=lambda c: (-len(qualified[c]), -len(c), c))
+    taken: set[int] = set()
+    topics: list[Topic] = []
+    for core in order:
+        mine = [i for i, m in enumerate(found)
+                if i not in taken and _raises(m, core, framing)]
+        meetings = {found[i].meeting_key for i in mine}
+        if len(meetings) < MIN_MEETINGS or _modified(core, [found[i] for i in mine]):
+            continue
+        taken.update(mine)
+        if len(meetings) > GENERIC_SHARE * total:
+            continue  # the series' routine: raised at most meetings, about nothing in particular
+        topics.append(_topic([found[i] for i in mine], framing, core))
+    return sorted(topics, key=lambda t: t.title.lower())
+
+
+def _extend(core: tuple[str, ...], found: Sequence[Mention]) -> tuple[str, ...]:
+    """The core grown by the words most of its mentions write next to it ("project" in
+    "Project Director election" when every wording has it): the subject's full form."""
+    need = math.ceil(2 * len(found) / 3)
+
+    def at(mention: Mention, phrase: tuple[str, ...]) -> int:
+        n = len(phrase)
+        words = mention.tokens
+        return next((i for i in range(len(words) - n + 1) if words[i:i + n] == phrase), -1)
+
+    while True:
+        grown = False
+        for side in (-1, 1):
+            votes: Counter[str] = Counter()
+            for mention in found:
+                i = at(mention, core)
+                j = i - 1 if side < 0 else i + len(core)
+                if i >= 0 and 0 <= j < len(mention.tokens):
+                    votes[mention.tokens[j]] += 1
+            if votes:
+                word, count = min(votes.items(), key=lambda kv: (-kv[1], kv[0]))
+                if count >= need:
+                    core = (word, *core) if side < 0 else (*core, word)
+                    grown = True
+        if not grown:
+            return core
+
+
+def _trim(mention: Mention, framing: frozenset[str], core: tuple[str, ...]) -> str:
+    """The wording without the framing words at its edges ("Update on X group" → "X")."""
+    words = mention.wording.split()
+    keep = set(core)
+    while len(words) > 1 and set(tokens(words[0])) <= framing - keep:
+        words = words[1:]
+    while len(words) > 1 and set(tokens(words[-1])) <= framing - keep:
+        words = words[:-1]
+    return " ".join(words)
+
+
+def _topic(mentions_: list[Mention], framing: frozenset[str], core: tuple[str, ...]) -> Topic:
+    core = _extend(core, mentions_)
+    forms: dict[tuple[str, ...], set[tuple[str, int]]] = {}
+    written: dict[tuple[str, ...], str] = {}
+    for mention in mentions_:
+        trimmed = _trim(mention, framing, core)
+        key = tokens(trimmed)
+        forms.setdefault(key, set()).add(mention.meeting_key)
+        written.setdefault(key, trimmed)
+    # the wording most meetings use; among equals, the one closest to the bare subject
+    best = min(forms, key=lambda k: (-len(forms[k]), len(k), k))
+    title = written[best]
+    title = title[:1].upper() + title[1:]
+    aliases = sorted({m.wording for m in mentions_} | set(written.values()),
+                     key=lambda a: (a.lower(), a))
+    return Topic(title, tuple(a for a in aliases if a.lower() != title.lower()),
+                 tuple(mentions_))
+
+
+def _excerpt(ext: SourceExtraction, start: int, end: int) -> str:
+    lines = ext.text.split("\n")[start - 1:end]
+    indent = min((len(x) - len(x.lstrip()) for x in lines if x.strip()), default=0)
+    return "\n".join(x[indent:] for x in lines).strip()
+
+
+def topic_units(units: Sequence[Placed]) -> list[Placed]:
+    """One Topic unit per meeting for each recurring subject of the meeting notes."""
+    out: list[Placed] = []
+    # names other units already carry (an outcome aliased by its agenda item): the topic
+    # keeps its own, so a decision is never merged into the subject it settles
+    taken = {entity_key(name) for _, u in units for name in (u.title, *u.aliases)}
+    people = frozenset(w for _, u in units if u.type_hint == cues.STAKEHOLDER
+                       for w in tokens(u.title))
+    for found in recurring_topics(mentions(units), people):
+        names = [n for n in (found.title, *found.aliases) if entity_key(n) not in taken]
+        if not names:
+            continue
+        topic = Topic(names[0], tuple(names[1:]), found.mentions)
+        meetings = sorted({m.meeting_key for m in topic.mentions})
+        first = min(topic.mentions, key=lambda m: m.meeting_key).meeting
+        last = max(topic.mentions, key=lambda m: m.meeting_key).meeting
+        description = (f"A subject raised at {len(meetings)} meetings, from {first} to "
+                       f"{last}.")
+        for key in meetings:
+            here = sorted((m for m in topic.mentions if m.meeting_key == key),
+                          key=lambda m: m.start)
+            parts = tuple((m.start, m.end, f"At {m.meeting}:\n\n{_excerpt(m.ext, m.start, m.end)}")
+                          for m in here)
+            out.append((here[0].ext, Unit(
+                kind="item", title=topic.title, identifier=None, aliases=topic.aliases,
+                type_hint=cues.TOPIC, type_weight=6, body="", start=here[0].start,
+                end=max(m.end for m in here), description=description, parts=parts,
+                parent=here[0].meeting,
+            )))
+    return out
