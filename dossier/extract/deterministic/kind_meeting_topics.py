@@ -28,7 +28,7 @@ import math
 import re
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from dossier.extract.deterministic import cues, kind_meeting
 from dossier.extract.deterministic.markdown import LIST_ITEM, ParsedDoc, parse
@@ -39,12 +39,15 @@ from dossier.extract.text import collapse, entity_key, strip_markdown
 MIN_MEETINGS = 3
 #: ... and a series needs this many meetings before routine and subject can be told apart.
 MIN_SERIES = 4
-#: A core met in more than this share of the meetings is routine (check-in, announcements).
-GENERIC_SHARE = 0.5
+#: A core met in more than this share of the meetings is routine (check-in, announcements):
+#: raised at almost every meeting, about nothing in particular.
+GENERIC_SHARE = 0.75
 #: A word at the edge of this many different wordings frames items ("X update").
 MIN_FRAMING = 3
 #: A word in this share of all distinct wordings is framing too ("on", "for").
 FRAMING_SHARE = 0.05
+#: A section whose words are mostly people's names is a roster (attendance), no subject.
+ROSTER_SHARE = 0.5
 #: Longer items are sentences, not agenda items.
 MAX_ITEM_WORDS = 12
 
@@ -220,8 +223,21 @@ def _is_subject(text: str) -> bool:
         or re.match(r"^[A-Z][\w .'-]{0,30}:\s", text))
 
 
+def people_words(units: Sequence[Placed]) -> frozenset[str]:
+    """The words of the people's names the meetings give (attendance, speakers)."""
+    return frozenset(w for _, u in units if u.type_hint == cues.STAKEHOLDER
+                     for w in tokens(u.title))
+
+
+def _roster(doc: ParsedDoc, start: int, end: int, people: frozenset[str]) -> bool:
+    """Is the body of this item a list of people (an attendance section)?"""
+    words = [w for line in doc.lines[start:end] for w in tokens(strip_markdown(line))]
+    return bool(words) and sum(1 for w in words if w in people) >= ROSTER_SHARE * len(words)
+
+
 def mentions(units: Sequence[Placed]) -> list[Mention]:
     """Every agenda item and heading of every meeting, with the meeting it belongs to."""
+    people = people_words(units)
     meetings: dict[str, list[Unit]] = {}
     exts: dict[str, SourceExtraction] = {}
     for ext, unit in units:
@@ -240,7 +256,7 @@ def mentions(units: Sequence[Placed]) -> list[Mention]:
             if holder is None:
                 continue
             written = wording(text)
-            if not _is_subject(written):
+            if not _is_subject(written) or _roster(doc, start, end, people):
                 continue
             found = tokens(written)
             if found:
@@ -413,15 +429,15 @@ def _excerpt(ext: SourceExtraction, start: int, end: int) -> str:
     return "\n".join(x[indent:] for x in lines).strip()
 
 
-def topic_units(units: Sequence[Placed]) -> list[Placed]:
-    """One Topic unit per meeting for each recurring subject of the meeting notes."""
-    out: list[Placed] = []
+def with_recurring_topics(units: Sequence[Placed]) -> list[Placed]:
+    """``units`` plus one Topic unit per meeting for each recurring subject, each meeting
+    naming the topics it raised (a line citing the item), so the two link both ways."""
+    out: list[Placed] = list(units)
     # names other units already carry (an outcome aliased by its agenda item): the topic
     # keeps its own, so a decision is never merged into the subject it settles
     taken = {entity_key(name) for _, u in units for name in (u.title, *u.aliases)}
-    people = frozenset(w for _, u in units if u.type_hint == cues.STAKEHOLDER
-                       for w in tokens(u.title))
-    for found in recurring_topics(mentions(units), people):
+    raised: dict[tuple[str, int], list[tuple[int, str]]] = {}
+    for found in recurring_topics(mentions(units), people_words(units)):
         names = [n for n in (found.title, *found.aliases) if entity_key(n) not in taken]
         if not names:
             continue
@@ -434,7 +450,8 @@ def topic_units(units: Sequence[Placed]) -> list[Placed]:
         for key in meetings:
             here = sorted((m for m in topic.mentions if m.meeting_key == key),
                           key=lambda m: m.start)
-            parts = tuple((m.start, m.end, f"At {m.meeting}:\n\n{_excerpt(m.ext, m.start, m.end)}")
+            parts = tuple((m.start, m.end,
+                           f"At {m.meeting}:\n\n{_excerpt(m.ext, m.start, m.end)}")
                           for m in here)
             out.append((here[0].ext, Unit(
                 kind="item", title=topic.title, identifier=None, aliases=topic.aliases,
@@ -442,4 +459,20 @@ def topic_units(units: Sequence[Placed]) -> list[Placed]:
                 end=max(m.end for m in here), description=description, parts=parts,
                 parent=here[0].meeting,
             )))
-    return out
+            raised.setdefault(key, []).append((here[0].start, topic.title))
+    return [(ext, _naming_topics(unit, raised.get((ext.source_id, unit.start), [])))
+            if unit.type_hint == cues.MEETING and unit.kind in ("document", "section")
+            else (ext, unit) for ext, unit in out]
+
+
+def _naming_topics(meeting: Unit, topics: list[tuple[int, str]]) -> Unit:
+    """The meeting unit with a part per recurring topic it raised, citing the item's line."""
+    if not topics:
+        return meeting
+    base = list(meeting.parts) or (
+        [(meeting.start, meeting.end, meeting.body)] if meeting.body.strip() else [])
+    extra = [(line, line, f"Recurring topic: {title}.") for line, title in sorted(topics)]
+    parts = base + extra  # after the minutes, as their index of subjects
+    return replace(meeting, body="", parts=tuple(parts),
+                   start=min(meeting.start, min(p[0] for p in parts)),
+                   end=max(meeting.end, max(p[1] for p in parts)))
