@@ -7,15 +7,18 @@ over all meetings at once (so it runs in ``assemble``, never in the cached per-s
 pass), the agenda items and section headings of every meeting are compared:
 
 - an item's **wording** is its text without owner/time annotations (parentheses, a
-  trailing bold or italic note) and without numbering;
-- **framing words** are learned from the corpus, never listed: a word that stands at the
-  edge of at least ``MIN_FRAMING`` different wordings ("update", "discussion") or that is
-  among the corpus's most widespread item words ("on", "for") frames items rather than
-  naming a subject;
+  trailing bold or italic note, "— Name"), a leading bold label and numbering; a short
+  line grouping items ("Old business") gives its items instead, and an attendance
+  section (mostly people's names) is none;
+- **framing words** are learned from the corpus, never listed: a word found in at least
+  ``MIN_FRAMING`` (or ``FRAMING_SHARE`` of all) wordings that otherwise share no word
+  ("Librarians update", "Edition status update") frames items rather than naming a
+  subject; a subject's own words recur with each other;
 - a **core** is a run of words shared by items of at least ``MIN_MEETINGS`` meetings,
-  neither end a framing word, to which an item adds few other words of its own;
+  neither end a framing word, to which an item adds fewer than twice as many words;
 - a core met in more than ``GENERIC_SHARE`` of the meetings ("Announcements", "Any other
-  business") is the series' routine, never a topic.
+  business") is the series' routine, never a topic; nor is a one-word core that
+  meetings qualify differently ("Old business", "New business") or a person's name.
 
 Each recurring core becomes one Topic titled by its most common wording, the others as
 aliases, with one unit per meeting whose parts cite each mention's own lines (the item and
@@ -42,10 +45,11 @@ MIN_SERIES = 4
 #: A core met in more than this share of the meetings is routine (check-in, announcements):
 #: raised at almost every meeting, about nothing in particular.
 GENERIC_SHARE = 0.75
-#: A word at the edge of this many different wordings frames items ("X update").
+#: A word in this many wordings that share nothing else frames items ("X update") ...
 MIN_FRAMING = 3
-#: A word in this share of all distinct wordings is framing too ("on", "for").
-FRAMING_SHARE = 0.05
+#: ... or in this share of all distinct wordings, in a large series (a subject's word
+#: meets more unrelated items as the series grows; a framing word meets far more).
+FRAMING_SHARE = 0.02
 #: A section whose words are mostly people's names is a roster (attendance), no subject.
 ROSTER_SHARE = 0.5
 #: Longer items are sentences, not agenda items.
@@ -235,24 +239,32 @@ def _roster(doc: ParsedDoc, start: int, end: int, people: frozenset[str]) -> boo
     return bool(words) and sum(1 for w in words if w in people) >= ROSTER_SHARE * len(words)
 
 
-def mentions(units: Sequence[Placed]) -> list[Mention]:
-    """Every agenda item and heading of every meeting, with the meeting it belongs to."""
-    people = people_words(units)
+def _meeting_docs(units: Sequence[Placed]
+                  ) -> list[tuple[SourceExtraction, ParsedDoc, list[Unit]]]:
+    """Each source holding meetings, parsed, with its meeting units (one, or a log's)."""
     meetings: dict[str, list[Unit]] = {}
     exts: dict[str, SourceExtraction] = {}
     for ext, unit in units:
         if unit.type_hint == cues.MEETING and unit.kind in ("document", "section"):
             meetings.setdefault(ext.source_id, []).append(unit)
             exts[ext.source_id] = ext
+    return [(exts[s], parse(exts[s].text), sorted(meetings[s], key=lambda u: (u.start, u.end)))
+            for s in sorted(meetings)]
+
+
+def _holder(spans: Sequence[Unit], line: int) -> Unit | None:
+    """The meeting a line belongs to (a log's dated section, or the one meeting)."""
+    found = next((u for u in spans if u.start <= line <= u.end), None)
+    return spans[0] if found is None and len(spans) == 1 else found
+
+
+def mentions(units: Sequence[Placed]) -> list[Mention]:
+    """Every agenda item and heading of every meeting, with the meeting it belongs to."""
+    people = people_words(units)
     out: list[Mention] = []
-    for source_id in sorted(meetings):
-        ext = exts[source_id]
-        spans = sorted(meetings[source_id], key=lambda u: (u.start, u.end))
-        doc = parse(ext.text)
+    for ext, doc, spans in _meeting_docs(units):
         for start, end, text in _candidates(doc):
-            holder = next((u for u in spans if u.start <= start <= u.end), None)
-            if holder is None and len(spans) == 1:
-                holder = spans[0]
+            holder = _holder(spans, start)
             if holder is None:
                 continue
             written = wording(text)
@@ -260,9 +272,48 @@ def mentions(units: Sequence[Placed]) -> list[Mention]:
                 continue
             found = tokens(written)
             if found:
-                out.append(Mention(ext, holder.title, (source_id, holder.start), start, end,
-                                   written, found))
+                out.append(Mention(ext, holder.title, (ext.source_id, holder.start), start,
+                                   end, written, found))
     return out
+
+
+#: "- Name: Budget update. The treasurer …": a discussion line led by a short clause
+_DISCUSSION = re.compile(r"^\s+(?:[-*+]|\d{1,3}[.)])\s+(?:[A-Z][\w .'-]{0,30}:\s+)?"
+                         r"(?P<clause>[^.:;!?]{3,80})(?:[.!?]\s|[.!?]?$)")
+
+
+def discussion_lines(units: Sequence[Placed]) -> list[Mention]:
+    """Nested lines of the minutes whose first clause is short: a subject may be raised
+    there ("Eric: Budget update. …") without an agenda item of its own."""
+    out: list[Mention] = []
+    for ext, doc, spans in _meeting_docs(units):
+        for index, line in enumerate(doc.lines):
+            match = None if doc.in_code[index] else _DISCUSSION.match(line)
+            holder = _holder(spans, index + 1)
+            if match is None or holder is None:
+                continue
+            written = wording(match.group("clause"))
+            found = tokens(written)
+            if found and len(found) <= 8:
+                out.append(Mention(ext, holder.title, (ext.source_id, holder.start),
+                                   index + 1, index + 1, written, found))
+    return out
+
+
+def _also_discussed(topic: Topic, lines: Sequence[Mention], framing: frozenset[str]
+                    ) -> Topic:
+    """The topic with the discussion lines that name exactly its subject (and framing
+    words) outside its agenda items; they never make a topic on their own."""
+    subject = set(topic.core) - framing
+    if not subject:
+        return topic
+    inside = {(m.meeting_key, line) for m in topic.mentions
+              for line in range(m.start, m.end + 1)}
+    extra = [m for m in lines if (m.meeting_key, m.start) not in inside
+             and set(m.tokens) - framing == subject]
+    if not extra:
+        return topic
+    return replace(topic, mentions=(*topic.mentions, *extra))
 
 
 def framing_words(found: Sequence[Mention]) -> frozenset[str]:
@@ -277,6 +328,7 @@ def framing_words(found: Sequence[Mention]) -> frozenset[str]:
     for words in distinct:
         for word in sorted(set(words)):
             holders.setdefault(word, []).append(words)
+    need = max(MIN_FRAMING, math.ceil(FRAMING_SHARE * len(distinct)))
     out: set[str] = set()
     for word, wordings in holders.items():
         used: set[str] = set()
@@ -286,7 +338,7 @@ def framing_words(found: Sequence[Mention]) -> frozenset[str]:
             if rest and not rest & used:
                 used |= rest
                 apart += 1
-        if apart >= MIN_FRAMING:
+        if apart >= need:
             out.add(word)
     return frozenset(out)
 
@@ -328,6 +380,7 @@ class Topic:
     title: str
     aliases: tuple[str, ...]
     mentions: tuple[Mention, ...]
+    core: tuple[str, ...]  # the subject's words, as its mentions write them together
 
 
 def recurring_topics(found: Sequence[Mention], people: frozenset[str] = frozenset()
@@ -341,20 +394,22 @@ def recurring_topics(found: Sequence[Mention], people: frozenset[str] = frozense
     if total < MIN_SERIES:
         return []
     framing = framing_words(found)
-    reach: dict[tuple[str, ...], set[tuple[str, int]]] = {}
-    for mention in found:
+    # which mentions hold each run of words (only those can raise it)
+    holders: dict[tuple[str, ...], list[int]] = {}
+    for index, mention in enumerate(found):
         for core in _cores(mention.tokens, framing):
             if any(len(w) >= 3 and not w.isdigit() for w in core) and not set(core) & people:
-                reach.setdefault(core, set()).add(mention.meeting_key)
-    qualified = {c: {m.meeting_key for m in found if _raises(m, c, framing)}
-                 for c in reach if len(reach[c]) >= MIN_MEETINGS}
-    order = sorted((c for c in qualified if len(qualified[c]) >= MIN_MEETINGS),
-                   key=lambda c: (-len(qualified[c]), -len(c), c))
+                holders.setdefault(core, []).append(index)
+    raising = {c: [i for i in held if _raises(found[i], c, framing)]
+               for c, held in holders.items()
+               if len({found[i].meeting_key for i in held}) >= MIN_MEETINGS}
+    reach = {c: len({found[i].meeting_key for i in held}) for c, held in raising.items()}
+    order = sorted((c for c in raising if reach[c] >= MIN_MEETINGS),
+                   key=lambda c: (-reach[c], -len(c), c))
     taken: set[int] = set()
     topics: list[Topic] = []
     for core in order:
-        mine = [i for i, m in enumerate(found)
-                if i not in taken and _raises(m, core, framing)]
+        mine = [i for i in raising[core] if i not in taken]
         meetings = {found[i].meeting_key for i in mine}
         if len(meetings) < MIN_MEETINGS or _modified(core, [found[i] for i in mine]):
             continue
@@ -420,7 +475,7 @@ def _topic(mentions_: list[Mention], framing: frozenset[str], core: tuple[str, .
     aliases = sorted({m.wording for m in mentions_} | set(written.values()),
                      key=lambda a: (a.lower(), a))
     return Topic(title, tuple(a for a in aliases if a.lower() != title.lower()),
-                 tuple(mentions_))
+                 tuple(mentions_), core)
 
 
 def _excerpt(ext: SourceExtraction, start: int, end: int) -> str:
@@ -437,11 +492,15 @@ def with_recurring_topics(units: Sequence[Placed]) -> list[Placed]:
     # keeps its own, so a decision is never merged into the subject it settles
     taken = {entity_key(name) for _, u in units for name in (u.title, *u.aliases)}
     raised: dict[tuple[str, int], list[tuple[int, str]]] = {}
-    for found in recurring_topics(mentions(units), people_words(units)):
+    items = mentions(units)
+    framing = framing_words(items)
+    lines = discussion_lines(units)
+    for found in recurring_topics(items, people_words(units)):
         names = [n for n in (found.title, *found.aliases) if entity_key(n) not in taken]
         if not names:
             continue
-        topic = Topic(names[0], tuple(names[1:]), found.mentions)
+        topic = _also_discussed(
+            Topic(names[0], tuple(names[1:]), found.mentions, found.core), lines, framing)
         meetings = sorted({m.meeting_key for m in topic.mentions})
         first = min(topic.mentions, key=lambda m: m.meeting_key).meeting
         last = max(topic.mentions, key=lambda m: m.meeting_key).meeting
