@@ -277,45 +277,6 @@ def mentions(units: Sequence[Placed]) -> list[Mention]:
     return out
 
 
-#: "- Name: Budget update. The treasurer …": a discussion line led by a short clause
-_DISCUSSION = re.compile(r"^\s+(?:[-*+]|\d{1,3}[.)])\s+(?:[A-Z][\w .'-]{0,30}:\s+)?"
-                         r"(?P<clause>[^.:;!?]{3,80})(?:[.!?]\s|[.!?]?$)")
-
-
-def discussion_lines(units: Sequence[Placed]) -> list[Mention]:
-    """Nested lines of the minutes whose first clause is short: a subject may be raised
-    there ("Eric: Budget update. …") without an agenda item of its own."""
-    out: list[Mention] = []
-    for ext, doc, spans in _meeting_docs(units):
-        for index, line in enumerate(doc.lines):
-            match = None if doc.in_code[index] else _DISCUSSION.match(line)
-            holder = _holder(spans, index + 1)
-            if match is None or holder is None:
-                continue
-            written = wording(match.group("clause"))
-            found = tokens(written)
-            if found and len(found) <= 8:
-                out.append(Mention(ext, holder.title, (ext.source_id, holder.start),
-                                   index + 1, index + 1, written, found))
-    return out
-
-
-def _also_discussed(topic: Topic, lines: Sequence[Mention], framing: frozenset[str]
-                    ) -> Topic:
-    """The topic with the discussion lines that name exactly its subject (and framing
-    words) outside its agenda items; they never make a topic on their own."""
-    subject = set(topic.core) - framing
-    if not subject:
-        return topic
-    inside = {(m.meeting_key, line) for m in topic.mentions
-              for line in range(m.start, m.end + 1)}
-    extra = [m for m in lines if (m.meeting_key, m.start) not in inside
-             and set(m.tokens) - framing == subject]
-    if not extra:
-        return topic
-    return replace(topic, mentions=(*topic.mentions, *extra))
-
-
 def framing_words(found: Sequence[Mention]) -> frozenset[str]:
     """Words that frame items rather than name subjects, learned from the corpus.
 
@@ -492,15 +453,11 @@ def with_recurring_topics(units: Sequence[Placed]) -> list[Placed]:
     # keeps its own, so a decision is never merged into the subject it settles
     taken = {entity_key(name) for _, u in units for name in (u.title, *u.aliases)}
     raised: dict[tuple[str, int], list[tuple[int, str]]] = {}
-    items = mentions(units)
-    framing = framing_words(items)
-    lines = discussion_lines(units)
-    for found in recurring_topics(items, people_words(units)):
+    for found in recurring_topics(mentions(units), people_words(units)):
         names = [n for n in (found.title, *found.aliases) if entity_key(n) not in taken]
         if not names:
             continue
-        topic = _also_discussed(
-            Topic(names[0], tuple(names[1:]), found.mentions, found.core), lines, framing)
+        topic = Topic(names[0], tuple(names[1:]), found.mentions, found.core)
         meetings = sorted({m.meeting_key for m in topic.mentions})
         first = min(topic.mentions, key=lambda m: m.meeting_key).meeting
         last = max(topic.mentions, key=lambda m: m.meeting_key).meeting
