@@ -156,15 +156,17 @@ def _agenda_like(text: str) -> bool:
 def _groups(text: str, children: Sequence[str]) -> bool:
     """Is this line a group of agenda items ("Old business", "Agenda items")?
 
-    Its own words are few and unannotated, and the lines under it read as agenda items:
-    two or more short subjects, or one carrying an owner/time annotation.  The items are
+    It carries no owner/time annotation itself and the lines under it read as agenda
+    items: one that does carry one ("Updates from the committees" over "Budget (Ana, 5
+    min)"), or, under a line of few words, two or more short subjects.  The items are
     the subjects, the group is the series' layout.
     """
-    written = wording(text)
-    if len(written.split()) > 3 or _ANNOTATION.search(text):
+    if _ANNOTATION.search(text):
         return False
     items = [c for c in children if _agenda_like(c) or _LEAD_LABEL.match(c)]
-    return len(items) >= 2 or any(_ANNOTATION.search(c) for c in items)
+    if any(_ANNOTATION.search(c) for c in items):
+        return True
+    return len(wording(text).split()) <= 3 and len(items) >= 2
 
 
 def _item_text(doc: ParsedDoc, index: int) -> tuple[int, str] | None:
@@ -429,8 +431,12 @@ def _topic(mentions_: list[Mention], framing: frozenset[str], core: tuple[str, .
         key = tokens(trimmed)
         forms.setdefault(key, set()).add(mention.meeting_key)
         written.setdefault(key, trimmed)
-    # the wording most meetings use; among equals, the one closest to the bare subject
-    best = min(forms, key=lambda k: (-len(forms[k]), len(k), k))
+    def whole(key: tuple[str, ...]) -> bool:  # writes the subject in full
+        return any(key[i:i + len(core)] == core for i in range(len(key) - len(core) + 1))
+
+    # the wording most meetings use; among equals, one writing the subject in full and
+    # adding the least to it
+    best = min(forms, key=lambda k: (-len(forms[k]), not whole(k), len(k), k))
     title = written[best]
     title = title[:1].upper() + title[1:]
     aliases = sorted({m.wording for m in mentions_} | set(written.values()),
