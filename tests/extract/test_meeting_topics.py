@@ -141,3 +141,22 @@ def test_devpack_meetings_gold_topic_is_found_as_a_topic() -> None:
         # one citation per mention, never a whole file, and several meetings
         assert len({s.source_id for s in hits[0].sources}) >= 3
         assert all(s.end - s.start < 40 for s in hits[0].sources)
+
+
+def _garden(day: str, item: str, body: str) -> str:
+    return (f"# Allotment society meeting, {day} 2025\n\nPresent: Priya Raman, Tomasz Nowak\n\n"
+            f"## Apologies\n\nNone.\n\n## {item}\n\n{body}\n\n## Any other business\n\nNone.\n")
+
+
+def test_an_item_inside_its_own_heading_is_cited_once() -> None:
+    texts = {
+        "a": _garden("3 March", "Seed swap", "- Seed swap tables\n- Priya books the hall."),
+        "b": _garden("7 April", "Seed swap planning", "Forty packets so far."),
+        "c": _garden("5 May", "Update on the seed swap", "It went well."),
+        "d": _garden("2 June", "Pruning workshop", "Tomasz will run it in July."),
+    }
+    concepts = run([make_doc(k, v, path=f"/corpus/allotment/{k}.md") for k, v in texts.items()])
+    swap = next(c for c in concepts if c.type == "Topic")
+    assert swap.title == "Seed swap"
+    first = [(s.start, s.end) for s in swap.sources if s.source_id == "a"]
+    assert first == [(9, 12)]  # the heading's section, not its item again inside it

@@ -30,7 +30,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 
 from dossier.extract.deterministic import cues, kind_meeting
@@ -470,8 +470,7 @@ def with_recurring_topics(units: Sequence[Placed]) -> list[Placed]:
         description = (f"A subject raised at {len(meetings)} meetings, from {first} to "
                        f"{last}.")
         for key in meetings:
-            here = sorted((m for m in topic.mentions if m.meeting_key == key),
-                          key=lambda m: m.start)
+            here = _outermost(m for m in topic.mentions if m.meeting_key == key)
             parts = tuple((m.start, m.end,
                            f"At {m.meeting}:\n\n{_excerpt(m.ext, m.start, m.end)}")
                           for m in here)
@@ -485,6 +484,16 @@ def with_recurring_topics(units: Sequence[Placed]) -> list[Placed]:
     return [(ext, _naming_topics(unit, raised.get((ext.source_id, unit.start), [])))
             if unit.type_hint == cues.MEETING and unit.kind in ("document", "section")
             else (ext, unit) for ext, unit in out]
+
+
+def _outermost(found: Iterable[Mention]) -> list[Mention]:
+    """Mentions in line order, one inside another's lines (an item under its heading) left
+    out: each passage is cited once."""
+    out: list[Mention] = []
+    for mention in sorted(found, key=lambda m: (m.start, -m.end)):
+        if not out or mention.start > max(m.end for m in out):
+            out.append(mention)
+    return out
 
 
 def _naming_topics(meeting: Unit, topics: list[tuple[int, str]]) -> Unit:
