@@ -32,6 +32,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
+from functools import lru_cache
 
 from dossier.extract.deterministic import cues, kind_meeting
 from dossier.extract.deterministic.markdown import LIST_ITEM, ParsedDoc, parse
@@ -52,6 +53,7 @@ MIN_FRAMING = 3
 FRAMING_SHARE = 0.02
 #: A section whose words are mostly people's names is a roster (attendance), no subject.
 ROSTER_SHARE = 0.5
+MAX_ROSTER_LINES = 30
 #: Longer items are sentences, not agenda items.
 MAX_ITEM_WORDS = 12
 
@@ -94,6 +96,7 @@ def fold(word: str) -> str:
     return word
 
 
+@lru_cache(maxsize=8192)
 def wording(text: str) -> str:
     """An item's subject as written: annotations, marks, numbering and links dropped."""
     text = _NUMBERING.sub("", text)
@@ -105,6 +108,7 @@ def wording(text: str) -> str:
     return text.strip(" :?!.,;—–-")
 
 
+@lru_cache(maxsize=8192)
 def tokens(text: str) -> tuple[str, ...]:
     """The folded lower-case words of a wording."""
     plain = _OPTIONAL.sub("", text.lower())
@@ -219,6 +223,7 @@ def _collection(key: str) -> bool:
             and key.endswith("s"))
 
 
+@lru_cache(maxsize=8192)
 def _is_subject(text: str) -> bool:
     """Could this wording name a subject (not a section label, a date or a sentence)?"""
     key = cues.heading_key(text)
@@ -237,6 +242,8 @@ def people_words(units: Sequence[Placed]) -> frozenset[str]:
 
 def _roster(doc: ParsedDoc, start: int, end: int, people: frozenset[str]) -> bool:
     """Is the body of this item a list of people (an attendance section)?"""
+    if end - start > MAX_ROSTER_LINES:
+        return False  # a roster is short; the minutes are not one
     words = [w for line in doc.lines[start:end] for w in tokens(strip_markdown(line))]
     return bool(words) and sum(1 for w in words if w in people) >= ROSTER_SHARE * len(words)
 
