@@ -36,6 +36,7 @@ from dossier.extract.deterministic.consolidate import (
     term_qualifies,
 )
 from dossier.extract.deterministic.kind_meeting import merge_people
+from dossier.extract.deterministic.kind_meeting_topics import with_recurring_topics
 from dossier.extract.deterministic.linkcache import LinkCache
 from dossier.extract.deterministic.linker import Matcher
 from dossier.extract.deterministic.provenance import footnote_text
@@ -88,6 +89,7 @@ def assemble(
             units.append((ext, unit))
     units = fold_template_slots(units)
     units = merge_people(units)  # "Jack", "J. Huey", "jhuey" → the one "Jack Huey"
+    units = with_recurring_topics(units)  # a subject a series of meetings comes back to
     clashing = clashing_keys(units)
     unit_home: list[str] = []
     for ext, unit in units:
