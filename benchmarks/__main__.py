@@ -1,7 +1,7 @@
 """Run every ``benchmarks/bench_*.py`` module and print one table of medians.
 
 Usage: ``python -m benchmarks [--quick] [NAME ...]`` where NAME filters modules
-(``okf``, ``tenancy``, ``loop``, ``serve``).
+(``okf``, ``tenancy``, ``loop``, ``serve``, ``cli``, ``embed`` ...).
 """
 
 from __future__ import annotations

@@ -64,3 +64,23 @@ def test_anthropic_is_an_extra_not_a_core_dependency() -> None:
     project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
     assert "anthropic" not in {_name(r) for r in project["dependencies"]}
     assert "anthropic" in {_name(r) for r in project["optional-dependencies"]["claude"]}
+
+
+def test_git_is_driven_through_the_cli_and_gitpython_is_not_a_dependency() -> None:
+    """Decision 0001: git runs as a subprocess; GitPython (and what only it pulls in) is
+    neither declared, pinned nor imported anywhere in the package."""
+    import ast
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    declared = list(project["dependencies"])
+    for extra in project["optional-dependencies"].values():
+        declared.extend(extra)
+    assert "gitpython" not in {_name(r) for r in declared}
+    assert not {"gitpython", "gitdb", "smmap"} & set(_pins())
+    for path in sorted((ROOT / "dossier").rglob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            names = ([a.name for a in node.names] if isinstance(node, ast.Import)
+                     else [node.module or ""]
+                     if isinstance(node, ast.ImportFrom) and node.level == 0 else [])
+            assert not any(n == "git" or n.startswith("git.") for n in names), path

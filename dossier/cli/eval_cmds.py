@@ -98,6 +98,8 @@ def _render(report: EvalReport) -> None:
         table.add_column("of")
         table.add_row("concept_recall", _fmt(metrics["concept_recall"]),
                       f"{ex.found_concepts}/{ex.gold_concepts} gold concepts")
+        table.add_row("concept_recall_by_lines", _fmt(metrics["concept_recall_by_lines"]),
+                      f"{ex.found_by_lines}/{ex.gold_concepts}, or of its type at its lines")
         table.add_row("type_accuracy", _fmt(metrics["type_accuracy"]),
                       f"of {ex.found_concepts} found")
         table.add_row("source_accuracy", _fmt(metrics["source_accuracy"]),

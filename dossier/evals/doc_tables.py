@@ -12,11 +12,12 @@ from collections.abc import Mapping
 Figures = Mapping[str, Mapping[str, float | None]]
 
 RETRIEVAL = ("hit@1", "hit@5", "answer@3", "answer@5", "passage@5", "mrr")
-EXTRACTION = ("concept_recall", "type_accuracy", "source_accuracy", "line_accuracy",
-              "stub_share", "broad_concepts", "isolated_share", "lines_per_citation_median",
+EXTRACTION = ("concept_recall", "concept_recall_by_lines", "type_accuracy", "source_accuracy",
+              "line_accuracy", "stub_share", "broad_concepts", "isolated_share",
+              "lines_per_citation_median",
               "lines_per_citation_p90", "concepts_per_source", "validation_warnings")
-_EXTRACTION_HEADERS = ("concept_recall", "type_accuracy", "source_accuracy", "line_accuracy",
-                       "stub_share", "broad_concepts", "isolated_share",
+_EXTRACTION_HEADERS = ("concept_recall", "by lines", "type_accuracy", "source_accuracy",
+                       "line_accuracy", "stub_share", "broad_concepts", "isolated_share",
                        "lines/citation median", "p90", "concepts_per_source",
                        "validation_warnings")
 

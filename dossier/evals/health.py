@@ -23,13 +23,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from dossier.evals.tenant_view import BundleConcept
+from dossier.okf.sections import GENERATED_SECTIONS
 
 #: A non-entity concept citing more documents than this is counted as broad.
 BROAD_SOURCES = 5
 #: Types that name a thing many documents may mention (not a unit of one document).
 ENTITY_TYPES = frozenset({"Stakeholder", "System", "Organization", "Glossary Term", "Person"})
 #: Body sections the extractor writes around mentions and backlinks, not knowledge.
-STUB_SECTIONS = frozenset({"mentions", "mentioned in", "related"})
+STUB_SECTIONS = GENERATED_SECTIONS
 _HEADING = re.compile(r"^#{1,6}\s+(.*?)\s*#*\s*$")
 _FOOTNOTE_DEF = re.compile(r"^\[\^[^\]]+\]:")
 

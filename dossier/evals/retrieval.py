@@ -23,7 +23,7 @@ from typing import Any
 from dossier.evals.bm25 import BM25
 from dossier.evals.gold import GoldQuestion
 from dossier.evals.tenant_view import BundleConcept, Snapshot
-from dossier.evals.textmatch import contains_answer
+from dossier.evals.textmatch import answer_key
 
 #: Results looked at per question (MRR is over this many).
 DEPTH = 10
@@ -35,12 +35,19 @@ ANSWER_KS = (3, 5)
 
 @dataclass(frozen=True)
 class Result:
-    """One ranked result: what it is, the registered paths it cites, its text."""
+    """One ranked result: what it is, the registered paths it cites, its text.
+
+    The texts come already normalised (:func:`~dossier.evals.textmatch.answer_key`):
+    a searcher normalises each text once — a concept or a window once per run, not
+    once per question that retrieves it — and scoring is a substring test.
+    """
 
     label: str
     paths: frozenset[str]
-    texts: tuple[str, ...]
-    passage: str
+    #: answer keys of every text an agent would read for this result
+    keys: tuple[str, ...]
+    #: answer key of the passage the search itself returned
+    passage_key: str
 
 
 @dataclass
@@ -60,13 +67,14 @@ class QuestionScore:
 def score_results(question: GoldQuestion, results: Sequence[Result]) -> QuestionScore:
     """Ranks (1-based) of the first hit and the first answer among ``results``."""
     expect = set(question.expect)
+    key = answer_key(question.answer)  # once per question; an empty key matches nothing
     hit = answer = passage = None
     for rank, result in enumerate(results[:DEPTH], start=1):
         if hit is None and result.paths & expect:
             hit = rank
-        if answer is None and any(contains_answer(t, question.answer) for t in result.texts):
+        if answer is None and key and any(key in text for text in result.keys):
             answer = rank
-        if passage is None and contains_answer(result.passage, question.answer):
+        if passage is None and key and key in result.passage_key:
             passage = rank
     return QuestionScore(hit, answer, passage, [r.label for r in results[:5]])
 
@@ -119,13 +127,17 @@ class Baseline:
     def __init__(self, snapshots: Sequence[Snapshot]) -> None:
         self.windows = windows(snapshots)
         self._bm25 = BM25([w.text for w in self.windows])
+        self._keys: dict[int, str] = {}  # window index → answer key, once it is returned
 
     def results(self, query: str) -> list[Result]:
-        found = self._bm25.search(query, DEPTH)
-        return [
-            Result(f"{w.path}:{w.start}", frozenset({w.path}), (w.text,), w.text)
-            for w in (self.windows[s.doc] for s in found)
-        ]
+        out: list[Result] = []
+        for found in self._bm25.search(query, DEPTH):
+            w = self.windows[found.doc]
+            key = self._keys.get(found.doc)
+            if key is None:
+                key = self._keys[found.doc] = answer_key(w.text)
+            out.append(Result(f"{w.path}:{w.start}", frozenset({w.path}), (key,), key))
+        return out
 
 
 Searcher = Callable[[str], list[Result]]
@@ -140,13 +152,18 @@ def dossier_searcher(
     body) plus the snippet the search returned.
     """
 
+    keys: dict[str, str] = {}  # concept id → answer key of its text, across questions
+
     def run(query: str) -> list[Result]:
         out: list[Result] = []
         for hit in search(query, DEPTH):
             concept = concepts.get(hit.id)
             paths = frozenset(concept.cited_paths()) if concept else frozenset()
-            texts = (concept.text if concept else "", hit.snippet)
-            out.append(Result(hit.id, paths, texts, hit.snippet))
+            text = keys.get(hit.id)
+            if text is None:
+                text = keys[hit.id] = answer_key(concept.text) if concept else ""
+            snippet = answer_key(hit.snippet)  # differs per query: once per hit
+            out.append(Result(hit.id, paths, (text, snippet), snippet))
         return out
 
     return run

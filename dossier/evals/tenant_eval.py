@@ -86,6 +86,7 @@ class EvalReport:
         if self.extraction is not None:
             ex = self.extraction
             out["concept_recall"] = round(ex.concept_recall, 4)
+            out["concept_recall_by_lines"] = round(ex.concept_recall_by_lines, 4)
             out["type_accuracy"] = round(ex.type_accuracy, 4)
             out["source_accuracy"] = _r(ex.source_accuracy)
             out["line_accuracy"] = _r(ex.line_accuracy)

@@ -83,11 +83,12 @@ class Occurrence:
 
     text: str
     count: int
-    line: int  # first occurrence
-    snippet: str  # the sentence around the first occurrence (markdown stripped)
+    line: int  # the mention to cite: the heaviest (``mention_weight``), else the first
+    snippet: str  # the sentence around that mention (markdown stripped)
     bold: bool = False
     scope_type: str | None = None  # container type where it first appears (for identifiers)
     role: str | None = None  # e.g. "Head of Operations" when written "Name, Head of ..."
+    weight: int = 0  # how much that mention carries about the name (higher: more)
 
 
 @dataclass(frozen=True)

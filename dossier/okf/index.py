@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
 
-from dossier.fsutil import resolve_within, write_if_changed
+from dossier.fsutil import atomic_write_bytes, resolve_within, write_if_changed
 from dossier.okf.bundle import Bundle
 from dossier.okf.document import check_mapping, load_raw, read_text
 from dossier.okf.errors import OKFDocumentError, OKFError
@@ -259,20 +259,26 @@ def generate_indexes(
         ]
         rel = f"{folder}/index.md" if folder else "index.md"
         path = resolve_within(bundle.root, rel)
-        text = render_index(folder, direct.get(folder, []), subdirs)
-        if foreign is not None:
+        data = render_index(folder, direct.get(folder, []), subdirs).encode("utf-8")
+        if foreign is None:
+            if write_if_changed(path, data):
+                written.append(path)
+            continue
+        # Read once: the bytes that decide whose the index is are also what the new
+        # text (merged, or Dossier's) is compared with before writing.
+        try:
+            old: bytes | None = path.read_bytes()
+        except FileNotFoundError:
+            old = None
+        except OSError as exc:
+            raise OKFError(f"{path}: cannot read the index: {exc}") from None
+        if old is not None and foreign(rel, old, data):
             try:
-                old = path.read_bytes()
-            except FileNotFoundError:
-                old = None
-            except OSError as exc:
-                raise OKFError(f"{path}: cannot read the index: {exc}") from None
-            if old is not None and foreign(rel, old, text.encode("utf-8")):
-                try:
-                    old_text = old.decode("utf-8")
-                except UnicodeDecodeError:
-                    continue  # not text Dossier can merge into: leave it to its author
-                text = merge_index(old_text, folder, direct.get(folder, []), subdirs)
-        if write_if_changed(path, text.encode("utf-8")):
+                old_text = old.decode("utf-8")
+            except UnicodeDecodeError:
+                continue  # not text Dossier can merge into: leave it to its author
+            data = merge_index(old_text, folder, direct.get(folder, []), subdirs).encode("utf-8")
+        if data != old:
+            atomic_write_bytes(path, data)
             written.append(path)
     return written

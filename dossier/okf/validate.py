@@ -390,10 +390,17 @@ def concept_text_errors(
     The loop checks each proposal this way so that one bad proposal is dropped on
     its own instead of failing the whole iteration after it reached the disk.
     Every conformance error lives in one file, so nothing else is needed; links are
-    not checked (a broken link is a cross-file warning, never an error).
+    not checked (a broken link is a cross-file warning, never an error).  The size
+    cap is checked too: a file over it would be an error (OKF007) once on disk.
     """
     out = _Collector()
-    _check_concept_text(concept_id, text, None, _now(today), out)
+    size = len(text.encode("utf-8"))
+    if size > doc_mod.MAX_DOCUMENT_BYTES:
+        # what a reader would refuse (OKF007) must not be written in the first place
+        out.add(concept_id + ".md", None, doc_mod.TOO_LARGE,
+                f"{size} bytes is over the {doc_mod.MAX_DOCUMENT_BYTES}-byte limit")
+    else:
+        _check_concept_text(concept_id, text, None, _now(today), out)
     return [f for f in out.findings if f.severity == "error"]
 
 

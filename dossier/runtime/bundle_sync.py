@@ -44,7 +44,7 @@ from dossier.runtime.concept_facts import (
     FactsCache,
     facts_of,
 )
-from dossier.runtime.ledger import Ledger, blob_id
+from dossier.runtime.ledger import Ledger, blob_id, is_index_key
 from dossier.runtime.ownership import loop_claim, producer_of
 from dossier.runtime.records import DroppedConcept, ProtectedChange
 
@@ -167,7 +167,12 @@ def sync_bundle(
             result.protected.append(
                 ProtectedChange(concept_id=concept_id, reason=HUMAN_EDITED_ORPHAN)
             )
-    final = {**untouched, **edited, **{cid: {blob} for cid, blob in owned.items()}}
+    # Lines for concepts the loop leaves to another owner stay: an agent's direct write
+    # (serve/writes.py) is recorded there, and is how the ownership rule later tells
+    # that agent's unchanged draft from one a person edited (even once committed).
+    others = {cid: set(blobs) for cid, blobs in ledger.entries.items()
+              if cid in existing and not is_index_key(cid)}
+    final = {**others, **untouched, **edited, **{cid: {blob} for cid, blob in owned.items()}}
     _apply(bundle, cache, ledger, final, plans, deletions, result)
     return result
 

@@ -10,8 +10,8 @@ Two stages: *ingest* scans the registered locations and writes snapshots of new
 and changed sources into ``sources/`` (the harness recorded the tree before, so a
 failure puts them back); *extract* runs the tenant's extractor over every snapshot
 with its per-source cache.  When nothing changed since the last completed
-iteration (same HEAD, same extractor, no source changed) it says so and stops
-after the scan.
+iteration (same HEAD, same extractor and assembly settings, no source changed) it
+says so and stops after the scan.
 """
 
 from __future__ import annotations
@@ -49,13 +49,15 @@ class DefaultOrchestrator:
             )
         proposal = Proposal(
             producer=runner.label,
+            assembly=runner.assembly_key,
             complete=True,
             inputs=_inputs(scan),
             skipped=[SkipRecord(path=s.path, reason=s.reason) for s in scan.skipped],
             missing_locations=list(scan.missing_locations),
             refused_locations=refused_records(scan),
         )
-        if not scan.has_changes and iteration.unchanged_since_last_run(runner.label):
+        if not scan.has_changes and iteration.unchanged_since_last_run(runner.label,
+                                                                       runner.assembly_key):
             apply_scan(scan, ctx.sources_dir, ctx.cache_dir)  # writes no tracked file
             proposal.up_to_date = True
             proposal.source_count = len(scan.unchanged)

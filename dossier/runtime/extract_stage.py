@@ -20,10 +20,12 @@ loses nothing SQLite's journal cannot roll back, and a database a power cut
 damaged is deleted and rebuilt.
 
 Every extractor supplies its own cache codec (``encode``/``decode``), ``cache_key()`` and
-``generated_by`` (dossier/extract/seam.py).  Two optional hooks are looked up by name, so
-the deterministic extractor needs neither: ``prefetch(misses)`` (work on every uncached
-source at once — a model extractor sends them concurrently or as one batch) and
-``usage_summary()`` (tokens and cost, copied into the run record).
+``generated_by`` (dossier/extract/seam.py).  Three optional hooks are looked up by name, so
+the deterministic extractor needs none: ``prefetch(misses)`` (work on every uncached
+source at once — a model extractor sends them concurrently or as one batch),
+``usage_summary()`` (tokens and cost, copied into the run record) and ``assembly_key()``
+(what besides the per-source results changes ``assemble`` — Claude's adjudication —
+folded into :attr:`ExtractionRunner.assembly_key`, the loop state's assembly part).
 """
 
 from __future__ import annotations
@@ -169,6 +171,13 @@ class ExtractionRunner:
             entity_patterns=tuple(manifest.entity_patterns),
             cache_dir=str(self.cache_dir / "links"),
         )
+        hook = getattr(extractor, "assembly_key", None)
+        assembly = [hook() if callable(hook) else "", *self.settings.entity_patterns]
+        #: What shapes ``assemble`` besides the per-source results (the extractor's own
+        #: assembly settings, the manifest's entity patterns), as a digest: the loop
+        #: state keeps it, so changing it re-assembles (extractions come from the cache).
+        self.assembly_key = hashlib.sha256(
+            "\x00".join(assembly).encode("utf-8")).hexdigest()[:16]
         self.hits = 0
         self.misses = 0
 

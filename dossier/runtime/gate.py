@@ -4,16 +4,16 @@ Called by the orchestrator at the commit stage (kept out of ``default.py`` becau
 the commit is moving into a harness shared by every orchestrator):
 
 * :func:`prepare` — before the iteration writes anything: decides whether to
-  evaluate (the tenant has ``evals/gold.yaml``, or the gate is on) and, when gating,
-  records the working tree as a tree object so a rejection can put it back exactly,
-  uncommitted human edits included;
+  evaluate (the tenant has ``evals/gold.yaml``, or the gate is on);
 * :meth:`Quality.evaluate` — runs the eval on what the iteration wrote, stores the
   figures in the run record and lists the bars missed (the manifest's ``evals.min``,
   and ``evals.max_drop`` against the last committed figures);
 * :meth:`Quality.reject` — commits the iteration to ``dossier/rejected/<run_id>``
   with git plumbing on a temporary index (``add -A``, ``write-tree``, ``commit-tree``,
-  ``update-ref``), so main's ref, index and HEAD never move, then restores the
-  working tree to the recorded tree and re-syncs the search index.
+  ``update-ref``), so main's ref, index and HEAD never move, then puts the working
+  tree back with the iteration's :class:`~dossier.runtime.preimage.Preimage` — the
+  one record of "the tree as the iteration found it" that a failed or dry run uses
+  too, uncommitted human edits included — and re-syncs the search index.
 """
 
 from __future__ import annotations
@@ -28,8 +28,8 @@ from dossier.errors import DossierError
 from dossier.evals.gold import GoldSet
 from dossier.evals.metrics import failures
 from dossier.evals.tenant_eval import TENANT_GOLD, evaluate_tenant, has_gold
-from dossier.fsutil import prune_empty_dirs
 from dossier.runtime.eval_history import REJECTED_PREFIX, last_committed_figures
+from dossier.runtime.preimage import Preimage
 from dossier.runtime.records import EvalFigures, RunRecord
 from dossier.tenancy import TenantContext, TenantRepo
 from dossier.tenancy.git import OWNED_PATHS, format_message, run_git, stage_regular_files
@@ -51,7 +51,6 @@ class Quality:
     repo: TenantRepo
     settings: EvalSettings
     gated: bool
-    before_tree: str | None
 
     def evaluate(self, record: RunRecord) -> list[str]:
         """Measure the working tree, put the figures in ``record``; return bars missed."""
@@ -73,8 +72,14 @@ class Quality:
         )
         return missed
 
-    def reject(self, record: RunRecord, trailers: dict[str, str]) -> str:
-        """Commit the working tree to ``dossier/rejected/<run_id>``; restore main's tree."""
+    def reject(
+        self, record: RunRecord, trailers: dict[str, str], preimage: Preimage
+    ) -> str:
+        """Commit the working tree to ``dossier/rejected/<run_id>``; restore main's tree.
+
+        ``preimage`` is the iteration's record of the tree it found (taken before its
+        first write); restoring from it is the same step a failed run takes.
+        """
         figures = record.evals.metrics if record.evals else {}
         missed = record.evals.failures if record.evals else []
         lines = [f"  {name:<28} {_fmt(value)}" for name, value in sorted(figures.items())]
@@ -91,10 +96,9 @@ class Quality:
             parents = ["-p", head] if head else []
             sha = self._git_in(scratch, "commit-tree", after_tree, *parents, "-m", text)
             self.repo.git("update-ref", f"refs/heads/{REJECTED_PREFIX}{record.run_id}", sha)
-            if self.before_tree is not None:
-                self._restore(scratch, after_tree, self.before_tree)
         finally:
             scratch.unlink(missing_ok=True)
+        preimage.restore()
         for name in _STALE_AFTER_REJECT:
             with contextlib.suppress(OSError):
                 (self.ctx.cache_dir / name).unlink()
@@ -114,7 +118,12 @@ class Quality:
         return result.stdout.strip()
 
     def _tree_of_worktree(self, index: Path) -> str:
-        """The working tree (as ``git add -A`` sees it) as a tree object; main's index untouched."""
+        """The working tree as a loop commit would stage it, as a tree object.
+
+        Main's index is untouched: the rule is the loop commit's
+        (:func:`~dossier.tenancy.git.stage_regular_files` over the owned paths), on a
+        copy of the real index so only changed files are hashed.
+        """
         real = self.ctx.git_dir / "index"
         index.unlink(missing_ok=True)
         if real.is_file():
@@ -122,29 +131,6 @@ class Quality:
         owned = [n for n in OWNED_PATHS if os.path.lexists(self.ctx.path / n)]
         stage_regular_files(self.ctx.path, owned, {"GIT_INDEX_FILE": str(index)})
         return self._git_in(index, "write-tree")
-
-    def _changed(self, index: Path, before: str, after: str, kinds: str) -> list[str]:
-        output = self._git_in(
-            index, "diff-tree", "-r", "-z", "--name-only", "--no-renames",
-            f"--diff-filter={kinds}", before, after,
-        )
-        return [p for p in output.split("\x00") if p]
-
-    def _restore(self, index: Path, after_tree: str, before_tree: str) -> None:
-        """Make the working tree ``before_tree`` again: delete added files, rewrite the rest.
-
-        Only paths that differ are touched, so a large bundle is not rewritten.
-        """
-        for rel in self._changed(index, before_tree, after_tree, "A"):
-            path = self.ctx.confine(rel)
-            with contextlib.suppress(OSError):
-                path.unlink()
-            prune_empty_dirs(path.parent, self.ctx.path)
-        back = self._changed(index, before_tree, after_tree, "MDT")
-        if back:
-            self._git_in(index, "read-tree", before_tree)
-            for start in range(0, len(back), 500):
-                self._git_in(index, "checkout-index", "-f", "--", *back[start : start + 500])
 
     def _resync_index(self) -> None:
         """The eval indexed the rejected bundle; compare every file again (cheap: stat)."""
@@ -166,11 +152,7 @@ def prepare(
     gated = gate or settings.gate
     if not gated and not has_gold(ctx):
         return None
-    quality = Quality(ctx, repo, settings, gated, None)
-    if gated:
-        quality.before_tree = quality._tree_of_worktree(ctx.git_dir / "dossier-gate-index")
-        (ctx.git_dir / "dossier-gate-index").unlink(missing_ok=True)
-    return quality
+    return Quality(ctx, repo, settings, gated)
 
 
 __all__ = ["GateError", "Quality", "prepare"]

@@ -392,7 +392,8 @@ def _commit(
             record.status = "up-to-date"
             record.message = "up to date"
             note("nothing to commit")
-            write_state(ctx, LoopState(head=repo.head() or "", extractor=proposal.producer))
+            write_state(ctx, LoopState(head=repo.head() or "", extractor=proposal.producer,
+                                       assembly=proposal.assembly))
             return
         trailers = trailers_for(record, proposal)
         ctx.runs_dir.mkdir(exist_ok=True)
@@ -401,7 +402,8 @@ def _commit(
             record.message = "rejected by the eval gate: " + "; ".join(missed)
             record.finished_at = utc_now_iso()
             record.write(ctx.runs_dir / f"{record.run_id}.json")
-            record.commit = quality.reject(record, trailers)
+            assert it.preimage is not None  # _land runs only after Iteration.protect()
+            record.commit = quality.reject(record, trailers, it.preimage)
             note(f"rejected to dossier/rejected/{record.run_id}")
             return
         record.status = "committed"
@@ -413,7 +415,8 @@ def _commit(
         record.write(ctx.runs_dir / f"{record.run_id}.json")
         sha = repo.commit_all(f"dossier: loop {record.run_id} ({record.message})", trailers)
         record.commit = sha
-        write_state(ctx, LoopState(head=sha or repo.head() or "", extractor=proposal.producer))
+        write_state(ctx, LoopState(head=sha or repo.head() or "", extractor=proposal.producer,
+                                   assembly=proposal.assembly))
         note(f"commit {sha[:12] if sha else '-'}")
 
 

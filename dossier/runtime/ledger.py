@@ -135,6 +135,10 @@ class Ledger:
         indexes = {k: v for k, v in self.entries.items() if is_index_key(k)}
         self._write({**indexes, **{k: v for k, v in entries.items() if not is_index_key(k)}})
 
+    def record(self, concept_id: str, blob: str) -> None:
+        """Record one concept's new bytes, every other line kept (an agent's direct write)."""
+        self._write({**self.entries, concept_id: {blob}})
+
     def save_indexes(self, blobs: dict[str, str]) -> None:
         """Record the ``index.md`` files (bundle paths) the loop now owns; drop the others."""
         concepts = {k: v for k, v in self.entries.items() if not is_index_key(k)}

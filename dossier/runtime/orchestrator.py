@@ -94,11 +94,12 @@ class Iteration:
         if self.preimage is None:
             self.preimage = Preimage(self.ctx).take()
 
-    def unchanged_since_last_run(self, producer: str) -> bool:
+    def unchanged_since_last_run(self, producer: str, assembly: str = "") -> bool:
         """True when the last completed iteration ended at HEAD with this producer and
-        nothing Dossier commits was touched since (so re-deriving would change nothing,
-        given inputs that did not change either)."""
-        expected = LoopState(head=self.head or "", extractor=producer)
+        these assembly settings (:attr:`Proposal.assembly`), and nothing Dossier commits
+        was touched since (so re-deriving would change nothing, given inputs that did
+        not change either)."""
+        expected = LoopState(head=self.head or "", extractor=producer, assembly=assembly)
         return self.last_state == expected and not self.repo.is_dirty()
 
     def count(self, stage: str, done: int, total: int, unit: str) -> None:

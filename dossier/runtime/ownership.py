@@ -1,11 +1,11 @@
 """May the loop rewrite this concept file?  The one rule, asked by whoever writes.
 
 The bundle sync (:mod:`dossier.runtime.bundle_sync`) asks it for every proposal
-that lands on an existing file; the agent's tools (:mod:`dossier.runtime.agent`)
-ask it, through :class:`BundleGuard`, when the model amends, links or deprecates
+that lands on an existing file; every agent write — the agent orchestrator's tools
+(:mod:`dossier.runtime.agent`) and direct MCP writes (:mod:`dossier.serve.writes`) —
+asks it, through :class:`BundleGuard`, when an agent amends, links or deprecates
 a concept, so a change the sync would only report under ``protected`` is refused
-to the model at call time, while it can still act on it.  Keeping the rule here,
-once, means the two can never disagree.
+at call time.  Keeping the rule here, once, means they can never disagree.
 
 The loop keeps its hands off a file when
 

@@ -33,6 +33,9 @@ class Proposal:
     #: ``name/version`` of what produced the concepts (trailer ``Dossier-Extractor``);
     #: also the loop-state key: a new producer means a full iteration next time.
     producer: str
+    #: Key of the assembly settings (adjudication, entity patterns), kept in the loop
+    #: state beside ``producer``: changing them means a new assembly next time.
+    assembly: str = ""
     concepts: list[ConceptDocument] = field(default_factory=list)
     deprecate: list[str] = field(default_factory=list)
     complete: bool = False

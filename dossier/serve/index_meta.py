@@ -20,9 +20,11 @@ from dossier.fsutil import atomic_write_text
 #: 3: passage rows carry their neighbours' text for the quote (older ones are rebuilt).
 #: 4: display-only passage fields packed into one column, `display` (a search pays per
 #:    column it selects).
-#: 5: one SQLite file per generation with an FTS5 index (docs/decisions/0006); a
-#:    LanceDB index of version 4 is rebuilt and its directories deleted.
-META_SCHEMA_VERSION = 5
+#: 5: generated list sections (mentions, backlinks) are never a passage's neighbour, and a
+#:    passage cites its own source lines when its section was copied line for line.
+#: 6: one SQLite file per generation with an FTS5 index (docs/decisions/0006); a
+#:    LanceDB index of an earlier version is rebuilt and its directories deleted.
+META_SCHEMA_VERSION = 6
 META_NAME = "meta.json"
 
 

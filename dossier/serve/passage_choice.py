@@ -11,8 +11,17 @@ So the passages of one found concept are scored against each other:
   passages hold it (BM25's inverse document frequency with the concept's passages as
   the collection, BM25's saturation and length normalisation), over the passage's own
   text and headings; a term every passage shares weighs almost nothing;
-* plus the passage's index BM25 score scaled to the concept's best (0..1), which
-  settles near-ties toward the passage the whole-tenant ranking preferred.
+* the concept's **title words** do not count: the index repeats the title on every
+  passage of the concept, so they say which concept, never which passage ("Git
+  configurations" in every section of a note about git configurations);
+* a passage shorter than :data:`MIN_WORDS` is normalised as if it had that many words,
+  so a two-word line (a code fragment under a heading) does not win on BM25's
+  length normalisation alone;
+* plus the passage's index BM25 score scaled to the concept's best (0..1), times
+  :data:`INDEX_WEIGHT`: the whole-tenant ranking knows which words are rare across
+  the tenant, which the concept's own passages cannot tell (measured on the devpack,
+  issue 10: with weight 1 the chooser overrode the index's first passage with one
+  that merely repeated common words, on four of six corpora).
 
 The quote is the best passage **and one neighbour**: the one before it when that adds
 more of the query's terms, else the one after it.  Measured on the devpack (issue
@@ -41,6 +50,10 @@ K1 = 1.2
 B = 0.75
 #: A quote of two passages longer than this is cut back to the best passage.
 QUOTE_CHARS = 1600
+#: Weight of the index's BM25 score (scaled to the concept's best, 0..1) beside coverage.
+INDEX_WEIGHT = 3.0
+#: Passages shorter than this many words are length-normalised as if this long.
+MIN_WORDS = 10
 
 
 @dataclass(frozen=True)
@@ -112,15 +125,27 @@ def query_pattern(query: str) -> re.Pattern[str] | None:
     return re.compile(r"\b(" + "|".join(re.escape(p) for p in prefixes) + ")", re.IGNORECASE)
 
 
-def _terms_found(pattern: re.Pattern[str] | None, row: Mapping[str, Any]) -> dict[str, int]:
+def _terms_found(
+    pattern: re.Pattern[str] | None, row: Mapping[str, Any], topic: frozenset[str] = frozenset()
+) -> dict[str, int]:
+    """Query terms (prefixes) in the row's headings and own text, with counts; terms in
+    ``topic`` (the concept's title) left out."""
     if pattern is None:
         return {}
     heading = " ".join(row.get("heading") or [])
     found: dict[str, int] = {}
     for match in pattern.findall(f"{heading} {own_text(row)}"):
         key = match.lower()
-        found[key] = found.get(key, 0) + 1
+        if key not in topic:
+            found[key] = found.get(key, 0) + 1
     return found
+
+
+def topic_terms(pattern: re.Pattern[str] | None, title: str) -> frozenset[str]:
+    """The query terms a concept's title holds: they name the concept, not a passage."""
+    if pattern is None or not title:
+        return frozenset()
+    return frozenset(match.lower() for match in pattern.findall(title))
 
 
 @dataclass(frozen=True)
@@ -132,6 +157,8 @@ class Choice:
     idf: dict[str, float]
     #: Weight of a query word none of the candidates holds (as rare as can be).
     unseen_idf: float
+    #: Query terms of the concept's title (count for no passage).
+    topic: frozenset[str] = frozenset()
 
     def quote(self) -> Quote:
         """The best passage with the neighbour adding most query words.
@@ -143,12 +170,12 @@ class Choice:
         best = self.best
         before = _neighbour(best, "before", "before_start", "line_start")
         after = _neighbour(best, "after", "after_end", "line_end")
-        own = set(_terms_found(self.pattern, best))
+        own = set(_terms_found(self.pattern, best, self.topic))
 
         def gain(row: Mapping[str, Any] | None) -> float:
             if row is None:
                 return -1.0
-            words = own | set(_terms_found(self.pattern, row))
+            words = own | set(_terms_found(self.pattern, row, self.topic))
             return sum(self.idf.get(k, self.unseen_idf) for k in words)
 
         if before is None and after is None:
@@ -192,11 +219,12 @@ def choose_passage(
     pattern = query_pattern(query)
     if not body or pattern is None:
         return None
-    counts = [_terms_found(pattern, row) for row in body]
-    if not any(counts):
+    if not any(_terms_found(pattern, row) for row in body):
         return None
+    topic = topic_terms(pattern, str(body[0].get("title") or ""))
+    counts = [_terms_found(pattern, row, topic) for row in body]
     total = max(len(body), max(int(row.get("ordinal") or 0) for row in body))
-    lengths = [max(1, len(own_text(row).split())) for row in body]
+    lengths = [max(MIN_WORDS, len(own_text(row).split())) for row in body]
     average = sum(lengths) / len(body)
     df: dict[str, int] = {}
     for found in counts:
@@ -208,7 +236,8 @@ def choose_passage(
     for position, found in enumerate(counts):
         norm = K1 * (1.0 - B + B * lengths[position] / average)
         coverage = sum(idf[k] * f * (K1 + 1.0) / (f + norm) for k, f in found.items())
-        scores.append(coverage + bm25.get(str(body[position].get("pid")), 0.0) / top)
+        index = bm25.get(str(body[position].get("pid")), 0.0) / top
+        scores.append(coverage + INDEX_WEIGHT * index)
     best = max(range(len(body)), key=lambda i: (scores[i], -i))
     unseen = math.log(1.0 + (total - 0.5) / 1.5)
-    return Choice(body[best], pattern, idf, unseen)
+    return Choice(body[best], pattern, idf, unseen, topic)

@@ -15,6 +15,7 @@ the concept's title and description, so a concept is still found by its name.
 
 from __future__ import annotations
 
+import itertools
 import posixpath
 import re
 from collections.abc import Sequence
@@ -22,11 +23,15 @@ from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from dossier.okf import ConceptDocument
+from dossier.okf.sections import is_generated_heading
 
 #: A passage grows by whole blocks until the next would pass this many words.
 MAX_WORDS = 200
 #: A block longer than MAX_WORDS is cut into pieces of about this many words.
 PIECE_WORDS = 150
+#: A citation of at least this many lines is narrowed to the lines a passage holds
+#: (when its lines map one to one, see :class:`LineMap`).
+NARROW_LINES = 10
 
 _HEADING = re.compile(r"^ {0,3}(#{1,6})[ \t]+(.*?)[ \t#]*$")
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
@@ -67,6 +72,9 @@ class Passage:
     line_start: int
     line_end: int
     citation: Citation | None = None
+    #: A list the extractor generated (mentions, backlinks; :mod:`dossier.okf.sections`):
+    #: searchable, but never quoted as another passage's neighbour.
+    generated: bool = False
 
 
 @dataclass
@@ -250,19 +258,111 @@ def split_passages(doc: ConceptDocument, title: str, description: str) -> list[P
         Passage(doc.concept_id, 0, [], f"{title}. {description}" if description else title,
                 1, head_line)
     ]
-    for heading, blocks in _sections(doc.body, doc.body_line):
+    sections = _sections(doc.body, doc.body_line)
+    for _, blocks in sections:
+        _label_marked_blocks(blocks)
+    maps = line_maps(doc.body, doc.body_line, [b for _, blocks in sections for b in blocks],
+                     citations)
+    for heading, blocks in sections:
         group: list[_Block] = []
         words = 0
         for piece in (p for block in blocks for p in _pieces(block)):
             count = piece.words
             if group and words + count > MAX_WORDS:
-                passages.append(_passage(doc.concept_id, len(passages), heading, group, citations))
+                passages.append(
+                    _passage(doc.concept_id, len(passages), heading, group, citations, maps)
+                )
                 group, words = [], 0
             group.append(piece)
             words += count
         if group:
-            passages.append(_passage(doc.concept_id, len(passages), heading, group, citations))
+            passages.append(
+                _passage(doc.concept_id, len(passages), heading, group, citations, maps)
+            )
     return passages
+
+
+@dataclass(frozen=True)
+class LineMap:
+    """Concept lines → source lines for the blocks that cite one ``sources`` entry.
+
+    The extractor copies a document's section into a concept line for line (links and
+    footnote markers added within lines), except for the two lines it adds after a
+    code block or table ("", "Source.[^label]").  When that holds for a label, a
+    passage holding part of the section cites the source lines of that part, not the
+    whole section's range (issue 10: "footnotes cite the lines that carry the claim").
+    """
+
+    #: A concept line and the source line it was copied from.
+    anchor: int
+    source: int
+    #: Concept lines of the inserted "Source." marker lines (each with a blank before it).
+    inserted: tuple[int, ...]
+
+    def __call__(self, line: int) -> int:
+        """The source line of concept ``line``."""
+        low, high = min(line, self.anchor), max(line, self.anchor)
+        step = 2 * sum(1 for m in self.inserted if low < m <= high)
+        return self.source + (line - self.anchor) + (step if line < self.anchor else -step)
+
+
+def _label_marked_blocks(blocks: list[_Block]) -> None:
+    """A code block or table takes the labels of the "Source." line written after it
+    (it cannot carry a footnote marker itself)."""
+    for block, following in itertools.pairwise(blocks):
+        if not block.labels and _is_marker(following):
+            block.labels = list(following.labels)
+
+
+def _is_marker(block: _Block) -> bool:
+    """The "Source.[^label]" line the extractor writes after a code block or table."""
+    return len(block.lines) == 1 and bool(block.labels) and block.text == "Source."
+
+
+def line_maps(
+    body: str, body_line: int, blocks: list[_Block], citations: dict[str, Citation]
+) -> dict[str, LineMap]:
+    """A :class:`LineMap` per footnote label whose blocks copy their cited range line for
+    line; labels that do not (a range shared by separate blocks, text re-flowed or
+    dropped) keep their whole range.
+
+    Checked both ends: the last cited line maps to the range's end, and the first
+    block, with the heading and blank lines right above it, to its start.
+    """
+    lines = body.split("\n")
+    out: dict[str, LineMap] = {}
+    order = {id(b): i for i, b in enumerate(blocks)}
+    by_label: dict[str, list[_Block]] = {}
+    for block in blocks:
+        for label in dict.fromkeys(block.labels):
+            by_label.setdefault(label, []).append(block)
+    for label, held in by_label.items():
+        cite = citations.get(label)
+        if cite is None or cite.line_start is None or cite.line_end is None:
+            continue
+        if cite.line_end - cite.line_start + 1 < NARROW_LINES:
+            continue  # short already, and a re-flowed short block can match by chance
+        first, last = order[id(held[0])], order[id(held[-1])]
+        if last - first + 1 != len(held):
+            continue  # another label's block in between: not one copied range
+        real = [b for b in held if not _is_marker(b)]
+        if not real:
+            continue
+        markers = tuple(b.first for b in held if _is_marker(b))
+        line_map = LineMap(real[-1].last, cite.line_end, markers)
+        top = held[0].first
+        above = top - 1
+        while above >= body_line and (
+            not lines[above - body_line].strip() or _HEADING.match(lines[above - body_line])
+        ):
+            above -= 1
+        start = above + 1
+        while start < top and not lines[start - body_line].strip():
+            start += 1  # the range starts at its first written line (a heading or the text)
+        # the heading above may be the extractor's own ("## From …"): then the text starts it
+        if cite.line_start in (line_map(start), line_map(top)):
+            out[label] = line_map
+    return out
 
 
 def _passage(
@@ -271,9 +371,12 @@ def _passage(
     heading: list[str],
     group: list[_Block],
     citations: dict[str, Citation],
+    maps: dict[str, LineMap] | None = None,
 ) -> Passage:
     text = " ".join(b.text for b in group if b.text)
-    cited = [c for b in group for c in (citations.get(label) for label in b.labels) if c]
+    cited = [
+        c for b in group for c in (_cited(b, label, citations, maps) for label in b.labels) if c
+    ]
     return Passage(
         concept_id=concept_id,
         ordinal=ordinal,
@@ -282,6 +385,33 @@ def _passage(
         line_start=group[0].first,
         line_end=group[-1].last,
         citation=_merge(cited),
+        generated=_generated(heading, group),
+    )
+
+
+def _cited(
+    block: _Block, label: str, citations: dict[str, Citation], maps: dict[str, LineMap] | None
+) -> Citation | None:
+    """The citation of ``label`` for ``block``: the block's own source lines when the
+    label's lines map one to one (:class:`LineMap`), else the label's whole range."""
+    cite = citations.get(label)
+    line_map = (maps or {}).get(label)
+    if cite is None or line_map is None:
+        return cite
+    if _is_marker(block):  # it stands for the block above it: that block's last line
+        start = end = line_map(block.first - 2)
+    else:
+        start, end = line_map(block.first), line_map(block.last)
+    return Citation(cite.source_id, cite.path, start, end, cite.title)
+
+
+def _generated(heading: list[str], group: list[_Block]) -> bool:
+    """A generated section: under a generated heading, made of lists (and list labels
+    such as "Mentioned in:"), so prose a person wrote under such a heading is not."""
+    if not heading or not is_generated_heading(heading[-1]):
+        return False
+    return all(
+        b.kind == "list" or (len(b.lines) == 1 and b.text.endswith(":")) for b in group
     )
 
 

@@ -135,13 +135,14 @@ def row_from_document(doc: ConceptDocument, digest: str) -> ConceptRow:
 
 
 def _link_neighbours(passages: list[Passage], rows: list[PassageRow]) -> None:
-    """Give each body passage row its neighbours' text and outer lines (not passage 0's)."""
+    """Give each body passage row its neighbours' text and outer lines (not passage 0's,
+    and not a generated list's: a backlink list quoted after a paragraph is noise)."""
     for i in range(1, len(rows)):
-        if i > 1:
+        if i > 1 and not passages[i - 1].generated:
             rows[i].before_text = passages[i - 1].text[-NEIGHBOUR_CHARS:]
             rows[i].before_heading = passages[i - 1].heading
             rows[i].before_start = passages[i - 1].line_start
-        if i + 1 < len(rows):
+        if i + 1 < len(rows) and not passages[i + 1].generated:
             rows[i].after_text = passages[i + 1].text[:NEIGHBOUR_CHARS]
             rows[i].after_heading = passages[i + 1].heading
             rows[i].after_end = passages[i + 1].line_end

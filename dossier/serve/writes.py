@@ -9,8 +9,12 @@ one, record a decision or a note, deprecate one.  Every write here:
 * is owned by ``agent:<name>`` with ``status: draft``, so the loop treats it as
   another producer's concept and never rewrites or deletes it
   (``runtime/bundle_sync``), and a person can tell it from reviewed knowledge;
-* is validated as OKF before it is committed, and an invalid one leaves the file as
+* is validated as OKF before it is written, and an invalid one leaves the file as
   it was;
+* changes an existing concept only under the loop's ownership rule
+  (:func:`dossier.runtime.ownership.loop_claim`): a machine concept or the agent's own
+  draft, holding what Dossier last wrote there (the ledger, which an agent write
+  updates in its commit) — a person's concept or edit is refused;
 * runs under the tenant lock and lands as its own commit touching only that
   concept, with ``Dossier-Actor`` (and ``Dossier-Idempotency-Key``) trailers;
 * with an idempotency key, writes once: a retried call finds the earlier commit
@@ -34,10 +38,14 @@ from pydantic import BaseModel
 from dossier.errors import DossierError, UsageError
 from dossier.extract.deterministic.cues import FOLDERS
 from dossier.extract.text import slugify
+from dossier.fsutil import atomic_write_bytes
 from dossier.okf import Bundle, ConceptDocument, ConceptNotFoundError, concept_href
-from dossier.okf.errors import InvalidConceptIdError
+from dossier.okf.document import render_concept
+from dossier.okf.errors import InvalidConceptIdError, OKFDocumentError
 from dossier.okf.links import escape_link_text
-from dossier.okf.validate import validate_concepts
+from dossier.okf.validate import concept_text_errors
+from dossier.runtime.ledger import Ledger, blob_id
+from dossier.runtime.ownership import BundleGuard
 from dossier.runtime.runid import utc_now_iso
 from dossier.tenancy import TenantContext, TenantRepo, tenant_lock
 from dossier.tenancy.git import run_git
@@ -213,11 +221,7 @@ class KnowledgeWriter:
             if replay is not None:
                 return replay
             doc = self._read(concept_id)
-            if doc.concept.is_human_owned:
-                raise WriteRefused(
-                    f"{concept_id} was written or reviewed by a person; propose a new concept "
-                    "or ask for a review instead"
-                )
+            self._refuse_protected(doc, "amended")
             frontmatter = dict(doc.frontmatter)
             new_body = doc.body
             if description is not None:
@@ -244,9 +248,7 @@ class KnowledgeWriter:
             if replay is not None:
                 return replay
             doc = self._read(concept_id)
-            if doc.concept.is_human_owned and self.actor.startswith("agent:"):
-                raise WriteRefused(f"{concept_id} was reviewed by a person; an agent cannot "
-                                   "deprecate it")
+            self._refuse_protected(doc, "deprecated")
             frontmatter = dict(doc.frontmatter, status="deprecated")
             lines = [f"Deprecated by {self.actor}: {why}"]
             if superseded_by:
@@ -391,30 +393,93 @@ class KnowledgeWriter:
             entries.append({"id": f"src-agent-{n}", "resource": resource, "title": text})
         return entries
 
+    #: What a refused agent is told to do instead (the staging writer says more).
+    PROTECTED_HINT = "propose a new concept that links to it, or ask a person for a review"
+
+    def _guard(self) -> BundleGuard:
+        """The ownership rule over this tenant's bundle as it is now (ledger read afresh)."""
+        return BundleGuard(self.ctx)
+
+    def _refuse_protected(self, doc: ConceptDocument, action: Action) -> None:
+        """Refuse an agent's change to a concept the loop itself would keep as it is.
+
+        One rule for every writer (:func:`dossier.runtime.ownership.loop_claim`): an
+        agent changes a concept only while it is the machine's or this agent's own
+        draft *and* holds exactly the bytes Dossier last wrote there — a person's
+        concept, another producer's, or any file a person edited since (committed or
+        not) is refused.  A person (``human:``) acting here is not an agent: they may
+        change anything but a concept people own, as before.
+        """
+        if not self.actor.startswith("agent:"):
+            if action == "amended" and doc.concept.is_human_owned:
+                raise WriteRefused(f"{doc.concept_id} was written or reviewed by a person")
+            return
+        claim = self._guard().claim(doc.concept_id, self.actor)
+        if claim is None or not claim.protected:
+            return
+        verb = {"amended": "amend", "deprecated": "deprecate"}.get(action, "change")
+        raise WriteRefused(f"cannot {verb} {doc.concept_id}: {claim.why}; {self.PROTECTED_HINT}")
+
     def _commit(
         self, doc: ConceptDocument, action: Action, summary: str, key: str | None
     ) -> WriteResult:
+        data = self._check(doc).encode("utf-8")
+        return self._land(doc, data, action, summary, key)
+
+    def _land(
+        self, doc: ConceptDocument, data: bytes, action: Action, summary: str, key: str | None
+    ) -> WriteResult:
+        """Write the checked ``doc`` and commit it; anything that fails puts the files back.
+
+        An agent's write is recorded in the ledger (committed with it) as the bytes
+        Dossier last wrote there, so the ownership rule can tell the agent's own
+        unchanged draft from one a person edited since.
+        """
         path = self.bundle.path_for(doc.concept_id)
-        before = path.read_bytes() if path.is_file() else None
-        self.bundle.write(doc)
+        paths = [path]
+        ledger: Ledger | None = None
+        if self.actor.startswith("agent:"):
+            self.ctx.runs_dir.mkdir(exist_ok=True)
+            ledger = Ledger(self.ctx, TenantRepo(self.ctx))
+            paths.append(ledger.path)
+        before = {p: (p.read_bytes() if p.is_file() else None) for p in paths}
         try:
-            report = validate_concepts(self.ctx.bundle_dir, [doc.concept_id])
-            rel = path.relative_to(self.ctx.bundle_dir.resolve()).as_posix()
-            errors = [f for f in report.errors if f.path.endswith(rel)]
-            if errors:
-                raise WriteRefused(
-                    "the concept would not be valid OKF: "
-                    + "; ".join(f"{f.code} {f.message}" for f in errors[:3])
-                )
-            sha = self._commit_paths([path], summary, action, doc.concept_id, key)
+            if ledger is not None:
+                ledger.record(doc.concept_id, blob_id(data))
+            self.bundle.write(doc)
+            sha = self._commit_paths(paths, summary, action, doc.concept_id, key)
         except BaseException:
-            if before is None:
-                path.unlink(missing_ok=True)
-            else:
-                path.write_bytes(before)
+            for p, old in before.items():
+                if old is None:
+                    p.unlink(missing_ok=True)
+                else:
+                    atomic_write_bytes(p, old)
             raise
         return WriteResult(concept_id=doc.concept_id, action=action, commit=sha,
                            status=str(doc.frontmatter.get("status", "stable")))
+
+    def _check(self, doc: ConceptDocument) -> str:
+        """Refuse ``doc`` unless it is valid OKF, before anything reaches the disk.
+
+        A write changes one concept file, so only that file can bring a conformance
+        error (every OKF error lives in one file): the per-concept check the loop
+        uses on its proposals is the whole of it.  The cross-file part a write can
+        affect is the links it adds, and :meth:`_link_lines` reads every target
+        (refusing a missing one) before the body is built; the rest of the bundle
+        (its indexes, its log, other concepts) is not re-read on every write.
+        Returns the text to write.
+        """
+        try:
+            text = render_concept(doc)
+        except OKFDocumentError as exc:
+            raise WriteRefused(f"the concept would not be valid OKF: {exc.code} {exc}") from None
+        errors = concept_text_errors(doc.concept_id, text)
+        if errors:
+            raise WriteRefused(
+                "the concept would not be valid OKF: "
+                + "; ".join(f"{f.code} {f.message}" for f in errors[:3])
+            )
+        return text
 
     def _commit_removal(self, doc: ConceptDocument) -> WriteResult:
         path = self.bundle.path_for(doc.concept_id)

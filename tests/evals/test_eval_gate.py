@@ -161,3 +161,30 @@ def test_the_manifest_gate_setting_turns_the_gate_on(tenant: tuple[Path, Path, P
     assert code == 1
     assert json.loads(out)["tenants"][0]["status"] == "rejected"
     assert _git(path, "rev-list", "--count", "main").strip() == "1"
+
+
+def test_a_rejection_keeps_a_persons_uncommitted_work(tenant: tuple[Path, Path, Path]) -> None:
+    """The gate puts the tree back with the loop's preimage: an uncommitted edit to a
+    concept and a never-committed file are there after the rejection, byte for byte,
+    and are in the rejected commit too (it records what the iteration saw)."""
+    root, path, corpus = tenant
+    assert _run("run-loop", "zoo", "--root", str(root), "--gate")[0] == 0
+    concept = next(p for p in sorted((path / "bundle").rglob("*.md"))  # not the quokkas'
+                   if p.name not in ("index.md", "log.md")
+                   and "Zebra" in p.read_text(encoding="utf-8"))
+    concept.write_text(concept.read_text(encoding="utf-8") + "\nA keeper's note.\n",
+                       encoding="utf-8")
+    scratch = path / "bundle" / "keeper-notes.txt"
+    scratch.write_text("not committed yet\n", encoding="utf-8")
+    files_before = _worktree(path)
+    main_before = _git(path, "rev-parse", "main")
+
+    (corpus / "b.md").write_text(WORSE_B, encoding="utf-8")
+    code, out, _ = _run("run-loop", "zoo", "--root", str(root), "--gate", "--json")
+    assert code == 1
+    row = json.loads(out)["tenants"][0]
+    assert row["status"] == "rejected"
+    assert _git(path, "rev-parse", "main") == main_before
+    assert _worktree(path) == files_before
+    branch = f"dossier/rejected/{row['run_id']}"
+    assert _git(path, "show", f"{branch}:bundle/keeper-notes.txt") == "not committed yet\n"

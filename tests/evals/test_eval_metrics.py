@@ -8,6 +8,7 @@ out by hand: a wrong metric fails here.
 from __future__ import annotations
 
 import json
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -146,6 +147,8 @@ def test_every_figure_on_a_tenant_with_known_answers(zoo: TenantContext) -> None
     # Extraction: Zebras (plural) and Quokka found; Platypus missed; Quokka's type wrong;
     # Zebra cites a.md lines 1-3 (overlaps 2-4), Quokka cites b.md 1-10 (not 12-13).
     assert m["concept_recall"] == pytest.approx(2 / 3, abs=1e-4)
+    # no concept of a missed gold concept's type cites its lines: the same by lines
+    assert m["concept_recall_by_lines"] == pytest.approx(2 / 3, abs=1e-4)
     assert m["type_accuracy"] == 0.5
     assert m["source_accuracy"] == 1.0
     assert m["line_accuracy"] == 0.5
@@ -195,9 +198,12 @@ def test_eval_cli_json_reports_the_metrics(zoo: TenantContext) -> None:
     assert code == 0, err
     data = json.loads(out)
     assert data["metrics"]["concept_recall"] == pytest.approx(2 / 3, abs=1e-4)
+    assert data["metrics"]["concept_recall_by_lines"] == pytest.approx(2 / 3, abs=1e-4)
+    assert data["extraction"]["misses_by_lines"] == ["Platypus (Topic)"]
     assert data["sides"] == ["bm25", "baseline"]
     code, out, err = _run("eval", "zoo", "--root", str(zoo.root))
     assert code == 0, err
+    assert "concept_recall_by_lines" in out
     assert "raw BM25" in out and "health" in out
 
 
@@ -228,3 +234,28 @@ def test_bad_gold_files_are_usage_errors(zoo: TenantContext, tmp_path: Path) -> 
     bad.write_text("questions:\n  - q: where?\n    expect: []\n    answer: x\n", encoding="utf-8")
     code, _, err = _run("eval", "zoo", "--root", str(zoo.root), "--gold", str(bad))
     assert code == 2 and "expect" in err
+
+
+def test_each_text_is_normalised_once_per_run(
+    zoo: TenantContext, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A concept or window several questions retrieve is normalised for answer matching
+    once, not once per question; the figures are the same as ever."""
+    import dossier.evals.retrieval as retrieval
+    from dossier.evals.tenant_view import load_concepts
+
+    expected = evaluate_tenant(zoo).metrics()
+    seen: Counter[str] = Counter()
+    real = retrieval.answer_key
+
+    def counting(text: str) -> str:
+        seen[text] += 1
+        return real(text)
+
+    monkeypatch.setattr(retrieval, "answer_key", counting)
+    assert evaluate_tenant(zoo).metrics() == expected
+    sources = SourceMap(zoo)
+    texts = {c.text for c in load_concepts(zoo, sources)}
+    texts |= {w.text for w in Baseline(sources.snapshots).windows}
+    counted = {text: n for text, n in seen.items() if text in texts}
+    assert len(counted) > 2 and max(counted.values()) == 1, counted

@@ -228,3 +228,33 @@ def test_an_invalid_verdict_is_corrected_once_then_the_pair_stays_apart(
     assert run_loop(claude_env)[0] == 0
     assert len(_judge_calls(stub)) == 3
     assert list(_systems(tenant)) == ["Billing Service"]
+
+
+def test_switching_adjudication_on_re_assembles_without_re_extracting(
+    claude_env: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No source changed, but adjudication was switched on (here for one run, through the
+    environment): the next run-loop is not "up to date" — it assembles again with the
+    judge, from the cached extractions, and commits the merged concept."""
+    tenant, stub = claude_env["tenant"], claude_env["stub"]
+    stub.responder = responder(same=True)
+    assert run_loop(claude_env)[0] == 0
+    code, data, _ = run_loop(claude_env)
+    assert code == 0 and data["tenants"][0]["status"] == "up-to-date"
+    extractions = len(stub.messages())
+
+    monkeypatch.setenv("DOSSIER_CLAUDE_ADJUDICATE", "true")
+    code, data, output = run_loop(claude_env)
+    assert code == 0, output
+    assert data["tenants"][0]["status"] == "committed"
+    assert len(_judge_calls(stub)) == 1
+    assert len(stub.messages()) == extractions + 1  # the judge only: nothing re-extracted
+    assert list(_systems(tenant)) == ["Billing Service"]
+    # and now that is the state the loop remembers: the next run is up to date again
+    code, data, _ = run_loop(claude_env)
+    assert code == 0 and data["tenants"][0]["status"] == "up-to-date"
+    # switching it off again re-assembles too (the pair comes apart)
+    monkeypatch.delenv("DOSSIER_CLAUDE_ADJUDICATE")
+    code, data, _ = run_loop(claude_env)
+    assert code == 0 and data["tenants"][0]["status"] == "committed"
+    assert set(_systems(tenant)) == PAIR

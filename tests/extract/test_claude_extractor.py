@@ -455,3 +455,26 @@ def test_usd_budget_stops_and_an_unpriced_model_cannot_keep_one(
     assert code == 0, output
     usage = record_of(tenant)["usage"]
     assert usage["cost_usd"] == pytest.approx(usage["tokens"] / 1e6)
+
+
+def test_every_chunk_of_a_source_names_its_title_and_line_count(
+    claude_env: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A source cut in several chunks: each request says which lines of how many, the same
+    title and count for every chunk, and the last chunk ends on the last line."""
+    monkeypatch.setenv("DOSSIER_CLAUDE_CHUNK_LINES", "3")
+    monkeypatch.setenv("DOSSIER_CLAUDE_OVERLAP_LINES", "1")
+    claude_env["stub"].responder = lambda body: tool_reply({"concepts": [], "relations": []})
+    code, _, output = run_loop(claude_env)
+    assert code == 0, output
+    heads: dict[str, list[tuple[str, int, int, int]]] = {}
+    for message in claude_env["stub"].messages():
+        text = message.body["messages"][0]["content"]
+        match = re.search(r"Source: (.+) \(id (\S+)\), lines (\d+)-(\d+) of (\d+)\.", text)
+        assert match, text[:200]
+        title, source_id, start, end, count = match.groups()
+        heads.setdefault(source_id, []).append((title, int(start), int(end), int(count)))
+    assert len(heads) == 2 and all(len(chunks) > 1 for chunks in heads.values())
+    for chunks in heads.values():
+        assert len({(title, count) for title, _s, _e, count in chunks}) == 1
+        assert max(end for _t, _s, end, _c in chunks) == chunks[0][3]

@@ -76,11 +76,17 @@ def test_plugin_settings_model_covers_every_setting_and_feeds_them(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     from dataclasses import fields
+    from typing import get_type_hints
 
     from dossier.errors import UsageError
     from dossier.extract.claude.settings import ClaudePluginSettings, ClaudeSettings
 
     assert set(ClaudePluginSettings.model_fields) == {f.name for f in fields(ClaudeSettings)}
+    # same type as the knob (or unset), never a default of its own: the two cannot drift
+    hints = get_type_hints(ClaudeSettings)
+    for name, field in ClaudePluginSettings.model_fields.items():
+        assert field.annotation == (hints[name] | None), name
+        assert field.default is None, name
     manifest = ClaudePluginSettings(model="claude-haiku-4-5", budget_usd=2.5)
     loaded = ClaudeSettings.load(manifest, environ={"DOSSIER_CLAUDE_BUDGET_USD": "1"})
     assert loaded.model == "claude-haiku-4-5" and loaded.budget_usd == 1.0  # env wins
@@ -143,3 +149,20 @@ def test_confirmed_joins_merge_order_independently_but_never_two_identifiers() -
     # a confirmed pair with two identifiers stays two concepts, as in the rules
     assert {"decisions/dec-001-use-postgres", "decisions/dec-002-use-postgres-now"} <= set(by_id)
     assert merge(results, ExtractSettings()) != first  # without the judge: apart
+
+
+def test_sources_whose_ids_slug_alike_get_distinct_footnote_labels() -> None:
+    """Two sources of one concept that slug to the same ``src-`` label are told apart
+    (``-2``), the way the deterministic extractor numbers them, and every footnote
+    marker in the body names one ``sources[]`` entry."""
+    import re
+
+    from dossier.extract.labels import unique_label
+
+    results = [_result("notes/a.md", [_c("Order Store", "System", 3)]),
+               _result("notes-a.md", [_c("Order Store", "System", 5)])]
+    [store] = merge(results, ExtractSettings())
+    ids = [s.id for s in store.sources]
+    assert ids == ["src-notes-a-md", "src-notes-a-md-2"]
+    assert set(re.findall(r"\[\^([^\]]+)\]:", store.body)) == set(ids)
+    assert unique_label("src-x", {"src-x", "src-x-2"}) == "src-x-3"

@@ -87,3 +87,13 @@ def test_a_heading_led_by_an_identifier_without_separator_is_that_identifier() -
     concept = [c for c in run([make_doc("yard", text)]) if "SYS-20" in (c.title, *c.aliases)]
     assert [(c.concept_id, c.title) for c in concept] == [
         ("systems/sys-20-yard-manager", "Yard Manager")]
+
+
+def test_a_sentence_opening_subordinator_is_no_part_of_a_name() -> None:
+    """'Since Zephyr is …' across many pages names Zephyr at most, never 'Since Zephyr'."""
+    openers = ("Since", "Although", "Unless", "However", "Once")
+    docs = [make_doc(f"p{i}", f"# Page {i}\n\n{word} Zephyr is large, the team reviews "
+                     f"it in parts.\n") for i, word in enumerate(openers * 4)]
+    titles = _titles(run(docs))
+    for word in openers:
+        assert f"{word} Zephyr" not in titles, word

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import date
 from pathlib import Path
+
+import pytest
 
 from dossier.okf import Bundle, ConceptDocument, append_log, generate_indexes, init_bundle
 from dossier.okf.validate import validate_bundle
@@ -198,3 +201,29 @@ def test_an_index_written_by_others_keeps_every_line_and_gains_what_it_lacks(
     # Without the foreign verdict the loop's own index is regenerated whole.
     generate_indexes(bundle)
     assert "Our tables" not in (tmp_path / "tables" / "index.md").read_text(encoding="utf-8")
+
+
+def test_each_existing_index_is_read_once_when_ownership_is_asked(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The bytes that decide whose an index is are the ones the new text is compared
+    with: an author's index (and the loop's own) is read once, not again to write."""
+    bundle = make(tmp_path)
+    generate_indexes(bundle)
+    theirs = "# Our tables\n\n* [Orders](orders.md) - ours\n"
+    (bundle.root / "tables" / "index.md").write_text(theirs, encoding="utf-8")
+    reads: Counter[str] = Counter()
+    real = Path.read_bytes
+
+    def counting(self: Path) -> bytes:
+        if self.name == "index.md":
+            reads[self.relative_to(bundle.root).as_posix()] += 1
+        return real(self)
+
+    monkeypatch.setattr(Path, "read_bytes", counting)
+    written = generate_indexes(bundle, foreign=lambda rel, data, ours: rel == "tables/index.md")
+    monkeypatch.undo()
+    assert [p.relative_to(bundle.root).as_posix() for p in written] == ["tables/index.md"]
+    assert reads and set(reads.values()) == {1}, reads
+    merged = (bundle.root / "tables" / "index.md").read_text(encoding="utf-8")
+    assert merged.startswith(theirs) and "customers.md" in merged

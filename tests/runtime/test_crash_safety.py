@@ -119,3 +119,21 @@ def test_stale_git_index_lock_is_handled(tmp_path: Path) -> None:
     result = cli("run-loop", "demo", "--root", str(root))
     assert result.exit_code == 0, result.output
     assert not lock.exists()
+
+
+def test_a_file_a_person_put_in_runs_survives_the_next_run(tmp_path: Path) -> None:
+    """The loop clears a killed run's own record, never anything else under runs/."""
+    corpus = _corpus(tmp_path / "m", docs=3)
+    root = tmp_path / "t"
+    cli("provision", "demo", "--root", str(root), "--source", str(corpus))
+    tenant = root / "demo"
+    assert cli("run-loop", "demo", "--root", str(root)).exit_code == 0
+    runs = tenant / "runs"
+    mine = runs / "review-notes.md"
+    mine.write_text("what I checked in this run\n", encoding="utf-8")
+    leftover = runs / "20260101T000000Z-abcdef.json"  # a killed run's uncommitted record
+    leftover.write_text("{}", encoding="utf-8")
+    (corpus / "note-000.md").write_text("# Site report 0\n\nChanged.\n", encoding="utf-8")
+    assert cli("run-loop", "demo", "--root", str(root)).exit_code == 0
+    assert mine.read_text(encoding="utf-8") == "what I checked in this run\n"
+    assert not leftover.exists()

@@ -19,8 +19,9 @@ from mcp import Client, StdioServerParameters
 
 from dossier.okf import Bundle
 from dossier.okf.validate import validate_bundle
+from dossier.runtime.ledger import Ledger, blob_id
 from dossier.serve import build_server
-from dossier.tenancy import Registry, TenantContext
+from dossier.tenancy import Registry, TenantContext, TenantRepo
 from tests.runtime.helpers import cli, commit_count, git, tree_digest, write_corpus
 
 WRITE_TOOLS = {"propose_concept", "record_decision", "record_note", "amend_concept",
@@ -95,8 +96,9 @@ def test_a_proposal_lands_as_one_valid_draft_commit(tenants: tuple[Any, ...]) ->
     assert commit_count(alpha.path) == before + 1
     message = git(alpha.path, "log", "-1", "--format=%B")
     assert "Dossier-Actor: agent:scout" in message and "Dossier-Idempotency-Key: k-1" in message
+    # the concept, and the ledger line that makes it this agent's own draft
     assert git(alpha.path, "show", "--name-only", "--format=", "HEAD").split() == [
-        f"bundle/{concept_id}.md"]
+        f"bundle/{concept_id}.md", "runs/written-concepts.tsv"]
     doc = Bundle(alpha.bundle_dir).read(concept_id)
     assert doc.frontmatter["generated"]["by"] == "agent:scout"
     assert doc.frontmatter["status"] == "draft"
@@ -160,6 +162,54 @@ def test_agents_cannot_amend_what_a_person_reviewed(tenants: tuple[Any, ...]) ->
                draft["concept_id"], "--as", "kim").exit_code == 0
     refused = call(alpha, "amend_concept", {"concept_id": draft["concept_id"], "append": "x"})
     assert refused.is_error
+
+
+def test_a_write_that_would_not_be_valid_okf_is_refused_with_its_rule_code(
+    tenants: tuple[Any, ...],
+) -> None:
+    """Each write is checked on its own text (no whole-bundle pass): an append that
+    takes a draft over the document size cap is refused as OKF007, nothing written."""
+    alpha = tenants[0]
+    draft = ok(call(alpha, "record_note", {"text": "Long log of dock events."}))["concept_id"]
+    path = Bundle(alpha.bundle_dir).path_for(draft)
+    path.write_text(path.read_text(encoding="utf-8") + "x" * (5 * 1024 * 1024 - 60_000) + "\n",
+                    encoding="utf-8")
+    # as if the agent had grown it over many appends: the ledger holds these bytes as its own
+    Ledger(alpha, TenantRepo(alpha)).record(draft, blob_id(path.read_bytes()))
+    git(alpha.path, "commit", "-qam", "a long draft")
+    before, count = path.read_bytes(), commit_count(alpha.path)
+    refused = call(alpha, "amend_concept", {"concept_id": draft, "append": "y" * 90_000})
+    assert refused.is_error and "OKF007" in refused.content[0].text
+    assert path.read_bytes() == before and commit_count(alpha.path) == count
+    assert ok(call(alpha, "amend_concept", {"concept_id": draft, "append": "Short."}))
+
+
+def test_agents_cannot_change_a_concept_a_person_edited(tenants: tuple[Any, ...]) -> None:
+    """The loop's ownership rule holds for direct writes: an edit by a person, committed
+    or not, keeps the concept out of an agent's hands, and an agent's own draft is its
+    own only while it holds what the agent wrote (even after a loop run committed it)."""
+    alpha, _beta, corpus = tenants
+    bundle = Bundle(alpha.bundle_dir)
+    target = next(i for i in bundle.concept_ids() if "sys-12" in i)
+    path = bundle.path_for(target)
+    path.write_text(path.read_text(encoding="utf-8") + "\nKim: door 3's printer is down.\n",
+                    encoding="utf-8")
+    edited, count = path.read_bytes(), commit_count(alpha.path)
+    assert call(alpha, "amend_concept", {"concept_id": target, "append": "x"}).is_error
+    assert call(alpha, "deprecate_concept", {"concept_id": target, "reason": "x"}).is_error
+    git(alpha.path, "commit", "-qam", "Kim's note")
+    assert call(alpha, "amend_concept", {"concept_id": target, "append": "x"}).is_error
+    assert path.read_bytes() == edited and commit_count(alpha.path) == count + 1
+
+    draft = ok(call(alpha, "record_note", {"text": "The dock has 12 doors."}))["concept_id"]
+    ok(call(alpha, "amend_concept", {"concept_id": draft, "append": "Doors 1-12."}))
+    draft_path = bundle.path_for(draft)
+    draft_path.write_text(draft_path.read_text(encoding="utf-8") + "\nKim: 14 now.\n",
+                          encoding="utf-8")
+    (corpus / "ops.md").write_text(DOC.replace("carrier labels", "carrier and customs labels"))
+    assert cli("run-loop", "alpha", "--root", str(alpha.root)).exit_code == 0  # commits it
+    assert call(alpha, "amend_concept", {"concept_id": draft, "body": "x"}).is_error
+    assert "Kim: 14 now." in draft_path.read_text(encoding="utf-8")
 
 
 def test_review_lists_approves_and_rejects_drafts(tenants: tuple[Any, ...]) -> None:

@@ -15,6 +15,7 @@ import importlib.util
 import threading
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from typing import Any
 
 from pydantic import BaseModel
@@ -84,13 +85,13 @@ class ClaudeExtractor:
         source it left unfinished, so sources finished before it still reach the cache.
         """
         jobs: list[Job] = []
-        owners: list[SourceLike] = []
+        owners: list[_Cut] = []
         for doc in sorted(docs, key=lambda d: d.source_id):
-            chunks = self._chunks(doc)
-            jobs.extend((chunk, _title(doc), _line_count(doc)) for chunk in chunks)
-            owners.extend(doc for _ in chunks)
-            if not chunks:
-                self._finish(doc, [])
+            source = self._cut(doc)
+            jobs.extend((chunk, source.title, source.line_count) for chunk in source.chunks)
+            owners.extend(source for _ in source.chunks)
+            if not source.chunks:
+                self._finish(source, [])
         if not jobs:
             return
         try:
@@ -109,9 +110,10 @@ class ClaudeExtractor:
             return done
         if self._failure is not None:
             raise self._failure
-        outcomes = [self._caller.extract(chunk, _title(doc), _line_count(doc))
-                    for chunk in self._chunks(doc)]
-        return self._finish(doc, outcomes)
+        source = self._cut(doc)
+        outcomes = [self._caller.extract(chunk, source.title, source.line_count)
+                    for chunk in source.chunks]
+        return self._finish(source, outcomes)
 
     def assemble(self, extractions: Sequence[ClaudeSourceResult],
                  settings: ExtractSettings | None = None) -> list[ProposedConcept]:
@@ -134,6 +136,17 @@ class ClaudeExtractor:
     def cache_key(self) -> str:
         """What besides the text changes a per-source result: prompt, model, result shape."""
         return f"{self.version}/r{RESULT_SCHEMA}"
+
+    def assembly_key(self) -> str:
+        """What besides the per-source results changes ``assemble``: the adjudication step.
+
+        Not part of :meth:`cache_key` (switching it on must not re-extract anything), but
+        the runtime keeps it in the loop state, so switching it re-assembles next run.
+        """
+        s = self.settings
+        if not s.adjudicate:
+            return "adjudicate:off"
+        return f"adjudicate:on/{s.adjudicate_max_pairs}/{s.adjudicate_batch_pairs}"
 
     def usage_summary(self) -> dict[str, Any]:
         """Tokens, estimated cost, skipped chunks and where a stop happened, key-free."""
@@ -166,11 +179,12 @@ class ClaudeExtractor:
 
     # -- internals --------------------------------------------------------------------------
 
-    def _chunks(self, doc: SourceLike) -> list[Chunk]:
-        return cut(doc.source_id, doc.text, max_lines=self.settings.chunk_lines,
-                   max_chars=self.settings.chunk_chars, overlap=self.settings.overlap_lines)
+    def _cut(self, doc: SourceLike) -> _Cut:
+        chunks = cut(doc.source_id, doc.text, max_lines=self.settings.chunk_lines,
+                     max_chars=self.settings.chunk_chars, overlap=self.settings.overlap_lines)
+        return _Cut(doc, chunks, _title(doc), chunks[-1].end if chunks else 0)
 
-    def _concurrent(self, jobs: list[Job], owners: list[SourceLike]) -> None:
+    def _concurrent(self, jobs: list[Job], owners: list[_Cut]) -> None:
         stop = threading.Event()
 
         def work(job: Job) -> ChunkOutcome | None:
@@ -198,27 +212,24 @@ class ClaudeExtractor:
         if failure is not None:
             raise failure
 
-    def _collect(self, owners: list[SourceLike], finished: list[tuple[int, ChunkOutcome]]) -> None:
+    def _collect(self, owners: list[_Cut], finished: list[tuple[int, ChunkOutcome]]) -> None:
         """Finish every source all of whose chunks have an outcome."""
         by_source: dict[str, list[ChunkOutcome]] = {}
         for index, outcome in finished:
-            by_source.setdefault(owners[index].source_id, []).append(outcome)
-        needed: dict[str, int] = {}
-        docs: dict[str, SourceLike] = {}
-        for doc in owners:
-            needed[doc.source_id] = needed.get(doc.source_id, 0) + 1
-            docs[doc.source_id] = doc
+            by_source.setdefault(owners[index].doc.source_id, []).append(outcome)
+        sources = {source.doc.source_id: source for source in owners}
         for source_id, outcomes in by_source.items():
-            if len(outcomes) == needed[source_id]:
-                self._finish(docs[source_id], outcomes)
+            if len(outcomes) == len(sources[source_id].chunks):
+                self._finish(sources[source_id], outcomes)
 
-    def _finish(self, doc: SourceLike, outcomes: list[ChunkOutcome]) -> ClaudeSourceResult:
+    def _finish(self, source: _Cut, outcomes: list[ChunkOutcome]) -> ClaudeSourceResult:
+        doc = source.doc
         ordered = sorted(outcomes, key=lambda o: o.chunk.index)
         result = ClaudeSourceResult(
             source_id=doc.source_id,
             sha256=doc.sha256,
-            title=_title(doc),
-            line_count=_line_count(doc),
+            title=source.title,
+            line_count=source.line_count,
             last_modified=getattr(doc, "last_modified", None),
             chunks=tuple(ChunkResult(o.chunk.start, o.chunk.end, o.draft)
                          for o in ordered if o.draft is not None),
@@ -230,10 +241,20 @@ class ClaudeExtractor:
         return result
 
 
+@dataclass(frozen=True)
+class _Cut:
+    """One source cut into chunks, with what every request about it repeats.
+
+    Worked out once per source, not per chunk: the title, and the line count (the
+    last chunk's end: :func:`cut` has split the text into lines already).
+    """
+
+    doc: SourceLike
+    chunks: list[Chunk]
+    title: str
+    line_count: int
+
+
 def _title(doc: SourceLike) -> str:
     title = getattr(doc, "title", None)
     return str(title) if title else doc.source_id
-
-
-def _line_count(doc: SourceLike) -> int:
-    return doc.text.count("\n") + (0 if doc.text.endswith("\n") or not doc.text else 1)

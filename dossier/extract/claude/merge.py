@@ -31,6 +31,7 @@ from dossier.extract.deterministic.provenance import (
     snapshot_resource,
     source_label,
 )
+from dossier.extract.labels import unique_label
 from dossier.extract.model import (
     ExtractSettings,
     ProposedConcept,
@@ -228,12 +229,7 @@ def _proposal(comp: Component, members: list[_Mention], relations: list[_Relatio
 
     labels: dict[str, str] = {}
     for source_id in sorted(sources, key=lambda s: (s != members[0].source.source_id, s)):
-        base = label = source_label(source_id)
-        suffix = 2
-        while label in labels.values():
-            label = f"{base}-{suffix}"
-            suffix += 1
-        labels[source_id] = label
+        labels[source_id] = unique_label(source_label(source_id), set(labels.values()))
 
     blocks: list[str] = []
     for source_id in labels:

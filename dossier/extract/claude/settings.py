@@ -11,9 +11,9 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
-from typing import Any
+from typing import Any, get_type_hints
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, create_model
 
 from dossier.errors import UsageError
 
@@ -129,32 +129,26 @@ def _coerce(name: str, value: Any, where: str) -> Any:
         raise UsageError(f"{where}: {value!r} is not a valid value for {name}") from None
 
 
-class ClaudePluginSettings(BaseModel):
-    """The manifest's ``plugins.claude`` mapping, for a loader that validates plugin settings.
+def _manifest_model(settings: type[ClaudeSettings]) -> type[BaseModel]:
+    """A pydantic model of ``settings``' fields, each optional and unset by default.
 
-    Every key is optional (unset: the default, or the environment); the values are checked
-    again by :meth:`ClaudeSettings.load`, which this model feeds.
+    Derived, not written out, so a knob added to :class:`ClaudeSettings` is accepted
+    in the manifest at once, with the same type, and the two cannot drift apart.
     """
+    hints = get_type_hints(settings)
+    optional: dict[str, Any] = {f.name: (hints[f.name] | None, None) for f in fields(settings)}
+    return create_model(
+        "ClaudePluginSettings",
+        __config__=ConfigDict(extra="forbid"),
+        __doc__=(
+            "The manifest's ``plugins.claude`` mapping, for a loader that validates plugin "
+            "settings. Every key is optional (unset: the default, or the environment); the "
+            "values are checked again by ClaudeSettings.load, which this model feeds."
+        ),
+        __module__=__name__,
+        **optional,
+    )
 
-    model_config = ConfigDict(extra="forbid")
 
-    model: str | None = None
-    max_tokens: int | None = None
-    concurrency: int | None = None
-    budget_tokens: int | None = None
-    budget_usd: float | None = None
-    batch: bool | None = None
-    batch_min_chunks: int | None = None
-    batch_poll_seconds: float | None = None
-    chunk_lines: int | None = None
-    chunk_chars: int | None = None
-    overlap_lines: int | None = None
-    max_retries: int | None = None
-    retry_base_seconds: float | None = None
-    retry_max_seconds: float | None = None
-    timeout_seconds: float | None = None
-    base_url: str | None = None
-    price: str | None = None
-    adjudicate: bool | None = None
-    adjudicate_max_pairs: int | None = None
-    adjudicate_batch_pairs: int | None = None
+#: The manifest's ``plugins.claude`` mapping: :class:`ClaudeSettings`' fields, all optional.
+ClaudePluginSettings = _manifest_model(ClaudeSettings)

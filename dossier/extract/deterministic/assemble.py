@@ -18,6 +18,7 @@ from dossier.extract.deterministic.bodies import (
     definition_for,
     describe,
     first_mention,
+    heavier,
     names_for_linking,
     sources_and_blocks,
 )
@@ -35,9 +36,11 @@ from dossier.extract.deterministic.consolidate import (
     term_qualifies,
 )
 from dossier.extract.deterministic.kind_meeting import merge_people
+from dossier.extract.deterministic.kind_meeting_topics import with_recurring_topics
 from dossier.extract.deterministic.linkcache import LinkCache
 from dossier.extract.deterministic.linker import Matcher
 from dossier.extract.deterministic.provenance import footnote_text
+from dossier.extract.deterministic.single_names import full_forms, is_named_term
 from dossier.extract.deterministic.slots import clashing_keys, fold_template_slots, own_key
 from dossier.extract.deterministic.wikilinks import note_index, plain, resolve
 from dossier.extract.model import (
@@ -86,6 +89,7 @@ def assemble(
             units.append((ext, unit))
     units = fold_template_slots(units)
     units = merge_people(units)  # "Jack", "J. Huey", "jhuey" → the one "Jack Huey"
+    units = with_recurring_topics(units)  # a subject a series of meetings comes back to
     clashing = clashing_keys(units)
     unit_home: list[str] = []
     for ext, unit in units:
@@ -142,6 +146,13 @@ def assemble(
     for key in sorted(selected):
         for form, count in sorted(stats[key].forms.items()):
             register(key, form, count)
+    # ---- a one-word name and the one full form the corpus writes ("Rust Forge")
+    plain = [k for k in sorted(selected) if is_named_term(stats[k].forms, stats[k].bold)]
+    for short, full in full_forms(plain, {k: v.forms for k, v in stats.items()}).items():
+        uses = sum(stats[short].forms.values())  # the full name outweighs its short form
+        for form, count in sorted(stats[full].forms.items()):
+            register(full, form, count + uses)
+        uf.union(short, full)
 
     # ---- alias pairs ("Name (SYS-02)", "Full Name (FN)")
     for a, b in alias_pairs:
@@ -190,7 +201,7 @@ def _build(
         for occ in ext.terms:
             key = entity_key(occ.text)
             current = term_occ.setdefault(key, {}).get(ext.source_id)
-            if current is None or occ.line < current.line:
+            if current is None or heavier(occ, current):
                 term_occ[key][ext.source_id] = occ
 
     href = {c.concept_id: concept_href(c.concept_id) for c in comps}

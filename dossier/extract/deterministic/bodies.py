@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from dossier.extract.deterministic.consolidate import CAMEL, Component, TermStats
 from dossier.extract.deterministic.names import COMMON_ACRONYMS, STOPWORDS
 from dossier.extract.deterministic.provenance import cite, snapshot_resource, source_label
+from dossier.extract.labels import unique_label
 from dossier.extract.model import (
     Definition,
     ExtractSettings,
@@ -33,6 +34,16 @@ class _Mention:
     source_id: str
     line: int
     snippet: str
+    weight: int
+
+
+def heavier(occ: Occurrence | _Mention, than: Occurrence | _Mention) -> bool:
+    """Does ``occ`` carry more about its name than ``than`` (equal weight: the earlier)?
+
+    Of the names of one concept in one source, the mention cited is the heaviest
+    (``mention_weight``), not the first: an agenda line loses to the discussion.
+    """
+    return (-occ.weight, occ.line) < (-than.weight, than.line)
 
 
 def dedupe_aliases(aliases: list[str]) -> list[str]:
@@ -88,18 +99,14 @@ def sources_and_blocks(
     blocks: list[str] = []
     primary_source = comp.units[0][0].source_id if comp.units else None
     labels: dict[str, str] = {}
+    taken_labels: set[str] = set()
 
     def label_for(key: str) -> str:
         if key not in labels:
             source_id, _, line = key.partition("#L")
             base = source_label(source_id) + (f"-l{line}" if line else "")
-            label = base
-            taken = set(labels.values())
-            suffix = 2
-            while label in taken:
-                label = f"{base}-{suffix}"
-                suffix += 1
-            labels[key] = label
+            labels[key] = unique_label(base, taken_labels)
+            taken_labels.add(labels[key])
         return labels[key]
 
     def cover(key: str, start: int, end: int) -> None:
@@ -158,8 +165,8 @@ def sources_and_blocks(
             if source_id in cited_sources:
                 continue
             current = mentions.get(source_id)
-            if current is None or occ.line < current.line:
-                mentions[source_id] = _Mention(source_id, occ.line, occ.snippet)
+            if current is None or heavier(occ, current):
+                mentions[source_id] = _Mention(source_id, occ.line, occ.snippet, occ.weight)
     # a document's own concept (a record, a meeting, a note) is about that document:
     # passing mentions elsewhere reach it through links, not as citations of its own
     if comp.units and comp.units[0][1].local:

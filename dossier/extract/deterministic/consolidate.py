@@ -14,6 +14,12 @@ from dataclasses import dataclass, field
 
 from dossier.extract.deterministic import cues
 from dossier.extract.deterministic.names import COMMON_ACRONYMS, STOPWORDS
+from dossier.extract.deterministic.single_names import (
+    MIN_NAMED_DOCUMENTS,
+    is_named_term,
+    is_plain_name,
+    named_type,
+)
 from dossier.extract.model import (
     Definition,
     ExtractSettings,
@@ -180,6 +186,8 @@ def term_qualifies(
             return False
         if CAMEL.match(form) or entry.bold:
             return True
+        if is_plain_name(form):  # "the Forge": named with an article in enough documents
+            return len(entry.sources) >= MIN_NAMED_DOCUMENTS
         # a bare acronym is an entity only when the corpus defines or expands it
         return key in definitions or key in pair_keys
     return True
@@ -340,6 +348,11 @@ def resolve_components(
         # a short form the text spells out, met only in passing, is a term of the field
         if not comp.units and not scores and any(k in expanded for k in comp.keys):
             scores[cues.GLOSSARY] = 1
+        # a one-word name used with an article ("the Forge") is a thing the documents use
+        if not comp.units and not scores and any(
+                (entry := stats.get(k)) is not None and is_named_term(entry.forms, entry.bold)
+                for k in comp.keys):
+            scores[named_type(comp.title)] = 1
         # an activity named by a gerund ("Wave Picking", "Cross-Dock Scheduling") is a process
         if (comp.entity and _GERUND_NAME.search(entity_key(comp.title))
                 and len(comp.title.split()) >= 2):

@@ -23,6 +23,7 @@ from dossier.extract.deterministic import cues, kind_flat, kind_meeting
 from dossier.extract.deterministic.headings import specific_title
 from dossier.extract.deterministic.kind_design import defined_terms, teams
 from dossier.extract.deterministic.kind_notes import note_type
+from dossier.extract.deterministic.kind_statements import requirements, stated_risks
 from dossier.extract.deterministic.markdown import ParsedDoc
 from dossier.extract.deterministic.shape import render_lines
 from dossier.extract.model import Unit
@@ -332,6 +333,8 @@ def _decision_record(doc: ParsedDoc, title: str, number: int | None,
         if word:
             shape.tags.append(word.group(0).strip().lower().replace(" ", "-"))
     shape.children.extend(defined_terms(doc, shape.title) + teams(doc, shape.title))
+    shape.children.extend(stated_risks(doc, shape.title, n, set())
+                          + requirements(doc, shape.title, n))
     for key in ("decision", "decision outcome", "decisions"):
         if key in keys:
             start = keys[key]
@@ -370,7 +373,7 @@ def _meeting(doc: ParsedDoc, title: str, path: str, keys: dict[str, int], n: int
         return Shape(MEETING, cues.TOPIC, title)
     shape = Shape(MEETING, cues.MEETING, meeting_title, aliases)
     shape.children.extend(_attendees(doc, attendance, meeting_title))
-    shape.children.extend(_decisions_and_actions(doc, meeting_title, n))
+    shape.children.extend(_outcomes_and_risks(doc, meeting_title, n))
     shape.children.extend(_speakers(doc, n, meeting_title))
     return shape
 
@@ -420,13 +423,20 @@ def _meeting_log(doc: ParsedDoc, title: str, n: int,
                 if start < number <= end}
         attendance = [x for x in _attendance_lines(doc, keys) if start < x <= end]
         shape.children.extend(_attendees(doc, attendance, session_title))
-    for unit in _decisions_and_actions(doc, title, n):
+    for unit in _outcomes_and_risks(doc, title, n):
         session = next((s for s in names if s[0] < unit.start <= s[1]), None)
         if session is not None:
             unit = replace(unit, parent=session[2],
                            body=unit.body.replace(f"From {title}", f"From {session[2]}", 1))
         shape.children.append(unit)
     return shape
+
+
+def _outcomes_and_risks(doc: ParsedDoc, parent: str, n: int) -> list[Unit]:
+    """A meeting's decisions and actions, then the risks it states outside them."""
+    outcomes = _decisions_and_actions(doc, parent, n)
+    taken = {line for u in outcomes for line in range(u.start, u.end + 1)}
+    return outcomes + stated_risks(doc, parent, n, taken)
 
 
 def _decisions_and_actions(doc: ParsedDoc, parent: str, n: int) -> list[Unit]:

@@ -23,7 +23,8 @@ from typing import Any
 from dossier.extract.deterministic.linker import Matcher
 from dossier.fsutil import atomic_write_text
 
-CACHE_SCHEMA = 1
+#: 2: code is what ``codeblocks`` says (indented blocks, long fences), not fences alone
+CACHE_SCHEMA = 2
 CACHE_FILE = "links.json"
 
 

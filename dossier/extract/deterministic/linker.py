@@ -14,8 +14,10 @@ import itertools
 import re
 from dataclasses import dataclass, field
 
+from dossier.extract.deterministic.codeblocks import code_line_starts, code_spans
+
 _PROTECTED = re.compile(
-    r"`[^`\n]*`|!?\[[^\]\n]*\]\([^)\n]*\)|\[\^[^\]\n]*\]|<[^>\n]+>|https?://\S+"
+    r"!?\[[^\]\n]*\]\([^)\n]*\)|\[\^[^\]\n]*\]|<[^>\n]+>|https?://\S+"
     r"|\[[^\]\n]*\]\[[^\]\n]*\]"
 )
 # *italic* text (source titles in mention lists) is never linked either
@@ -205,22 +207,24 @@ class _Spans:
 class _Guard:
     """Answers "is this span inside code, a heading, a footnote, a link or a URL?" lazily.
 
+    Code (blocks and spans) is ``codeblocks``' answer, the one every writer
+    into bodies shares.
+
     Only positions about to become links are asked about, so the (regex-heavy) scan of a
     line happens for a handful of lines per body, not for the whole text.
     """
 
     def __init__(self, body: str) -> None:
         self.body = body
-        self.fenced: list[tuple[int, int]] = (
-            [m.span() for m in _FENCED.finditer(body)] if ("```" in body or "~~~" in body)
-            else []
-        )
+        self.code: frozenset[int] | None = None  # starts of code lines, on first ask
         self.lines: dict[int, list[tuple[int, int]] | None] = {}
 
     def protected(self, start: int, end: int) -> bool:
-        if self.fenced and any(a <= start < b for a, b in self.fenced):
-            return True
+        if self.code is None:
+            self.code = code_line_starts(self.body)
         line_start = self.body.rfind("\n", 0, start) + 1
+        if line_start in self.code:
+            return True
         if line_start in self.lines:
             spans = self.lines[line_start]
         else:
@@ -229,7 +233,7 @@ class _Guard:
             if _SKIPPED_LINE.match(line):
                 spans = None
             else:
-                found = [m.span() for m in _PROTECTED.finditer(line)]
+                found = [m.span() for m in _PROTECTED.finditer(line)] + code_spans(line)
                 if "*" in line.replace("**", ""):
                     found += [m.span() for m in _ITALIC.finditer(line)]
                 spans = [(line_start + a, line_start + b) for a, b in found]
@@ -246,5 +250,4 @@ def _gap_form(gap: str) -> str:
     return re.sub(r"\s+", " ", gap) if gap.strip() else " "
 
 
-_FENCED = re.compile(r"(?ms)^[ ]{0,3}(```|~~~).*?(?:^[ ]{0,3}\1[^\n]*$|\Z)")
 _SKIPPED_LINE = re.compile(r"^(?:[ \t]*#|\[\^[^\]\n]+\]:)")

@@ -55,6 +55,10 @@ STOPWORDS = frozenset(
         "okay", "thanks", "please", "hi", "hello", "dear", "regards", "best", "total", "none",
         "other", "others", "many", "much", "few", "several", "monday", "tuesday", "wednesday",
         "thursday", "friday", "saturday", "sunday",
+        # subordinators and sentence adverbs: "Since Ant is large, …" names no "Since Ant"
+        "since", "although", "though", "unless", "until", "once", "whether", "whereas",
+        "unlike", "despite", "without", "within", "upon", "given", "however", "therefore",
+        "thus", "hence", "instead", "otherwise", "perhaps", "maybe", "even", "still",
     ]
 ) | MONTHS_AND_DAYS
 

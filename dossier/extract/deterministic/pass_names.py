@@ -1,4 +1,4 @@
-"""The names pass: every identifier and candidate term with its first occurrence,
+"""The names pass: every identifier and candidate term with the mention to cite,
 the definitions prose states, and the alias pairs it writes.
 
 It reads every block independently of which units were made: ``assemble`` decides across
@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from dossier.extract.deterministic.aliases import stated_abbreviations
 from dossier.extract.deterministic.blocks import Block
 from dossier.extract.deterministic.headings import clean_heading
+from dossier.extract.deterministic.mention_weight import MentionWeights
 from dossier.extract.deterministic.names import (
     Found,
     acronyms,
@@ -24,6 +25,7 @@ from dossier.extract.deterministic.names import (
     prose_definition,
 )
 from dossier.extract.deterministic.pass_sections import SectionMap
+from dossier.extract.deterministic.single_names import article_names
 from dossier.extract.deterministic.state import Source
 from dossier.extract.model import Definition, Occurrence
 from dossier.extract.text import sentence_around, truncate
@@ -42,6 +44,7 @@ class _Tally:
     bold: bool
     scope: str | None
     role: str | None
+    weight: int
 
 
 @dataclass(frozen=True)
@@ -61,6 +64,7 @@ def scan_names(source: Source, sections: SectionMap) -> NameScan:
     pairs: set[tuple[str, str]] = set()
     definitions: list[Definition] = []
 
+    weights = MentionWeights(source.parsed, source.blocks)
     for number, (_level, heading) in sorted(source.parsed.heading_at.items()):
         cleaned: str | None = None  # once per heading, not once per identifier in it
         for found in identifiers(heading):
@@ -69,7 +73,8 @@ def scan_names(source: Source, sections: SectionMap) -> NameScan:
                 if cleaned is None:
                     cleaned = clean_heading(heading, source.forms)
                 id_occ[found.text] = _Tally(1, number, cleaned, False,
-                                            sections.scope_at(number), None)
+                                            sections.scope_at(number), None,
+                                            weights.weight(number))
             else:
                 entry.count += 1
 
@@ -81,15 +86,17 @@ def scan_names(source: Source, sections: SectionMap) -> NameScan:
         scope = sections.scope_at(block.start)
         found_ids = list(identifiers(btext))
         for found in found_ids:
-            _note(id_occ, found, block, scope=scope)
+            _note(id_occ, found, block, weights, scope=scope)
         found_phrases = list(phrases(btext, source.lower_vocab))
         for found in found_phrases:
-            _note(term_occ, found, block)
+            _note(term_occ, found, block, weights)
+        for found in article_names(btext, source.lower_vocab):  # "the Forge"
+            _note(term_occ, found, block, weights)
         for found in bold_terms(btext):
-            _note(term_occ, found, block, bold=True)
+            _note(term_occ, found, block, weights, bold=True)
         found_acronyms = list(acronyms(btext))
         for found in found_acronyms:
-            _note(term_occ, found, block)
+            _note(term_occ, found, block, weights)
         pairs.update(alias_pairs(btext, found_ids + found_phrases + found_acronyms))
         pairs.update(stated_abbreviations(btext))  # "SLA stands for Service Level Agreement"
         if block.kind in ("row", "header"):
@@ -100,19 +107,25 @@ def scan_names(source: Source, sections: SectionMap) -> NameScan:
                     frozenset(pairs))
 
 
-def _note(table: dict[str, _Tally], found: Found, block: Block, *,
+def _note(table: dict[str, _Tally], found: Found, block: Block, weights: MentionWeights, *,
           bold: bool = False, scope: str | None = None) -> None:
+    line = block.line_at(found.start)
+    weight = weights.weight(line)
     entry = table.get(found.text)
     if entry is None:
-        # the snippet is only ever shown for a name's first occurrence in a source
-        table[found.text] = _Tally(1, block.line_at(found.start),
-                                   sentence_around(block.text, found.start, found.end), bold,
-                                   scope, found.role)
+        # the scope is where the name first appears; the line and snippet, the mention a
+        # citation of it shows: the one that carries the most about it (the earliest of
+        # equals), not an agenda line that repeats the discussion below
+        table[found.text] = _Tally(1, line, sentence_around(block.text, found.start, found.end),
+                                   bold, scope, found.role, weight)
     else:
         entry.count += 1
         entry.bold = entry.bold or bold
         if entry.role is None and found.role is not None:
             entry.role = found.role
+        if weight > entry.weight:
+            entry.line, entry.weight = line, weight
+            entry.snippet = sentence_around(block.text, found.start, found.end)
 
 
 def _prose_definitions(block: Block) -> list[Definition]:
@@ -132,7 +145,7 @@ def _prose_definitions(block: Block) -> list[Definition]:
 def _occurrences(table: dict[str, _Tally]) -> tuple[Occurrence, ...]:
     return tuple(
         Occurrence(text=key, count=v.count, line=v.line, snippet=v.snippet, bold=v.bold,
-                   scope_type=v.scope, role=v.role)
+                   scope_type=v.scope, role=v.role, weight=v.weight)
         for key, v in sorted(table.items())
     )
 

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import re
 
+from dossier.extract.deterministic.codeblocks import code_map
 from dossier.extract.text import slugify
 from dossier.ingest.model import snapshot_relpath
 
 _TABLE_ROW = re.compile(r"^\s*\|.*\|\s*$")
-_FENCE = re.compile(r"^\s{0,3}(```|~~~)")
 _LIST_ITEM = re.compile(r"^\s*(?:[-*+]|\d{1,3}[.)])\s+")
 
 
@@ -38,31 +38,26 @@ def cite(body: str, label: str) -> str:
     """Attach ``[^label]`` to the end of every paragraph and every list in ``body``.
 
     A table or code block cannot carry a footnote marker cleanly, so a block that ends
-    with one gets a short ``Source: …`` line after it instead.
+    with one gets a short ``Source: …`` line after it instead (indented to the list item
+    the code sits in, so the item's later paragraphs stay in it).  What is code is
+    ``codeblocks.code_map``'s answer, the same one the linkers use.
     """
     marker = f"[^{label}]"
     lines = body.split("\n")
+    code = code_map(lines)
     out: list[str] = []
-    fence: str | None = None
     count = len(lines)
     for index, line in enumerate(lines):
         stripped = line.strip()
-        fence_match = _FENCE.match(line)
-        if fence is not None:
+        if code.code[index]:
             out.append(line)
-            if fence_match and fence_match.group(1) == fence:
-                fence = None
-                if _block_ends(lines, index):
-                    out.extend(["", f"Source.{marker}"])
-            continue
-        if fence_match:
-            fence = fence_match.group(1)
-            out.append(line)
+            if _code_ends(lines, code.code, index):
+                out.extend(["", " " * code.column[index] + f"Source.{marker}"])
             continue
         if not stripped or stripped.startswith("#"):
             out.append(line)
             continue
-        if not _block_ends(lines, index):
+        if not _block_ends(lines, index) and not (index + 1 < count and code.code[index + 1]):
             out.append(line)
             continue
         if _TABLE_ROW.match(line):
@@ -71,6 +66,7 @@ def cite(body: str, label: str) -> str:
         if (
             index + 1 < count
             and lines[index + 1].strip()
+            and not code.code[index + 1]
             and _LIST_ITEM.match(line)
             and _LIST_ITEM.match(lines[index + 1])
         ):
@@ -78,6 +74,20 @@ def cite(body: str, label: str) -> str:
             continue
         out.append(line.rstrip() + marker)
     return "\n".join(out)
+
+
+def _code_ends(lines: list[str], code: tuple[bool, ...], index: int) -> bool:
+    """Is ``index`` the last line of a code block that nothing but a blank line follows?
+
+    Blank lines inside an indented code block belong to it: the block ends only where the
+    next non-blank line is not code.
+    """
+    if index + 1 < len(lines) and code[index + 1]:
+        return False
+    if not _block_ends(lines, index):
+        return False
+    following = next((k for k in range(index + 1, len(lines)) if lines[k].strip()), None)
+    return following is None or not code[following]
 
 
 def _block_ends(lines: list[str], index: int) -> bool:

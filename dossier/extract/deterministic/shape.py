@@ -11,6 +11,7 @@ from collections.abc import Iterable
 
 from dossier.extract.deterministic import cues
 from dossier.extract.deterministic.blocks import Block
+from dossier.extract.deterministic.codeblocks import code_ranges, inside
 from dossier.extract.deterministic.markdown import ParsedDoc
 from dossier.extract.text import (
     collapse,
@@ -66,6 +67,14 @@ def score_type(
 _LOCAL_LINK = re.compile(r"!?\[([^\]\n]*)\]\((?![a-z][a-z0-9+.-]*:)[^)\n]*\)", re.I)
 
 
+def _reduce_local_links(text: str) -> str:
+    """``text`` with its links into the source corpus reduced to their text, outside code
+    (as the body will read it: ``codeblocks``, the answer the other writers use too)."""
+    code = code_ranges(text)
+    return _LOCAL_LINK.sub(
+        lambda m: m.group(0) if inside(code, m.start(), m.end()) else m.group(1), text)
+
+
 def render_lines(doc: ParsedDoc, numbers: Iterable[int], base_level: int) -> str:
     """Markdown of the given lines; headings re-levelled so the unit's children are ``##``."""
     out: list[str] = []
@@ -81,11 +90,11 @@ def render_lines(doc: ParsedDoc, numbers: Iterable[int], base_level: int) -> str
             out.append("#" * new_level + " " + strip_markdown(text))
             out.append("")
             continue
-        if not doc.in_code[number - 1] and "](" in line:
-            line = _LOCAL_LINK.sub(r"\1", line)
         out.append(line.rstrip())
     text = "\n".join(out)
     text = re.sub(r"\n{3,}", "\n\n", text)
+    if "](" in text:
+        text = _reduce_local_links(text)
     return text.strip("\n")
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
+from dossier.extract.deterministic.codeblocks import code_ranges, inside
 from dossier.extract.model import SourceExtraction, Unit
 from dossier.okf.links import escape_link_text
 
@@ -55,8 +56,11 @@ def resolve(body: str, index: dict[str, str], href: dict[str, str], self_id: str
     if "[[" not in body:
         return body, []
     targets: list[str] = []
+    code = code_ranges(body)  # `[[ -f x ]]` in a shell snippet is code, not a wikilink
 
     def replace(match: re.Match[str]) -> str:
+        if inside(code, match.start(), match.end()):
+            return match.group(0)
         target = match.group("target").strip()
         label = (match.group("label") or "").strip() or target.rsplit("/", 1)[-1] or target
         concept_id = index.get(note_key(target)) if target else None

@@ -9,9 +9,10 @@ tenant's gitignored cache (``.dossier/agent/view/<client>/bundle``) with the
 extraction laid over it (a person's concept is never overlaid).
 
 :class:`StagingWriter` is :class:`~dossier.serve.writes.KnowledgeWriter` — field
-limits, ids confined to the bundle, ``agent:<name>`` drafts, a person's concept
-refused, OKF validation with the file put back when it fails — writing into the
-view; its last step keeps the concept id instead of committing.  What the session
+limits, ids confined to the bundle, ``agent:<name>`` drafts, the loop's ownership
+rule (a person's concept or edit refused), each concept's OKF check before it is
+written — writing into the view; its last step keeps the concept id instead of
+committing.  What the session
 wrote is then :meth:`StagingWriter.documents`, handed to the harness in the
 proposal, which applies it with the same merge-never-clobber rules as everything
 else and commits it in the iteration's one commit.
@@ -22,14 +23,12 @@ from __future__ import annotations
 import shutil
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from pathlib import Path
 
 from dossier.errors import DossierError
 from dossier.okf import Bundle, ConceptDocument
 from dossier.okf.errors import OKFError
-from dossier.okf.validate import validate_concepts
 from dossier.runtime.ownership import BundleGuard, producer_of
-from dossier.serve.writes import Action, KnowledgeWriter, WriteRefused, WriteResult
+from dossier.serve.writes import Action, KnowledgeWriter, WriteResult
 from dossier.tenancy import TenantContext
 
 VIEW = ("agent", "view")
@@ -83,49 +82,30 @@ class StagingWriter(KnowledgeWriter):
         """The harness holds the tenant lock for the whole iteration; no replay keys."""
         yield None
 
-    def _commit(
-        self, doc: ConceptDocument, action: Action, summary: str, key: str | None
+    #: The harness would keep such a concept as it is: say so while the model can act.
+    PROTECTED_HINT = (
+        "and the loop keeps such a concept exactly as it is, so this change would never be "
+        "applied. Leave it; propose a new concept that links to it instead, or mention it "
+        "in your finish summary"
+    )
+
+    def _guard(self) -> BundleGuard:
+        """The harness's rule over the real bundle (the view is only a copy of it).
+
+        Refusing here what the bundle sync would keep back later (same rule, same
+        files) tells the model at call time, not under ``protected`` in the run record
+        after the session has ended.
+        """
+        return self.view.guard
+
+    def _land(
+        self, doc: ConceptDocument, data: bytes, action: Action, summary: str, key: str | None
     ) -> WriteResult:
-        """Write into the view and validate; a change the harness would not land, or a
-        concept that is not valid OKF, is refused."""
-        self._refuse_protected(doc.concept_id, action)
-        path = self.bundle.path_for(doc.concept_id)
-        before = path.read_bytes() if path.is_file() else None
+        """Write the checked concept into the view; the harness commits it later."""
         self.bundle.write(doc)
-        try:
-            report = validate_concepts(self.bundle.root, [doc.concept_id])
-            rel = path.relative_to(Path(self.bundle.root).resolve()).as_posix()
-            errors = [f for f in report.errors if f.path.endswith(rel)]
-            if errors:
-                raise WriteRefused(
-                    "the concept would not be valid OKF: "
-                    + "; ".join(f"{f.code} {f.message}" for f in errors[:3])
-                )
-        except BaseException:
-            if before is None:
-                path.unlink(missing_ok=True)
-            else:
-                path.write_bytes(before)
-            raise
         self._written[doc.concept_id] = None
         return WriteResult(concept_id=doc.concept_id, action=action, commit=None,
                            status=str(doc.frontmatter.get("status", "stable")))
-
-    def _refuse_protected(self, concept_id: str, action: Action) -> None:
-        """Refuse now what the bundle sync would keep back later (same rule, same files).
-
-        Without this the call would report success and the change would only show
-        up under ``protected`` in the run record, after the session has ended.
-        """
-        claim = self.view.guard.claim(concept_id, self.actor)
-        if claim is None or not claim.protected:
-            return
-        verb = {"amended": "amend", "deprecated": "deprecate"}.get(action, "change")
-        raise WriteRefused(
-            f"cannot {verb} {concept_id}: {claim.why}, and the loop keeps such a concept "
-            "exactly as it is, so this change would never be applied. Leave it; propose a "
-            "new concept that links to it instead, or mention it in your finish summary"
-        )
 
     def documents(self) -> list[ConceptDocument]:
         """What the session wrote, as the view holds it now (last write wins)."""

@@ -1,0 +1,163 @@
+"""Risks and requirements a decision record or minutes state in prose, without a label.
+
+A decision record's Consequences rarely say "Risk:"; they say "this is an acceptable
+risk", "X is a single point of failure", "the team is not sustainable at two people".
+Minutes do the same in a remark.  And a record that adopts RFC 2119 wording states its
+requirements as sentences with an upper-case ``MUST`` / ``SHALL``.  Each such paragraph
+or list item is a concept of its own citing its own lines (a Risk, a Requirement), child
+of its document, so the knowledge is typed and findable instead of buried in the record.
+
+Only the *form* of the statement is relied on (risk vocabulary with its negations
+excluded, upper-case normative keywords used as verbs), never one corpus's words.
+"""
+
+from __future__ import annotations
+
+import re
+
+from dossier.extract.deterministic import cues
+from dossier.extract.deterministic.markdown import ParsedDoc
+from dossier.extract.model import Unit
+from dossier.extract.text import (
+    capitalize_first,
+    collapse,
+    first_sentence,
+    strip_markdown,
+    truncate,
+)
+
+_LIST_ITEM = re.compile(r"^(\s*)(?:[-*+]|\d{1,3}[.)])\s+")
+#: "Name: remark" in minutes: the remark is the statement.
+_SPEAKER = re.compile(r"^[A-Z][\w .'-]{0,30}:\s+(?=\S)")
+
+#: Phrases that state a risk.  A risk that is *reduced*, *avoided* or *absent* is none
+#: (``_RISK_DENIED`` looks just before the phrase).
+_RISK_PHRASE = re.compile(
+    r"\bsingle points? of failure\b"
+    r"|\b(?:not|isn't|aren't|never|no longer)\s+(?:a\s+|an\s+|very\s+|really\s+)?sustainable\b"
+    r"|\bunsustainable\b"
+    r"|\btoo\s+(?:small|few|thin|fragile)\s+to\s+(?:be\s+)?sustain\w*"
+    r"|\bbus factor\b"
+    r"|\b(?:is|are|be|was|were|seems?\s+like|poses?|presents?|carr(?:y|ies))\s+"
+    r"(?:\w+\s+){0,2}?(?:an?|the)\s+(?:\w+\s+){0,2}?risk\b"
+    r"|\bat risk\b",
+    re.I,
+)
+_RISK_DENIED = re.compile(
+    r"\b(?:no|not|without|avoids?|avoiding|reduc\w*|mitigat\w*|lower\w*|minimi\w*|eliminat\w*"
+    r"|remov\w*|less|limits?)\s+(?:\w+\s+){0,3}$",
+    re.I,
+)
+#: An upper-case normative keyword used as a verb ("MUST be", "SHALL NOT use"), not the
+#: keywords listed ("MUST, MUST NOT and MAY") when a record introduces them.
+_NORMATIVE = re.compile(r"\b(?:MUST|SHALL)(?:\s+NOT)?\s+(?!and\b|or\b|nor\b)[a-z]")
+_KEYWORD_INTRO = re.compile(r"\b(?:RFC\s*2119|BCP\s*14|RFC\s*8174)\b", re.I)
+
+
+def _block(doc: ParsedDoc, index: int, n: int) -> tuple[int, int]:
+    """1-based (first, last) line of the paragraph or list item holding line ``index``."""
+    start = index
+    while start > 0 and not _LIST_ITEM.match(doc.lines[start]):
+        above = start - 1
+        if (not doc.lines[above].strip() or doc.in_code[above] or (above + 1) in doc.heading_at):
+            break
+        start = above
+    item = _LIST_ITEM.match(doc.lines[start])
+    indent = len(item.group(1)) if item else -1
+    end = start + 1
+    for sub in range(start + 1, n):
+        line = doc.lines[sub]
+        if not line.strip() or doc.in_code[sub] or (sub + 1) in doc.heading_at:
+            break
+        if item is not None and len(line) - len(line.lstrip()) <= indent:
+            break
+        if item is None and _LIST_ITEM.match(line):
+            break
+        end = sub + 1
+    return start + 1, end
+
+
+def _text(doc: ParsedDoc, start: int, end: int) -> str:
+    lines = [doc.lines[i - 1].strip() for i in range(start, end + 1)]
+    lines[0] = _LIST_ITEM.sub("", lines[0])
+    return collapse(strip_markdown(" ".join(lines)))
+
+
+def _unit(doc: ParsedDoc, start: int, end: int, type_: str, title: str,
+          parent: str) -> Unit:
+    body_lines = [doc.lines[i - 1].strip() for i in range(start, end + 1)]
+    if _LIST_ITEM.match(doc.lines[start - 1]):
+        body_lines[0] = "- " + _LIST_ITEM.sub("", body_lines[0])
+    body = "\n".join(body_lines)
+    return Unit(
+        kind="item", title=title, identifier=None, aliases=(), type_hint=type_,
+        type_weight=4, body=f"From {parent}:\n\n{body}", start=start, end=end,
+        description=truncate(_text(doc, start, end), 200), local=True, parent=parent,
+    )
+
+
+def _usable(doc: ParsedDoc, index: int) -> bool:
+    """Prose or a list item: not code, a heading or a table row (rows are units already)."""
+    return (not doc.in_code[index] and (index + 1) not in doc.heading_at
+            and not doc.lines[index].lstrip().startswith("|"))
+
+
+def stated_risks(doc: ParsedDoc, parent: str, n: int, taken: set[int]) -> list[Unit]:
+    """A Risk per paragraph or list item that states one, titled by its first sentence.
+
+    ``taken`` holds lines already an outcome of the document (a decision that mentions
+    a risk stays a decision).
+    """
+    out: list[Unit] = []
+    seen: set[int] = set()
+    for index in range(n):
+        line = doc.lines[index]
+        if not _usable(doc, index) or not _has_risk(line):
+            continue
+        start, end = _block(doc, index, n)
+        if start in seen or any(number in taken for number in range(start, end + 1)):
+            continue
+        seen.add(start)
+        title = capitalize_first(truncate(
+            first_sentence(_SPEAKER.sub("", _text(doc, start, end)), 400).rstrip(" .:;"), 120))
+        if len(title.split()) < 3 or title.endswith("?"):
+            continue
+        out.append(_unit(doc, start, end, cues.RISK, title, parent))
+    return out
+
+
+def _has_risk(line: str) -> bool:
+    if "risk" not in line.lower() and "sustain" not in line.lower() and (
+            "failure" not in line.lower() and "bus factor" not in line.lower()):
+        return False
+    for match in _RISK_PHRASE.finditer(line):
+        if match.group(0).lower().startswith(("not", "isn", "aren", "never", "no longer")):
+            return True  # "not sustainable": the negation is the risk
+        if not _RISK_DENIED.search(line[max(0, match.start() - 40):match.start()]):
+            return True
+    return False
+
+
+def requirements(doc: ParsedDoc, parent: str, n: int) -> list[Unit]:
+    """A Requirement per sentence with an upper-case ``MUST`` / ``SHALL`` verb."""
+    if not any(_NORMATIVE.search(line) for line in doc.lines[:n]):
+        return []
+    out: list[Unit] = []
+    seen: set[int] = set()
+    for index in range(n):
+        line = doc.lines[index]
+        if not _usable(doc, index) or _KEYWORD_INTRO.search(line):
+            continue
+        match = _NORMATIVE.search(line)
+        if match is None:
+            continue
+        start, end = _block(doc, index, n)
+        if start in seen:
+            continue
+        seen.add(start)
+        text = _text(doc, start, end)
+        sentence = next((s for s in re.split(r"(?<=[.!?])\s+", text) if _NORMATIVE.search(s)),
+                        text)
+        title = truncate(sentence.rstrip(" ."), 160)
+        out.append(_unit(doc, start, end, cues.REQUIREMENT, title, parent))
+    return out

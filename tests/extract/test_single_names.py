@@ -1,0 +1,77 @@
+"""One-word names ("the Ledgerbox") recurring across documents, end to end.
+
+The fixture ``fixtures/single_names`` is written for this test: two short decision
+records and a finance sync's minutes that name a made-up appliance, a made-up
+consortium, and words that look like names but are not ("the Pipeline" in a document
+that also says "pipeline", "the Northgate go-live", "a Proof of Restore").
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+from typer.testing import CliRunner
+
+from dossier.cli import app
+from dossier.extract.deterministic.single_names import article_names
+
+FIXTURE = Path(__file__).parent / "fixtures" / "single_names"
+
+
+def _bundle(tmp_path: Path) -> dict[str, dict[str, object]]:
+    runner = CliRunner()
+    root = str(tmp_path / "ws")
+    made = runner.invoke(app, ["provision", "fin", "--source", str(FIXTURE), "--root", root])
+    assert made.exit_code == 0, made.output
+    ran = runner.invoke(app, ["run-loop", "fin", "--root", root])
+    assert ran.exit_code == 0, ran.output
+    out: dict[str, dict[str, object]] = {}
+    for path in sorted((tmp_path / "ws" / "fin" / "bundle").rglob("*.md")):
+        text = path.read_text(encoding="utf-8")
+        if text.startswith("---"):
+            front = yaml.safe_load(text.split("---", 2)[1])
+            if "title" in front:
+                front["_body"] = text.split("---", 2)[2]
+                out[str(front["title"])] = front
+    return out
+
+
+def test_a_one_word_name_used_with_an_article_across_documents_is_a_concept(
+        tmp_path: Path) -> None:
+    concepts = _bundle(tmp_path)
+    # titled by the full name the minutes write once, the short form an alias
+    appliance = concepts["Harbor Ledgerbox"]
+    assert appliance["type"] == "System"
+    assert "Ledgerbox" in appliance["aliases"]  # type: ignore[operator]
+    assert len(appliance["sources"]) == 3  # type: ignore[arg-type]
+    # a body of people is an Organization
+    assert concepts["Consortium"]["type"] == "Organization"
+    # the decision that names it links to it
+    linking = [t for t, c in concepts.items() if "harbor-ledgerbox" in str(c["_body"])
+               and t != "Harbor Ledgerbox"]
+    assert "Keep the ledger on site" in linking
+    # look-alikes: emphasis of a common word, a qualifier, the head of a longer name
+    assert not {"Pipeline", "Northgate", "Proof"} & set(concepts)
+
+
+def test_article_names_want_the_name_to_head_its_phrase() -> None:
+    def names(text: str, lower: frozenset[str] = frozenset()) -> list[str]:
+        return [f.text for f in article_names(text, lower)]
+
+    assert names("Each host checks in with the Ledgerbox every hour.") == ["Ledgerbox"]
+    assert names("lose our Ledgerbox (or its disk)") == ["Ledgerbox"]
+    assert names("We asked the\nConsortium, twice.") == ["Consortium"]
+    assert names("the Ledgerbox database") == []  # qualifies a noun
+    assert names("the Harbor Portal is down") == []  # part of a longer name
+    assert names("a Proof of Restore") == []
+    assert names("The Pipeline runs.", frozenset({"pipeline"})) == []  # written lowercase too
+    assert names("as the Appendix and the Introduction say") == []  # parts of a document
+
+
+def test_a_one_word_name_is_a_system_unless_it_names_a_body_of_people() -> None:
+    from dossier.extract.deterministic.single_names import named_type
+
+    assert named_type("Ledgerbox") == "System"
+    assert named_type("Consortium") == "Organization"
+    assert named_type("Client") == "Organization"

@@ -1,0 +1,81 @@
+"""Risks and requirements a decision record or minutes state in prose, end to end.
+
+The fixture ``fixtures/statements`` is written for this test: a MADR-style record with
+bullet metadata (the dev pack's records use ``## Status`` sections) and terse ops-review
+minutes quoting people by full name.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import yaml
+from typer.testing import CliRunner
+
+from dossier.cli import app
+
+FIXTURE = Path(__file__).parent / "fixtures" / "statements"
+
+
+def _bundle(tmp_path: Path) -> dict[str, dict[str, object]]:
+    runner = CliRunner()
+    root = str(tmp_path / "ws")
+    made = runner.invoke(app, ["provision", "ops", "--source", str(FIXTURE), "--root", root])
+    assert made.exit_code == 0, made.output
+    ran = runner.invoke(app, ["run-loop", "ops", "--root", root])
+    assert ran.exit_code == 0, ran.output
+    out: dict[str, dict[str, object]] = {}
+    for path in sorted((tmp_path / "ws" / "ops" / "bundle").rglob("*.md")):
+        text = path.read_text(encoding="utf-8")
+        if text.startswith("---"):
+            front = yaml.safe_load(text.split("---", 2)[1])
+            if "title" in front:
+                front["_body"] = text.split("---", 2)[2]
+                out[str(front["title"])] = front
+    return out
+
+
+def _lines(concept: dict[str, object]) -> list[tuple[int, int]]:
+    spans = []
+    for source in concept["sources"]:  # type: ignore[attr-defined]
+        match = re.search(r"#L(\d+)(?:-L(\d+))?$", str(source["resource"]))
+        assert match
+        spans.append((int(match.group(1)), int(match.group(2) or match.group(1))))
+    return spans
+
+
+def _of_type(concepts: dict[str, dict[str, object]], type_: str) -> dict[str, dict[str, object]]:
+    return {t: c for t, c in concepts.items() if c["type"] == type_}
+
+
+def test_a_stated_risk_is_a_risk_citing_its_own_lines_and_a_denied_one_is_not(
+        tmp_path: Path) -> None:
+    concepts = _bundle(tmp_path)
+    risks = _of_type(concepts, "Risk")
+    record_risk = next(c for t, c in risks.items() if "single point of failure" in t)
+    assert _lines(record_risk) == [(22, 23)]  # the paragraph, not the record
+    assert "Put order intake behind a message queue" in str(record_risk["_body"])
+    # the remark that calls a one-person deploy "not sustainable", from the minutes
+    minutes_risk = next(c for t, c in risks.items() if "billing service" in t)
+    assert _lines(minutes_risk) == [(7, 8)]
+    # titled by the remark, without its speaker
+    assert next(t for t in risks if "billing service" in t).startswith("Only one of us")
+    # "lowers the risk of", "no risk to": no risk stated
+    assert not any("slow page" in t or "audit" in t for t in risks)
+    # a register row saying "is a risk" is the table's row concept, not a second one
+    assert len([t for t in risks if "on-call rota" in t]) == 1
+    assert len(risks) == 3
+    # the decision and the action of the same minutes stay what they are
+    assert "Tomas pairs with Priya on the next two billing releases" in _of_type(
+        concepts, "Decision")
+
+
+def test_upper_case_must_and_shall_sentences_are_requirements(tmp_path: Path) -> None:
+    requirements = _of_type(_bundle(tmp_path), "Requirement")
+    # one paragraph, one requirement, titled by its first normative sentence
+    assert list(requirements) == [
+        "Every producer SHALL retry a rejected message with exponential backoff, and a "
+        "consumer MUST NOT acknowledge a message before it is stored"
+    ]
+    assert _lines(next(iter(requirements.values()))) == [(17, 18)]
