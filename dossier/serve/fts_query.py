@@ -10,8 +10,8 @@ others.  Inside a quoted string FTS5 only tokenizes (and stems), so any text is 
 valid query and no character is an operator.
 
 Tokenizing with SQLite rather than a Python regex matters: a word that Python's
-Unicode tables call one token and SQLite's split in two would become a phrase,
-which this index (no positions) refuses.
+Unicode tables call one token and SQLite's split in two would silently become a
+phrase query instead of two words.
 """
 
 from __future__ import annotations

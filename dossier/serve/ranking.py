@@ -26,7 +26,7 @@ STALE_FACTOR = 0.80
 #: that merely mention those words more often (BM25 favours long, repetitive bodies).
 EXACT_TITLE_FACTOR = 1.5
 #: A concept holding every "quoted phrase" of the query word for word outranks one that
-#: only has the words scattered (the index keeps no positions, so BM25 cannot tell).
+#: only has the words scattered (queries are single words, so BM25 cannot tell).
 PHRASE_FACTOR = 1.5
 
 #: Reciprocal-rank-fusion constant (the customary 60 of Cormack et al.).
