@@ -25,8 +25,9 @@ from typing import Any
 from dossier.evals.tenant_view import BundleConcept
 from dossier.okf.sections import GENERATED_SECTIONS
 
-#: A non-entity concept citing more documents than this is counted as broad.
-BROAD_SOURCES = 5
+#: A non-entity concept citing more documents than this is counted as broad (issue 10's
+#: rule: "no non-entity concept citing more than 3 documents").
+BROAD_SOURCES = 3
 #: Types that name a thing many documents may mention (not a unit of one document).
 ENTITY_TYPES = frozenset({"Stakeholder", "System", "Organization", "Glossary Term", "Person"})
 #: Body sections the extractor writes around mentions and backlinks, not knowledge.
