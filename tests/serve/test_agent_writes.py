@@ -106,6 +106,31 @@ def test_a_proposal_lands_as_one_valid_draft_commit(tenants: tuple[Any, ...]) ->
     assert validate_bundle(alpha.bundle_dir).ok
 
 
+def test_an_agent_write_commits_only_its_own_ledger_line(tenants: tuple[Any, ...]) -> None:
+    """A ledger line a killed run left uncommitted stays out of the agent's commit."""
+    alpha = tenants[0]
+    ledger = alpha.path / "runs" / "written-concepts.tsv"
+    in_flight = "0" * 40 + "\tnotes/half-written\n"
+    ledger.write_text(ledger.read_text(encoding="utf-8") + in_flight, encoding="utf-8")
+    (alpha.path / "runs" / "unrelated.txt").write_text("staged by a person\n", encoding="utf-8")
+    git(alpha.path, "add", "runs/unrelated.txt")
+
+    concept_id = ok(call(alpha, "record_note", {"text": "Returns go to bay 4."}))["concept_id"]
+
+    assert git(alpha.path, "show", "--name-only", "--format=", "HEAD").split() == [
+        f"bundle/{concept_id}.md", "runs/written-concepts.tsv"]
+    diff = git(alpha.path, "diff", "-U0", "HEAD~1", "HEAD", "--", "runs/written-concepts.tsv")
+    added = [line for line in diff.splitlines() if line.startswith("+") and "\t" in line]
+    removed = [line for line in diff.splitlines() if line.startswith("-") and "\t" in line]
+    written = blob_id(Bundle(alpha.bundle_dir).path_for(concept_id).read_bytes())
+    assert added == [f"+{written}\t{concept_id}"] and removed == []
+    # the in-flight line is still in the working tree, uncommitted; the staged file too
+    assert in_flight in ledger.read_text(encoding="utf-8")
+    status = git(alpha.path, "status", "--porcelain").splitlines()
+    assert " M runs/written-concepts.tsv" in status and "A  runs/unrelated.txt" in status
+    assert not any(concept_id in line for line in status)
+
+
 def test_a_retried_write_with_the_same_key_writes_once(tenants: tuple[Any, ...]) -> None:
     alpha = tenants[0]
     args = {"title": "Use Vantage", "decision": "We use Vantage WMS.", "idempotency_key": "r-9"}
