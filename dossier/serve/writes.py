@@ -41,10 +41,9 @@ from dossier.extract.deterministic.cues import FOLDERS
 from dossier.extract.text import slugify
 from dossier.fsutil import atomic_write_bytes
 from dossier.okf import Bundle, ConceptDocument, ConceptNotFoundError, concept_href
-from dossier.okf.document import render_concept
-from dossier.okf.errors import InvalidConceptIdError, OKFDocumentError
+from dossier.okf.errors import InvalidConceptIdError
 from dossier.okf.links import escape_link_text
-from dossier.okf.validate import concept_text_errors
+from dossier.okf.validate import checked_concept_bytes
 from dossier.runtime.ledger import LEDGER_PATH, Ledger, blob_id, parse_ledger, render_ledger
 from dossier.runtime.ownership import BundleGuard
 from dossier.runtime.runid import utc_now_iso
@@ -424,7 +423,7 @@ class KnowledgeWriter:
     def _commit(
         self, doc: ConceptDocument, action: Action, summary: str, key: str | None
     ) -> WriteResult:
-        data = self._check(doc).encode("utf-8")
+        data = self._check(doc)
         return self._land(doc, data, action, summary, key)
 
     def _land(
@@ -452,7 +451,8 @@ class KnowledgeWriter:
                 blob = blob_id(data)
                 ledger.record(doc.concept_id, blob)
                 committed[ledger.path] = self._head_ledger_with(doc.concept_id, blob)
-            self.bundle.write(doc)
+            atomic_write_bytes(path, data)  # the bytes checked, not a second render
+            self.bundle.refresh()
             sha = self._commit_paths(paths, summary, action, doc.concept_id, key, committed)
         except BaseException:
             for p, old in before.items():
@@ -471,28 +471,22 @@ class KnowledgeWriter:
         entries[concept_id] = {blob}
         return render_ledger(entries).encode("utf-8")
 
-    def _check(self, doc: ConceptDocument) -> str:
+    def _check(self, doc: ConceptDocument) -> bytes:
         """Refuse ``doc`` unless it is valid OKF, before anything reaches the disk.
 
         A write changes one concept file, so only that file can bring a conformance
         error (every OKF error lives in one file): the per-concept check the loop
-        uses on its proposals is the whole of it.  The cross-file part a write can
-        affect is the links it adds, and :meth:`_link_lines` reads every target
-        (refusing a missing one) before the body is built; the rest of the bundle
-        (its indexes, its log, other concepts) is not re-read on every write.
-        Returns the text to write.
+        uses on its proposals (:func:`dossier.okf.validate.checked_concept_bytes`) is
+        the whole of it.  The cross-file part a write can affect is the links it adds,
+        and :meth:`_link_lines` reads every target (refusing a missing one) before the
+        body is built; the rest of the bundle (its indexes, its log, other concepts)
+        is not re-read on every write.  Returns the bytes to write: exactly these land
+        on disk and in the ledger.
         """
-        try:
-            text = render_concept(doc)
-        except OKFDocumentError as exc:
-            raise WriteRefused(f"the concept would not be valid OKF: {exc.code} {exc}") from None
-        errors = concept_text_errors(doc.concept_id, text)
-        if errors:
-            raise WriteRefused(
-                "the concept would not be valid OKF: "
-                + "; ".join(f"{f.code} {f.message}" for f in errors[:3])
-            )
-        return text
+        data, problem = checked_concept_bytes(doc)
+        if problem is not None:
+            raise WriteRefused(f"the concept would not be valid OKF: {problem}")
+        return data
 
     def _commit_removal(self, doc: ConceptDocument) -> WriteResult:
         path = self.bundle.path_for(doc.concept_id)

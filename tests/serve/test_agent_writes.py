@@ -17,7 +17,7 @@ import anyio
 import pytest
 from mcp import Client, StdioServerParameters
 
-from dossier.okf import Bundle
+from dossier.okf import Bundle, document
 from dossier.okf.validate import validate_bundle
 from dossier.runtime.ledger import Ledger, blob_id
 from dossier.serve import build_server
@@ -129,6 +129,26 @@ def test_an_agent_write_commits_only_its_own_ledger_line(tenants: tuple[Any, ...
     status = git(alpha.path, "status", "--porcelain").splitlines()
     assert " M runs/written-concepts.tsv" in status and "A  runs/unrelated.txt" in status
     assert not any(concept_id in line for line in status)
+
+
+def test_an_agent_write_lands_the_bytes_it_checked_and_recorded(
+    tenants: tuple[Any, ...], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The file, the ledger line and the check all come from one render: were a second
+    render to differ (simulated here: each render ends with one more blank line), the
+    agent's own draft would look edited by hand and be locked against it."""
+    alpha = tenants[0]
+    renders = iter(range(1, 100))
+    real = document.render_concept
+    monkeypatch.setattr(document, "render_concept",
+                        lambda doc: real(doc) + "\n" * next(renders))
+
+    concept_id = ok(call(alpha, "record_note", {"text": "The dock has 12 doors."}))["concept_id"]
+    data = Bundle(alpha.bundle_dir).path_for(concept_id).read_bytes()
+    assert Ledger(alpha, TenantRepo(alpha)).entries[concept_id] == {blob_id(data)}
+    assert git(alpha.path, "show", f"HEAD:bundle/{concept_id}.md").encode() == data
+    amended = ok(call(alpha, "amend_concept", {"concept_id": concept_id, "append": "Doors 1-12."}))
+    assert amended["action"] == "amended"
 
 
 def test_a_retried_write_with_the_same_key_writes_once(tenants: tuple[Any, ...]) -> None:
