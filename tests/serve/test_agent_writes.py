@@ -20,6 +20,7 @@ from mcp import Client, StdioServerParameters
 from dossier.okf import Bundle, document
 from dossier.okf.validate import validate_bundle
 from dossier.runtime.ledger import Ledger, blob_id
+from dossier.runtime.ownership import EDITED_BY_HAND
 from dossier.serve import build_server
 from dossier.tenancy import Registry, TenantContext, TenantRepo
 from tests.runtime.helpers import cli, commit_count, git, tree_digest, write_corpus
@@ -51,6 +52,22 @@ def ok(result: Any) -> dict[str, Any]:
     assert not result.is_error, result.content[0].text
     data: dict[str, Any] = result.structured_content
     return data
+
+
+#: Dossier's reason for a concept a person wrote or reviewed (runtime/ownership.py).
+HUMAN_OWNED = "human-owned concept"
+
+
+def refused(ctx: TenantContext, tool: str, args: dict[str, Any], reason: str) -> None:
+    """The call is refused for Dossier's ``reason``, and the concept file and the
+    history are as they were (an internal error would not name the reason)."""
+    path = Bundle(ctx.bundle_dir).path_for(args["concept_id"])
+    before, count = path.read_bytes(), commit_count(ctx.path)
+    result = call(ctx, tool, args)
+    assert result.is_error
+    text = result.content[0].text
+    assert f"cannot {tool.split('_')[0]} {args['concept_id']}: {reason}" in text, text
+    assert path.read_bytes() == before and commit_count(ctx.path) == count
 
 
 @pytest.fixture
@@ -205,8 +222,10 @@ def test_agents_cannot_amend_what_a_person_reviewed(tenants: tuple[Any, ...]) ->
     draft = ok(call(alpha, "record_note", {"text": "Night shift starts at 22:00."}))
     assert cli("review", "alpha", "--root", str(alpha.root), "--approve",
                draft["concept_id"], "--as", "kim").exit_code == 0
-    refused = call(alpha, "amend_concept", {"concept_id": draft["concept_id"], "append": "x"})
-    assert refused.is_error
+    refused(alpha, "amend_concept", {"concept_id": draft["concept_id"], "append": "x"},
+            HUMAN_OWNED)
+    refused(alpha, "deprecate_concept", {"concept_id": draft["concept_id"], "reason": "x"},
+            HUMAN_OWNED)
 
 
 def test_a_write_that_would_not_be_valid_okf_is_refused_with_its_rule_code(
@@ -239,12 +258,12 @@ def test_agents_cannot_change_a_concept_a_person_edited(tenants: tuple[Any, ...]
     path = bundle.path_for(target)
     path.write_text(path.read_text(encoding="utf-8") + "\nKim: door 3's printer is down.\n",
                     encoding="utf-8")
-    edited, count = path.read_bytes(), commit_count(alpha.path)
-    assert call(alpha, "amend_concept", {"concept_id": target, "append": "x"}).is_error
-    assert call(alpha, "deprecate_concept", {"concept_id": target, "reason": "x"}).is_error
+    edited = path.read_bytes()
+    refused(alpha, "amend_concept", {"concept_id": target, "append": "x"}, EDITED_BY_HAND)
+    refused(alpha, "deprecate_concept", {"concept_id": target, "reason": "x"}, EDITED_BY_HAND)
     git(alpha.path, "commit", "-qam", "Kim's note")
-    assert call(alpha, "amend_concept", {"concept_id": target, "append": "x"}).is_error
-    assert path.read_bytes() == edited and commit_count(alpha.path) == count + 1
+    refused(alpha, "amend_concept", {"concept_id": target, "append": "x"}, EDITED_BY_HAND)
+    assert path.read_bytes() == edited
 
     draft = ok(call(alpha, "record_note", {"text": "The dock has 12 doors."}))["concept_id"]
     ok(call(alpha, "amend_concept", {"concept_id": draft, "append": "Doors 1-12."}))
@@ -253,7 +272,7 @@ def test_agents_cannot_change_a_concept_a_person_edited(tenants: tuple[Any, ...]
                           encoding="utf-8")
     (corpus / "ops.md").write_text(DOC.replace("carrier labels", "carrier and customs labels"))
     assert cli("run-loop", "alpha", "--root", str(alpha.root)).exit_code == 0  # commits it
-    assert call(alpha, "amend_concept", {"concept_id": draft, "body": "x"}).is_error
+    refused(alpha, "amend_concept", {"concept_id": draft, "body": "x"}, EDITED_BY_HAND)
     assert "Kim: 14 now." in draft_path.read_text(encoding="utf-8")
 
 
