@@ -30,19 +30,33 @@ _LIST_ITEM = re.compile(r"^(\s*)(?:[-*+]|\d{1,3}[.)])\s+")
 #: "Name: remark" in minutes: the remark is the statement.
 _SPEAKER = re.compile(r"^[A-Z][\w .'-]{0,30}:\s+(?=\S)")
 
-#: Phrases that state a risk.  A risk that is *reduced*, *avoided* or *absent* is none
-#: (``_RISK_DENIED`` looks just before the phrase).
+#: Nouns that name a risk.
+_NOUN = r"(?:risks?|dangers?|threats?|exposures?)"
+#: Words after "risk" that make it a modifier ("a risk register"), not the noun.
+_NOT_NOUN = (r"(?!\s+(?:register|log|matrix|assessment|owner|score|level|rating|profile"
+             r"|appetite|management|review)\b)")
+#: How a risk is stated, by grammatical form, never by one corpus's wording:
+#: the noun as subject ("the main risk is …"), as complement ("… is a risk", "there is a
+#: real danger that …", "poses a threat"), "risk" as a verb ("we risk losing …", "the change
+#: risks breaking …"), and general phrases of the trade ("single point of failure", "bus
+#: factor", "at risk", "not sustainable").  A denied risk is none (``_RISK_DENIED``).
 _RISK_PHRASE = re.compile(
     r"\bsingle points? of failure\b"
     r"|\b(?:not|isn't|aren't|never|no longer)\s+(?:a\s+|an\s+|very\s+|really\s+)?sustainable\b"
     r"|\bunsustainable\b"
-    r"|\btoo\s+(?:small|few|thin|fragile)\s+to\s+(?:be\s+)?sustain\w*"
     r"|\bbus factor\b"
-    r"|\b(?:is|are|be|was|were|seems?\s+like|poses?|presents?|carr(?:y|ies))\s+"
-    r"(?:\w+\s+){0,2}?(?:an?|the)\s+(?:\w+\s+){0,2}?risk\b"
-    r"|\bat risk\b",
+    r"|\b(?:at risk|in danger)\b"
+    rf"|\b{_NOUN}\s+(?:here\s+)?(?:is|are|was|were|remains?|(?:would|will|may|might)\s+be)\b"
+    r"(?!\s+(?:low|lower|minimal|negligible|small|limited|none|nil|zero|gone|mitigated)\b)"
+    r"|\b(?:is|are|be|been|was|were|seems?\s+like|becomes?|remains?|poses?|presents?"
+    r"|carr(?:y|ies)|introduces?|creates?)\s+"
+    rf"(?:\w+\s+){{0,2}}?(?:an?|the)\s+(?:\w+\s+){{0,2}}?{_NOUN}\b{_NOT_NOUN}"
+    r"|\b(?:we|they|you|i|he|she|it|who|which|would|could|might|may|will|to)\s+risks?\b"
+    r"(?!\s+(?:is|are|was|were|of)\b)"
+    r"|\b[a-z]+\s+risks\s+(?!including\b)\w+ing\b",
     re.I,
 )
+#: A denial just before the phrase ("no single point of failure", "lowers the risk of").
 _RISK_DENIED = re.compile(
     r"\b(?:no|not|without|avoids?|avoiding|reduc\w*|mitigat\w*|lower\w*|minimi\w*|eliminat\w*"
     r"|remov\w*|less|limits?)\s+(?:\w+\s+){0,3}$",
@@ -127,11 +141,13 @@ def stated_risks(doc: ParsedDoc, parent: str, n: int, taken: set[int]) -> list[U
 
 
 def _has_risk(line: str) -> bool:
-    if "risk" not in line.lower() and "sustain" not in line.lower() and (
-            "failure" not in line.lower() and "bus factor" not in line.lower()):
+    lowered = line.lower()
+    if not any(word in lowered for word in (
+            "risk", "sustain", "failure", "bus factor", "danger", "threat", "exposure")):
         return False
     for match in _RISK_PHRASE.finditer(line):
-        if match.group(0).lower().startswith(("not", "isn", "aren", "never", "no longer")):
+        phrase = match.group(0)
+        if phrase.lower().startswith(("not", "isn", "aren", "never", "no longer")):
             return True  # "not sustainable": the negation is the risk
         if not _RISK_DENIED.search(line[max(0, match.start() - 40):match.start()]):
             return True
