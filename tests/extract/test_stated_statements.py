@@ -121,3 +121,34 @@ def test_risks_stated_by_their_grammar_are_found_not_by_a_corpus_phrase() -> Non
         "The main risk is vendor lock-in",
         "We risk losing the retail client if the cut-over slips past March",
     ]
+
+
+_DENIALS = """# Decision 13: Keep one database server
+
+* Status: accepted
+
+## Context
+
+A second server doubles the bill.
+
+## Decision
+
+Stay on one server with hourly snapshots.
+
+## Consequences
+
+Running a single server is not a risk for us, since a restore takes minutes.
+
+Losing a night of analytics is hardly a danger to anyone.
+
+Nobody is at risk when the reporting box reboots.
+
+A failed snapshot isn't a threat either: the previous one is kept.
+
+Restores remain a risk until someone rehearses one.
+"""
+
+
+def test_a_risk_denied_inside_the_statement_is_no_risk() -> None:
+    assert [t.split(",")[0] for t in _risk_titles(_DENIALS)] == [
+        "Restores remain a risk until someone rehearses one"]

@@ -39,7 +39,8 @@ _NOT_NOUN = (r"(?!\s+(?:register|log|matrix|assessment|owner|score|level|rating|
 #: the noun as subject ("the main risk is …"), as complement ("… is a risk", "there is a
 #: real danger that …", "poses a threat"), "risk" as a verb ("we risk losing …", "the change
 #: risks breaking …"), and general phrases of the trade ("single point of failure", "bus
-#: factor", "at risk", "not sustainable").  A denied risk is none (``_RISK_DENIED``).
+#: factor", "at risk", "not sustainable").  A denied risk is none (``_RISK_DENIED`` before
+#: the phrase, ``_DENIED_INSIDE`` within it).
 _RISK_PHRASE = re.compile(
     r"\bsingle points? of failure\b"
     r"|\b(?:not|isn't|aren't|never|no longer)\s+(?:a\s+|an\s+|very\s+|really\s+)?sustainable\b"
@@ -59,9 +60,13 @@ _RISK_PHRASE = re.compile(
 #: A denial just before the phrase ("no single point of failure", "lowers the risk of").
 _RISK_DENIED = re.compile(
     r"\b(?:no|not|without|avoids?|avoiding|reduc\w*|mitigat\w*|lower\w*|minimi\w*|eliminat\w*"
-    r"|remov\w*|less|limits?)\s+(?:\w+\s+){0,3}$",
+    r"|remov\w*|less|limits?|nobody|nothing|none|never|hardly|barely|scarcely|neither|nor)"
+    r"\s+(?:\w+\s+){0,3}$",
     re.I,
 )
+#: A denial inside the phrase ("is not a risk", "is hardly a danger", "isn't a threat").
+_DENIED_INSIDE = re.compile(
+    r"\b(?:no|not|never|hardly|barely|scarcely|nobody|nothing|none)\b|n't\b", re.I)
 #: An upper-case normative keyword used as a verb ("MUST be", "SHALL NOT use"), not the
 #: keywords listed ("MUST, MUST NOT and MAY") when a record introduces them.
 _NORMATIVE = re.compile(r"\b(?:MUST|SHALL)(?:\s+NOT)?\s+(?!and\b|or\b|nor\b)[a-z]")
@@ -149,6 +154,8 @@ def _has_risk(line: str) -> bool:
         phrase = match.group(0)
         if phrase.lower().startswith(("not", "isn", "aren", "never", "no longer")):
             return True  # "not sustainable": the negation is the risk
+        if _DENIED_INSIDE.search(phrase):
+            continue
         if not _RISK_DENIED.search(line[max(0, match.start() - 40):match.start()]):
             return True
     return False
