@@ -42,6 +42,9 @@ class CodeMap:
 
     code: tuple[bool, ...]
     column: tuple[int, ...]
+    #: the line that would close a fence still open after the last line (a truncated or
+    #: careless document), else "": anything written after the text would be code
+    unclosed: str = ""
 
 
 @dataclass
@@ -145,7 +148,8 @@ def code_map(lines: Sequence[str]) -> CodeMap:
         in_indented = False
         if _ATX.match(rest):
             after_blank = True  # a heading is no paragraph: indented code may follow it
-    return CodeMap(tuple(code), tuple(column))
+    unclosed = " " * fence.column + fence.char * fence.length if fence is not None else ""
+    return CodeMap(tuple(code), tuple(column), unclosed)
 
 
 def code_lines(lines: Sequence[str]) -> list[bool]:
