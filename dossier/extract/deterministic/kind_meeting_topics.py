@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import math
 import re
+from bisect import bisect_left, bisect_right
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
@@ -130,10 +131,15 @@ def _item_end(doc: ParsedDoc, index: int, indent: int) -> int:
     return end
 
 
-def _section_end(doc: ParsedDoc, line: int, level: int) -> int:
+def _section_end(doc: ParsedDoc, headings: Sequence[int], line: int, level: int) -> int:
+    """Last non-blank line of the section a heading at ``line`` opens.
+
+    ``headings`` is ``doc.heading_at``'s line numbers sorted once per document: the scan
+    starts after ``line`` instead of sorting every heading for every heading.
+    """
     end = len(doc.lines)
-    for other, (other_level, _) in sorted(doc.heading_at.items()):
-        if other > line and other_level <= level:
+    for other in headings[bisect_right(headings, line):]:
+        if doc.heading_at[other][0] <= level:
             end = other - 1
             break
     while end > line and not doc.lines[end - 1].strip():
@@ -185,13 +191,14 @@ def _candidates(doc: ParsedDoc) -> list[tuple[int, int, str]]:
     A group of items ("Old business", a heading over the agenda) gives its items instead.
     """
     out: list[tuple[int, int, str]] = []
+    headings = sorted(doc.heading_at)
     for index in range(len(doc.lines)):
         number = index + 1
         if doc.in_code[index]:
             continue
         if number in doc.heading_at:
             level, text = doc.heading_at[number]
-            end = _section_end(doc, number, level)
+            end = _section_end(doc, headings, number, level)
             inside: list[str] = []
             for sub in range(number, end):
                 item = _item_text(doc, sub)
@@ -261,10 +268,27 @@ def _meeting_docs(units: Sequence[Placed]
             for s in sorted(meetings)]
 
 
-def _holder(spans: Sequence[Unit], line: int) -> Unit | None:
-    """The meeting a line belongs to (a log's dated section, or the one meeting)."""
-    found = next((u for u in spans if u.start <= line <= u.end), None)
-    return spans[0] if found is None and len(spans) == 1 else found
+class _Holders:
+    """The meeting a line belongs to (a log's dated section, or the one meeting).
+
+    ``spans`` are sorted by (start, end); the holder of a line is the first span that
+    starts at or before it and ends at or after it.  The running maximum of the ends
+    rises exactly at such spans, so two bisections find it: a long running log costs
+    a logarithm per line, not a scan of every session.
+    """
+
+    def __init__(self, spans: Sequence[Unit]) -> None:
+        self.spans = spans
+        self.starts = [u.start for u in spans]
+        self.reach: list[int] = []
+        for unit in spans:
+            self.reach.append(max(unit.end, self.reach[-1]) if self.reach else unit.end)
+
+    def at(self, line: int) -> Unit | None:
+        started = bisect_right(self.starts, line)
+        first = bisect_left(self.reach, line, 0, started)
+        found = self.spans[first] if first < started else None
+        return self.spans[0] if found is None and len(self.spans) == 1 else found
 
 
 def mentions(units: Sequence[Placed]) -> list[Mention]:
@@ -272,8 +296,9 @@ def mentions(units: Sequence[Placed]) -> list[Mention]:
     people = people_words(units)
     out: list[Mention] = []
     for ext, doc, spans in _meeting_docs(units):
+        holders = _Holders(spans)
         for start, end, text in _candidates(doc):
-            holder = _holder(spans, start)
+            holder = holders.at(start)
             if holder is None:
                 continue
             written = wording(text)
@@ -452,8 +477,13 @@ def _topic(mentions_: list[Mention], framing: frozenset[str], core: tuple[str, .
                  tuple(mentions_), core)
 
 
-def _excerpt(ext: SourceExtraction, start: int, end: int) -> str:
-    lines = ext.text.split("\n")[start - 1:end]
+def _excerpt(lines_of: dict[str, list[str]], ext: SourceExtraction, start: int, end: int
+             ) -> str:
+    """Lines ``start``–``end`` of the source, dedented; ``lines_of`` keeps each source
+    split once, however many of its items are cited."""
+    if ext.source_id not in lines_of:
+        lines_of[ext.source_id] = ext.text.split("\n")
+    lines = lines_of[ext.source_id][start - 1:end]
     indent = min((len(x) - len(x.lstrip()) for x in lines if x.strip()), default=0)
     return "\n".join(x[indent:] for x in lines).strip()
 
@@ -466,6 +496,7 @@ def with_recurring_topics(units: Sequence[Placed]) -> list[Placed]:
     # keeps its own, so a decision is never merged into the subject it settles
     taken = {entity_key(name) for _, u in units for name in (u.title, *u.aliases)}
     raised: dict[tuple[str, int], list[tuple[int, str]]] = {}
+    lines_of: dict[str, list[str]] = {}
     for found in recurring_topics(mentions(units), people_words(units)):
         names = [n for n in (found.title, *found.aliases) if entity_key(n) not in taken]
         if not names:
@@ -476,10 +507,13 @@ def with_recurring_topics(units: Sequence[Placed]) -> list[Placed]:
         last = max(topic.mentions, key=lambda m: m.meeting_key).meeting
         description = (f"A subject raised at {len(meetings)} meetings, from {first} to "
                        f"{last}.")
+        by_meeting: dict[tuple[str, int], list[Mention]] = {}
+        for mention in topic.mentions:
+            by_meeting.setdefault(mention.meeting_key, []).append(mention)
         for key in meetings:
-            here = _outermost(m for m in topic.mentions if m.meeting_key == key)
+            here = _outermost(by_meeting[key])
             parts = tuple((m.start, m.end,
-                           f"At {m.meeting}:\n\n{_excerpt(m.ext, m.start, m.end)}")
+                           f"At {m.meeting}:\n\n{_excerpt(lines_of, m.ext, m.start, m.end)}")
                           for m in here)
             out.append((here[0].ext, Unit(
                 kind="item", title=topic.title, identifier=None, aliases=topic.aliases,
