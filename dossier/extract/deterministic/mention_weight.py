@@ -96,8 +96,10 @@ def _bare_items(blocks: list[Block]) -> set[int]:
 def _nested_words(blocks: list[Block], index: int) -> int:
     """Words of the list items nested under the item ``blocks[index]``."""
     words = 0
-    for child in blocks[index + 1:]:
-        if child.kind != "item" or child.indent <= blocks[index].indent:
-            break
-        words += word_count(child.text)
+    indent = blocks[index].indent
+    after = index + 1  # walked by index: a slice would copy the rest of a long list
+    while after < len(blocks) and blocks[after].kind == "item" and (
+            blocks[after].indent > indent):
+        words += word_count(blocks[after].text)
+        after += 1
     return words
