@@ -24,6 +24,7 @@ writers need line numbers and offsets, and a scan gives both cheaply.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -201,7 +202,8 @@ def code_line_starts(text: str) -> frozenset[int]:
 
 
 def code_ranges(text: str) -> list[tuple[int, int]]:
-    """Offsets in ``text`` of everything that is code: whole code lines and code spans."""
+    """Offsets in ``text`` of everything that is code: whole code lines and code spans,
+    in text order and never overlapping (what ``inside`` relies on)."""
     lines = text.split("\n")
     code = (code_map(lines).code if may_hold_code_blocks(text)
             else (False,) * len(lines))
@@ -217,5 +219,11 @@ def code_ranges(text: str) -> list[tuple[int, int]]:
 
 
 def inside(ranges: Sequence[tuple[int, int]], start: int, end: int) -> bool:
-    """Does ``[start, end)`` overlap one of ``ranges``?"""
-    return any(a < end and start < b for a, b in ranges)
+    """Does ``[start, end)`` overlap one of ``ranges``?
+
+    ``ranges`` are in text order and never overlap (``code_ranges``), so their ends rise:
+    the only candidate is the first range ending after ``start``, found by bisection, so
+    a page with a link and a code span on every line costs a logarithm per link.
+    """
+    first = bisect_right(ranges, start, key=lambda r: r[1])
+    return first < len(ranges) and ranges[first][0] < end
