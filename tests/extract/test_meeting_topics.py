@@ -194,3 +194,18 @@ def test_recurring_topics_grow_linearly_with_a_running_log() -> None:
     small, large = cost(200), cost(800)
     # four times the sessions: about four times the work (a quadratic pass gives ~16)
     assert large < 8 * small, (small, large)
+
+
+def test_a_topic_runs_from_its_earliest_meeting_to_its_latest_by_date() -> None:
+    # file names that sort against the calendar ("a-…" is the latest meeting)
+    docs = [make_doc(f"{chr(ord('f') - n)}-minutes", p.read_text(encoding="utf-8"),
+                     path=f"/corpus/committee/{chr(ord('f') - n)}-minutes.md")
+            for n, p in enumerate(sorted(CLUB.glob("2026-*.md")))]
+    roof = next(c for c in run(docs) if c.type == "Topic")
+    assert roof.description.startswith("A subject raised at ")
+    span = roof.description.split(" meetings, from ", 1)[1]
+    first, last = span.rstrip(".").split(" to ")
+    # raised as an item from January to April (the fixture's four meetings)
+    assert first.endswith("12 January 2026") and last.endswith("13 April 2026"), span
+    # and the same as with calendar-ordered file names
+    assert roof.description == next(c for c in run(_docs()) if c.type == "Topic").description

@@ -503,8 +503,8 @@ def with_recurring_topics(units: Sequence[Placed]) -> list[Placed]:
             continue
         topic = Topic(names[0], tuple(names[1:]), found.mentions, found.core)
         meetings = sorted({m.meeting_key for m in topic.mentions})
-        first = min(topic.mentions, key=lambda m: m.meeting_key).meeting
-        last = max(topic.mentions, key=lambda m: m.meeting_key).meeting
+        first = min(topic.mentions, key=_held).meeting
+        last = max(topic.mentions, key=_held).meeting
         description = (f"A subject raised at {len(meetings)} meetings, from {first} to "
                        f"{last}.")
         by_meeting: dict[tuple[str, int], list[Mention]] = {}
@@ -525,6 +525,14 @@ def with_recurring_topics(units: Sequence[Placed]) -> list[Placed]:
     return [(ext, _naming_topics(unit, raised.get((ext.source_id, unit.start), [])))
             if unit.type_hint == cues.MEETING and unit.kind in ("document", "section")
             else (ext, unit) for ext, unit in out]
+
+
+def _held(mention: Mention) -> tuple[bool, str, tuple[str, int]]:
+    """When a mention's meeting was held, for "from … to …": the date its title gives,
+    else (undated, after the dated ones) its place in the corpus.  File names order
+    nothing: "minutes-march" sorts before "minutes-may" and after "minutes-april"."""
+    date = kind_meeting.iso_date(mention.meeting)
+    return date is None, date or "", mention.meeting_key
 
 
 def _outermost(found: Iterable[Mention]) -> list[Mention]:
