@@ -105,3 +105,5 @@ def test_article_names_want_a_prose_line() -> None:
     assert names("Notes On The Budget For The Quarter") == []
     assert names("- we then asked whether the Ledgerbox could keep a second copy") == [
         "Ledgerbox"]
+    # the article may open the sentence: the name after it is still a capital by choice
+    assert names("The Ledgerbox is down again, so the nightly export waits.") == ["Ledgerbox"]

@@ -5,8 +5,9 @@ A multi-word capitalised phrase or a CamelCase word is a name candidate by its s
 one and treating them all as names filled bundles with stubs.  A one-word name is
 recognised by how it is *used* instead:
 
-- written with an article or possessive mid-sentence (``the Forge``, ``a Puppetmaster``,
-  ``our Puppetmaster``), capitalised where the grammar does not ask for it, and not
+- written after an article or possessive (``the Forge``, ``a Puppetmaster``, ``our
+  Puppetmaster``; the article may open the sentence, "The Forge is down", since the name
+  after it is still capitalised where the grammar does not ask for it), and not
   followed by another capitalised word (then it is part of a longer phrase);
 - written in a prose line: not a heading, not a short list item, not a line whose words
   are mostly capitalised (an agenda item "1. Review the Roadmap" or a Title Case line
