@@ -28,8 +28,10 @@ from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from dossier.extract.deterministic.markdown import LIST_MARKER
+
 _QUOTE = re.compile(r"^(?: {0,3}> ?)+")
-_LIST_MARKER = re.compile(r"^([-*+]|\d{1,9}[.)])(?=[ \t]|$)")
+_LIST_MARKER = re.compile(rf"^{LIST_MARKER}(?=[ \t]|$)")
 _FENCE_OPEN = re.compile(r"^(`{3,}|~{3,})(.*)$")
 _TICKS = re.compile(r"`+")
 _ATX = re.compile(r"^#{1,6}(?:[ \t]|$)")

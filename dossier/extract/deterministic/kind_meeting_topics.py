@@ -36,9 +36,9 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from dossier.extract.deterministic import cues, kind_meeting
-from dossier.extract.deterministic.markdown import LIST_ITEM, ParsedDoc, parse
+from dossier.extract.deterministic.markdown import LIST_ITEM, SPEAKER, ParsedDoc, parse
 from dossier.extract.model import SourceExtraction, Unit
-from dossier.extract.text import collapse, entity_key, strip_markdown
+from dossier.extract.text import collapse, entity_key, singular, strip_markdown
 
 #: A subject is a topic when items of this many meetings raise it ...
 MIN_MEETINGS = 3
@@ -88,15 +88,6 @@ class Mention:
     tokens: tuple[str, ...]
 
 
-def fold(word: str) -> str:
-    """Singular and plural as one key ("elections" → "election", "policies" → "policy")."""
-    if len(word) > 4 and word.endswith("ies"):
-        return word[:-3] + "y"
-    if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
-        return word[:-1]
-    return word
-
-
 @lru_cache(maxsize=8192)
 def wording(text: str) -> str:
     """An item's subject as written: annotations, marks, numbering and links dropped."""
@@ -113,7 +104,7 @@ def wording(text: str) -> str:
 def tokens(text: str) -> tuple[str, ...]:
     """The folded lower-case words of a wording."""
     plain = _OPTIONAL.sub("", text.lower())
-    return tuple(fold(w) for w in _WORD.findall(plain))
+    return tuple(singular(w) for w in _WORD.findall(plain))
 
 
 def _item_end(doc: ParsedDoc, index: int, indent: int) -> int:
@@ -238,7 +229,7 @@ def _is_subject(text: str) -> bool:
     return bool(key) and 1 <= len(words) <= MAX_ITEM_WORDS and not (
         cues.is_boilerplate(text) or cues.is_generic(text)
         or _collection(key) or kind_meeting.DATE_RE.search(text)
-        or re.match(r"^[A-Z][\w .'-]{0,30}:\s", text))
+        or SPEAKER.match(text))
 
 
 def people_words(units: Sequence[Placed]) -> frozenset[str]:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 
 from dossier.extract.deterministic import cues
-from dossier.extract.deterministic.markdown import ParsedDoc
+from dossier.extract.deterministic.markdown import LIST_PREFIX, SPEAKER_PREFIX, ParsedDoc
 from dossier.extract.model import Unit
 from dossier.extract.text import (
     capitalize_first,
@@ -26,9 +26,8 @@ from dossier.extract.text import (
     truncate,
 )
 
-_LIST_ITEM = re.compile(r"^(\s*)(?:[-*+]|\d{1,3}[.)])\s+")
 #: "Name: remark" in minutes: the remark is the statement.
-_SPEAKER = re.compile(r"^[A-Z][\w .'-]{0,30}:\s+(?=\S)")
+_SPEAKER = re.compile(rf"^{SPEAKER_PREFIX}(?=\S)")
 
 #: Nouns that name a risk.
 _NOUN = r"(?:risks?|dangers?|threats?|exposures?)"
@@ -76,12 +75,12 @@ _KEYWORD_INTRO = re.compile(r"\b(?:RFC\s*2119|BCP\s*14|RFC\s*8174)\b", re.I)
 def _block(doc: ParsedDoc, index: int, n: int) -> tuple[int, int]:
     """1-based (first, last) line of the paragraph or list item holding line ``index``."""
     start = index
-    while start > 0 and not _LIST_ITEM.match(doc.lines[start]):
+    while start > 0 and not LIST_PREFIX.match(doc.lines[start]):
         above = start - 1
         if (not doc.lines[above].strip() or doc.in_code[above] or (above + 1) in doc.heading_at):
             break
         start = above
-    item = _LIST_ITEM.match(doc.lines[start])
+    item = LIST_PREFIX.match(doc.lines[start])
     indent = len(item.group(1)) if item else -1
     end = start + 1
     for sub in range(start + 1, n):
@@ -90,7 +89,7 @@ def _block(doc: ParsedDoc, index: int, n: int) -> tuple[int, int]:
             break
         if item is not None and len(line) - len(line.lstrip()) <= indent:
             break
-        if item is None and _LIST_ITEM.match(line):
+        if item is None and LIST_PREFIX.match(line):
             break
         end = sub + 1
     return start + 1, end
@@ -98,15 +97,15 @@ def _block(doc: ParsedDoc, index: int, n: int) -> tuple[int, int]:
 
 def _text(doc: ParsedDoc, start: int, end: int) -> str:
     lines = [doc.lines[i - 1].strip() for i in range(start, end + 1)]
-    lines[0] = _LIST_ITEM.sub("", lines[0])
+    lines[0] = LIST_PREFIX.sub("", lines[0])
     return collapse(strip_markdown(" ".join(lines)))
 
 
 def _unit(doc: ParsedDoc, start: int, end: int, type_: str, title: str,
           parent: str) -> Unit:
     body_lines = [doc.lines[i - 1].strip() for i in range(start, end + 1)]
-    if _LIST_ITEM.match(doc.lines[start - 1]):
-        body_lines[0] = "- " + _LIST_ITEM.sub("", body_lines[0])
+    if LIST_PREFIX.match(doc.lines[start - 1]):
+        body_lines[0] = "- " + LIST_PREFIX.sub("", body_lines[0])
     body = "\n".join(body_lines)
     return Unit(
         kind="item", title=title, identifier=None, aliases=(), type_hint=type_,

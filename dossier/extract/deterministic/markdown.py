@@ -15,10 +15,20 @@ _SETEXT = re.compile(r"^ {0,3}(=+|-+)[ \t]*$")
 _FENCE = re.compile(r"^ {0,3}(```|~~~)")
 _TABLE_ROW = re.compile(r"^\s*\|.*\|\s*$")
 _TABLE_SEP = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$")
-LIST_ITEM = re.compile(r"^(\s*)(?:[-*+]|\d{1,3}[.)])\s+(.*)$")
+#: A list marker: a bullet, or 1–9 digits and ``.``/``)`` (CommonMark's ordered marker).
+#: The one definition every reader of list items builds on, so they agree on what a list
+#: item is (``codeblocks`` included).
+LIST_MARKER = r"(?:[-*+]|\d{1,9}[.)])"
+#: A list item's marker with its indentation (group 1) and the spaces after it.
+LIST_PREFIX = re.compile(rf"^(\s*){LIST_MARKER}\s+")
+#: A list item: indentation (group 1) and text (group 2).
+LIST_ITEM = re.compile(rf"^(\s*){LIST_MARKER}\s+(.*)$")
+#: "Name: …" opening a remark in minutes (a speaker, or a label in its place).
+SPEAKER_PREFIX = r"[A-Z][\w .'-]{0,30}:\s+"
+SPEAKER = re.compile(rf"^{SPEAKER_PREFIX}")
 _HR = re.compile(r"^ {0,3}([-*_])( *\1){2,}\s*$")
 # A SHOUTED line standing alone between blank lines is a heading in plain-text notes.
-_INDENTED_OR_LIST = re.compile(r"^(?:[ \t]+\S|(?:[-*+]|\d{1,3}[.)])\s)")
+_INDENTED_OR_LIST = re.compile(rf"^(?:[ \t]+\S|{LIST_MARKER}\s)")
 _CAPS_LINE = re.compile(r"^[A-Z0-9][A-Z0-9 ,.:;&/'’()—–-]{2,100}$")
 
 

@@ -11,11 +11,11 @@ from __future__ import annotations
 import re
 
 from dossier.extract.deterministic.codeblocks import code_map
+from dossier.extract.deterministic.markdown import LIST_PREFIX
 from dossier.extract.text import slugify
 from dossier.ingest.model import snapshot_relpath
 
 _TABLE_ROW = re.compile(r"^\s*\|.*\|\s*$")
-_LIST_ITEM = re.compile(r"^\s*(?:[-*+]|\d{1,3}[.)])\s+")
 
 
 def source_label(source_id: str) -> str:
@@ -72,8 +72,8 @@ def cite(body: str, label: str) -> str:
             index + 1 < count
             and lines[index + 1].strip()
             and not code.code[index + 1]
-            and _LIST_ITEM.match(line)
-            and _LIST_ITEM.match(lines[index + 1])
+            and LIST_PREFIX.match(line)
+            and LIST_PREFIX.match(lines[index + 1])
         ):
             out.append(line)
             continue
