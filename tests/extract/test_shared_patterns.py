@@ -47,3 +47,22 @@ def test_a_risk_in_a_long_numbered_list_is_titled_without_its_number() -> None:
 def test_a_speaker_prefix_is_read_alike_by_minutes_and_statements() -> None:
     assert SPEAKER.match("Noor Haddad: the pump is failing") is not None
     assert SPEAKER.match("the pump: failing") is None
+
+
+def test_the_end_of_a_list_item_follows_each_readers_stated_policy() -> None:
+    from dossier.extract.deterministic.markdown import item_end
+
+    doc = parse("- Pump house roof\n"       # 1
+                "  leaks over the filter\n"  # 2
+                "\n"                         # 3
+                "  Quote from the roofer:\n"  # 4
+                "```\n"                      # 5  fenced code at column 0
+                "total 1,200\n"              # 6
+                "```\n"                      # 7
+                "- Fence paint\n")           # 8
+    # one statement: the blank line ends it
+    assert item_end(doc, 0, 0, code="ends") == 2
+    # an agenda item with its discussion: blank lines and code stay in it
+    assert item_end(doc, 0, 0, through_blank_lines=True, code="inside") == 7
+    # code read by its indentation like any line: the fence at column 0 ends it
+    assert item_end(doc, 0, 0, through_blank_lines=True) == 4

@@ -36,7 +36,7 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from dossier.extract.deterministic import cues, kind_meeting
-from dossier.extract.deterministic.markdown import LIST_ITEM, SPEAKER, ParsedDoc, parse
+from dossier.extract.deterministic.markdown import LIST_ITEM, SPEAKER, ParsedDoc, item_end, parse
 from dossier.extract.model import SourceExtraction, Unit
 from dossier.extract.text import collapse, entity_key, singular, strip_markdown
 
@@ -108,18 +108,9 @@ def tokens(text: str) -> tuple[str, ...]:
 
 
 def _item_end(doc: ParsedDoc, index: int, indent: int) -> int:
-    """Last line of the list item at ``index``: its nested lines, up to a sibling or heading."""
-    end = index + 1
-    for sub in range(index + 1, len(doc.lines)):
-        line = doc.lines[sub]
-        if (sub + 1) in doc.heading_at:
-            break
-        if not line.strip():
-            continue
-        if len(line) - len(line.lstrip()) <= indent and not doc.in_code[sub]:
-            break
-        end = sub + 1
-    return end
+    """Last line of the list item at ``index``: its nested lines (the discussion under an
+    agenda item, blank lines and code included), up to a sibling or heading."""
+    return item_end(doc, index, indent, through_blank_lines=True, code="inside")
 
 
 def _section_end(doc: ParsedDoc, headings: Sequence[int], line: int, level: int) -> int:

@@ -16,7 +16,12 @@ from __future__ import annotations
 import re
 
 from dossier.extract.deterministic import cues
-from dossier.extract.deterministic.markdown import LIST_PREFIX, SPEAKER_PREFIX, ParsedDoc
+from dossier.extract.deterministic.markdown import (
+    LIST_PREFIX,
+    SPEAKER_PREFIX,
+    ParsedDoc,
+    item_end,
+)
 from dossier.extract.model import Unit
 from dossier.extract.text import (
     capitalize_first,
@@ -81,15 +86,14 @@ def _block(doc: ParsedDoc, index: int, n: int) -> tuple[int, int]:
             break
         start = above
     item = LIST_PREFIX.match(doc.lines[start])
-    indent = len(item.group(1)) if item else -1
+    if item is not None:  # one statement: a blank or code line ends it
+        return start + 1, item_end(doc, start, len(item.group(1)), n, code="ends")
     end = start + 1
     for sub in range(start + 1, n):
         line = doc.lines[sub]
         if not line.strip() or doc.in_code[sub] or (sub + 1) in doc.heading_at:
             break
-        if item is not None and len(line) - len(line.lstrip()) <= indent:
-            break
-        if item is None and LIST_PREFIX.match(line):
+        if LIST_PREFIX.match(line):
             break
         end = sub + 1
     return start + 1, end

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import Literal
 
 _ATX = re.compile(r"^ {0,3}(#{1,6})[ \t]+(.*?)(?:[ \t]+#+)?[ \t]*$")
 _SETEXT = re.compile(r"^ {0,3}(=+|-+)[ \t]*$")
@@ -198,3 +199,36 @@ def parse(text: str) -> ParsedDoc:
         root.own_end = numbers[0] - 1
     return ParsedDoc(lines=lines, in_code=in_code, heading_at=heading_at, underline=underline,
                      tables=tables, root=root)
+
+
+def item_end(doc: ParsedDoc, index: int, indent: int, limit: int | None = None, *,
+             through_blank_lines: bool = False,
+             code: Literal["ends", "inside", "by_indent"] = "by_indent") -> int:
+    """1-based last line of the list item whose marker is on 0-based line ``index``.
+
+    An item runs over the lines indented past its marker (``indent``), up to a heading or
+    line ``limit``.  Its readers differ on purpose in two things, named here instead of
+    copied: ``through_blank_lines`` keeps a discussion nested under an agenda item after
+    a blank line (else a blank line ends one statement); ``code`` says whether a code
+    line ends the item (a statement's text has none), always belongs to it, or is read
+    by its indentation like any line.
+    """
+    stop = len(doc.lines) if limit is None else limit
+    end = index + 1
+    for sub in range(index + 1, stop):
+        line = doc.lines[sub]
+        if (sub + 1) in doc.heading_at:
+            break
+        if not line.strip():
+            if through_blank_lines:
+                continue
+            break
+        if doc.in_code[sub] and code != "by_indent":
+            if code == "ends":
+                break
+            end = sub + 1
+            continue
+        if len(line) - len(line.lstrip()) <= indent:
+            break
+        end = sub + 1
+    return end
