@@ -24,7 +24,7 @@ from dossier.extract.deterministic.headings import specific_title
 from dossier.extract.deterministic.kind_design import defined_terms, teams
 from dossier.extract.deterministic.kind_notes import note_type
 from dossier.extract.deterministic.kind_statements import requirements, stated_risks
-from dossier.extract.deterministic.markdown import ParsedDoc
+from dossier.extract.deterministic.markdown import ParsedDoc, item_end
 from dossier.extract.deterministic.shape import render_lines
 from dossier.extract.model import Unit
 from dossier.extract.text import collapse, strip_markdown, truncate
@@ -531,18 +531,7 @@ def _decisions_and_actions(doc: ParsedDoc, parent: str, n: int) -> list[Unit]:
 
 def _item_end(doc: ParsedDoc, index: int, indent: int, n: int) -> int:
     """Last line of the list item at ``index`` (its more-indented continuation lines)."""
-    end = index + 1
-    for sub in range(index + 1, n):
-        line = doc.lines[sub]
-        if not line.strip():
-            break
-        if sub + 1 in doc.heading_at:
-            break
-        lead = len(line) - len(line.lstrip())
-        if lead <= indent:
-            break
-        end = sub + 1
-    return end
+    return item_end(doc, index, indent, n)
 
 
 def _topic_of(doc: ParsedDoc, index: int, indent: int) -> str | None:
