@@ -185,40 +185,6 @@ def test_an_item_inside_its_own_heading_is_cited_once() -> None:
     assert first == [(9, 12)]  # the heading's section, not its item again inside it
 
 
-def _running_log(sessions: int) -> list[tuple[object, object]]:
-    """Units of one running-notes file holding ``sessions`` dated sessions."""
-    import datetime
-
-    subjects = ["Tool library", "Seed swap", "Compost bays", "Rain gauge", "Path gravel",
-                "Bee hives", "Grant bid", "Pond liner"]
-    parts = ["# Garden group running notes\n"]
-    for number in range(sessions):
-        day = datetime.date(2010, 1, 4) + datetime.timedelta(days=14 * number)
-        parts.append(f"\n## {day.isoformat()}\n\nPresent: Noor Haddad, Elias Brandt\n\n")
-        parts.extend(f"* {subjects[(number + k) % 8]} (Noor)\n    * talked it through\n"
-                     for k in range(4))
-    ext = DeterministicExtractor().extract_source(
-        make_doc("garden-log", "".join(parts), path="/corpus/garden/running-notes.md"))
-    return [(ext, unit) for unit in ext.units]
-
-
-def test_recurring_topics_grow_linearly_with_a_running_log() -> None:
-    import time
-
-    def cost(sessions: int) -> float:
-        units = _running_log(sessions)
-        best = float("inf")
-        for _ in range(2):
-            began = time.perf_counter()
-            kind_meeting_topics.with_recurring_topics(units)  # type: ignore[arg-type]
-            best = min(best, time.perf_counter() - began)
-        return best
-
-    small, large = cost(200), cost(800)
-    # four times the sessions: about four times the work (a quadratic pass gives ~16)
-    assert large < 8 * small, (small, large)
-
-
 def test_a_topic_runs_from_its_earliest_meeting_to_its_latest_by_date() -> None:
     # file names that sort against the calendar ("a-…" is the latest meeting)
     docs = [make_doc(f"{chr(ord('f') - n)}-minutes", p.read_text(encoding="utf-8"),

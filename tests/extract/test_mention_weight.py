@@ -1,37 +1,13 @@
-"""Mention tiers (``mention_weight``): cost on a long flat list.
+"""Mention tiers (``mention_weight``): which lines of a summary list are bare.
 
-A release history of thousands of one-line entries is one long list; the tiering pass
-must stay linear in it.
+(The pass must stay linear in a long flat list: ``python -m benchmarks scaling``.)
 """
 
 from __future__ import annotations
 
-import time
-
 from dossier.extract.deterministic.blocks import build_blocks
 from dossier.extract.deterministic.markdown import parse
-from dossier.extract.deterministic.mention_weight import MentionWeights, _bare_items
-
-
-def _history(entries: int) -> str:
-    return "# Release history\n\n## 3.0\n\n" + "".join(
-        f"- Tidy up the importer for record batch {n}\n" for n in range(entries))
-
-
-def _cost(entries: int) -> float:
-    blocks = build_blocks(parse(_history(entries)))
-    best = float("inf")
-    for _ in range(2):
-        began = time.perf_counter()
-        _bare_items(blocks)  # the summary-list pass, where a per-item copy hid
-        best = min(best, time.perf_counter() - began)
-    return best
-
-
-def test_tiering_a_long_flat_list_grows_linearly() -> None:
-    small, large = _cost(5000), _cost(20000)
-    # four times the entries: about four times the work (a copy per item gives ~16)
-    assert large < 8 * small, (small, large)
+from dossier.extract.deterministic.mention_weight import MentionWeights
 
 
 def test_short_sub_points_stay_in_a_summary_list_a_discussion_does_not() -> None:
