@@ -3,7 +3,8 @@
 Three extractor passes were quadratic until a review found them: links beside code
 spans (a scan of every code range per link), the recurring-topics pass over one
 running log (the source re-split per mention), and the summary-list tiering of a long
-flat list (the rest of the list copied per item).  These are speed figures, so they
+flat list (the rest of the list copied per item); and extracting one running log (every
+session scanned the whole file for attendance lines).  These are speed figures, so they
 live here and not in timed tests: read the ``4N`` row against the ``N`` row (about 4×
 is linear; about 16× is the old behaviour).
 
@@ -75,6 +76,12 @@ def run(quick: bool) -> list[Result]:
                                repeat=repeat)
         rows.append(Result(f"scaling: recurring topics, {sessions} sessions", median, runs,
                            None, "4N row ≈ 4 × N row"))
+    for sessions in (100 * scale, 400 * scale):
+        doc = _doc("running-notes", _running_log(sessions))
+        median, runs = measure(lambda d=doc: extractor.extract_source(d),  # type: ignore[misc]
+                               repeat=repeat)
+        rows.append(Result(f"scaling: extract one running log, {sessions} sessions", median,
+                           runs, None, "4N row ≈ 4 × N row (still above: per-section scans)"))
     for entries in (2500 * scale, 10000 * scale):
         blocks = build_blocks(parse(_history(entries)))
         median, runs = measure(lambda b=blocks: _bare_items(b), repeat=repeat)  # type: ignore[misc]
