@@ -108,6 +108,55 @@ def _accept_single(token: str) -> bool:
     return bool(CAMEL.match(token)) and token.lower() not in STOPWORDS
 
 
+#: Words that join a sentence, never a name, when written capitalised inside a phrase:
+#: articles, pronouns, auxiliaries, prepositions and particles.  "Water Rates Go Up Again
+#: For The Season" and "Sign Off" are sentences in Title Case; a name joins its words with
+#: at most one connector ("Bank of England", "Department For Transport").
+SENTENCE_WORDS = frozenset(
+    [
+        "the", "a", "an", "we", "our", "us", "you", "your", "it", "its", "they", "their", "he",
+        "she", "his", "her", "i", "me", "my", "is", "are", "was", "were", "be", "been", "being",
+        "has", "have", "had", "will", "would", "can", "could", "shall", "should", "may",
+        "might", "must", "do", "does", "did", "to", "in", "at", "by", "with", "from", "into",
+        "onto", "over", "under", "about", "after", "before", "through", "during", "against",
+        "up", "off", "out", "down", "again", "away", "back", "not", "no", "then", "than",
+        "too", "very", "this", "that", "these", "those", "if", "so", "but", "or",
+    ]
+)
+#: Capitalised connectors a name may carry once ("Bank Of England"); twice is a sentence.
+_NAME_CONNECTORS = frozenset(["of", "for", "and", "on", "upon", "de", "la", "van", "von"])
+#: A line that is nothing but a capitalised phrase this long is a sub-title, not a name.
+TITLE_LINE_WORDS = 5
+
+
+def is_title_case_sentence(tokens: list[str], line_is_phrase: bool) -> bool:
+    """Is this run of capitalised words a sentence written in Title Case, not a name?
+
+    Decided on the words alone, never on what they say: a capitalised article, pronoun,
+    auxiliary or particle after the first word (sentence-start words aside), two
+    capitalised connectors, or a whole line of :data:`TITLE_LINE_WORDS` or more
+    capitalised words (an emphasis or sub-title line).
+    """
+    words = [t.lower() for t in tokens]
+    while words and words[0] in STOPWORDS:
+        words = words[1:]  # "When The Council …": sentence-start words are peeled later
+    inner = words[1:]
+    if any(t in SENTENCE_WORDS for t in inner):
+        return True
+    if sum(t in _NAME_CONNECTORS for t in inner) >= 2:
+        return True
+    return line_is_phrase and len(tokens) >= TITLE_LINE_WORDS
+
+
+def _whole_line(text: str, start: int, end: int) -> bool:
+    """Is the text from ``start`` to ``end`` all its line says (emphasis aside)?"""
+    line_start = text.rfind("\n", 0, start) + 1
+    line_end = text.find("\n", end)
+    line_end = len(text) if line_end < 0 else line_end
+    return (not text[line_start:start].strip(" \t*_>#-+")
+            and not text[end:line_end].strip(" \t*_.!:"))
+
+
 def phrases(text: str, lowercase_vocab: frozenset[str]) -> Iterator[Found]:
     """Capitalised multi-word phrases (and CamelCase words), sentence-start noise removed.
 
@@ -118,6 +167,9 @@ def phrases(text: str, lowercase_vocab: frozenset[str]) -> Iterator[Found]:
         phrase = match.group(1)
         start = match.start(1)
         tokens = phrase.split()
+        if len(tokens) >= 2 and is_title_case_sentence(
+                tokens, _whole_line(text, match.start(1), match.end(1))):
+            continue
         # peel stopwords off the front; a sentence-initial ordinary word ("Finance Meridian
         # ERP …") goes too, but only when what remains is still a name by itself
         while tokens:
@@ -204,6 +256,10 @@ def bold_terms(text: str) -> Iterator[Found]:
             continue
         if " " not in inner and inner.islower():
             continue  # "**hash**" is emphasis, not a name
+        words = inner.split()
+        if (len(words) >= 2 and all(w[:1].isupper() for w in words)
+                and is_title_case_sentence(words, line_is_phrase=False)):
+            continue  # "**Sign Off**": a Title Case sentence in bold is emphasis too
         yield Found(strip_markdown(inner), match.start(1), match.end(1), bold=True)
 
 
