@@ -17,6 +17,9 @@ from dossier.extract.deterministic.state import Recognition, Source
 from dossier.extract.model import SourceLike
 from dossier.extract.text import capitalize_first, strip_markdown
 
+#: File names that say what role a file plays in its folder, never what it is about.
+GENERIC_STEMS = frozenset({"readme", "index", "_index"})
+
 
 def recognise_document(doc: SourceLike, source: Source) -> Recognition:
     """The document's title, kind and (for a structurally recognised kind) its shape."""
@@ -63,7 +66,11 @@ def _title_section(parsed: ParsedDoc) -> Section | None:
 
 def _title(doc: SourceLike, source: Source, title_section: Section | None,
            opening: tuple[int, str] | None) -> str:
-    """Title heading, minutes' opening line, ingest title, or the file name — in that order."""
+    """Title heading, minutes' opening line, ingest title, or the file name — in that order.
+
+    A generic file name (README, index) falls back to the first heading, else the folder's
+    name, instead of titling a concept "README".
+    """
     explicit_title = getattr(doc, "title", None)
     stem = PurePosixPath(source.original_path.replace("\\", "/")).stem
     if title_section is not None:
@@ -72,6 +79,12 @@ def _title(doc: SourceLike, source: Source, title_section: Section | None,
         return opening[1]
     if isinstance(explicit_title, str) and _names_document(explicit_title, source.parsed, stem):
         return explicit_title.strip()
+    if stem.lower() in GENERIC_STEMS:
+        # "README.md" names no subject: its first heading does, else the folder it describes
+        first = min(source.parsed.heading_at.items(), default=None)
+        if first is not None and clean_heading(first[1][1], source.forms):
+            return strip_kind_label(clean_heading(first[1][1], source.forms))
+        stem = PurePosixPath(source.original_path.replace("\\", "/")).parent.name or stem
     # "0042-min-version" → "Min version": the number is the record's, not its name;
     # a date in the name stays a date ("sync-2024-03-01" → "Sync 2024-03-01")
     words = re.sub(r"[-_]+(?!\d)|(?<!\d)[-_]+", " ",
