@@ -1,10 +1,10 @@
 """Markdown links between concepts (§6.1): parsing, resolution to ids, context.
 
-Only inline links ``[text](href)`` in the body count.  Links inside fenced code
-blocks or inline code spans are text, not links.  An href resolves to a concept id
-when it names a ``.md`` file that is not reserved: absolute hrefs (``/x.md``) from
-the bundle root, everything else from the linking concept's directory.  A
-``..`` that would climb above the root is a broken link, never an escape.
+Only inline links ``[text](href)`` in the body count.  Links inside code (fenced or
+indented code blocks, code spans: ``codeblocks``) are text, not links.  An href
+resolves to a concept id when it names a ``.md`` file that is not reserved: absolute
+hrefs (``/x.md``) from the bundle root, everything else from the linking concept's
+directory.  A ``..`` that would climb above the root is a broken link, never an escape.
 ``target_id`` is None for anything that is not a concept link (URLs, other files,
 directory indexes).
 """
@@ -17,12 +17,11 @@ from dataclasses import dataclass
 from typing import NamedTuple
 from urllib.parse import unquote
 
+from dossier.okf.codeblocks import code_ranges, may_hold_code_blocks
 from dossier.okf.ids import RESERVED_FILENAMES, SUFFIX
 
 MAX_CONTEXT = 300
 
-_ANY_BUT_NEWLINE = re.compile(r"[^\n]")
-_CODE_SPAN = re.compile(r"``(?:[^`\n]|`(?!`))+``|`[^`\n]+`")
 # Possessive quantifiers: a long line with many '[' must not backtrack.
 _LINK = re.compile(
     r"\[((?:[^\[\]\\\n]++|\\.|\[[^\[\]\n]*+\])*+)\]"
@@ -126,67 +125,28 @@ def _resolve(href: str, folder: str) -> Resolution:
     return Resolution("/".join(parts)[: -len(SUFFIX)], False)
 
 
-def _blank_span(match: re.Match[str]) -> str:
-    text = match.group(0)
-    ticks = 2 if text.startswith("``") else 1
-    return text[:ticks] + "\x01" * (len(text) - 2 * ticks) + text[-ticks:]
-
-
-def _fence_lines(body: str) -> list[tuple[int, int, str, str]]:
-    """(line start, line end, marker, info) of lines opening or closing a fence, in order.
-
-    ``str.find`` scans at C speed; a MULTILINE ``^`` regex would be tried at every
-    character, which dominated link scanning.
-    """
-    found: list[tuple[int, int, str, str]] = []
-    size = len(body)
-    for token in ("```", "~~~"):
-        position = body.find(token)
-        while position != -1:
-            line_start = body.rfind("\n", 0, position) + 1
-            end = position + 3
-            while end < size and body[end] == token[0]:
-                end += 1
-            line_end = body.find("\n", end)
-            if line_end == -1:
-                line_end = size
-            if position - line_start <= 3 and not body[line_start:position].strip(" "):
-                found.append((line_start, line_end, body[position:end], body[end:line_end]))
-            position = body.find(token, end)
-    found.sort()
-    return found
-
-
 def masked_body(body: str) -> str:
-    """``body`` with fenced code blocks and inline code spans blanked out.
+    """``body`` with its code blanked out: fenced and indented code blocks, code spans.
 
-    The result has the same length and line breaks as ``body``, so a match
-    position in it is a position in the body.  An unclosed fence runs to the end.
+    The result has the same length and line breaks as ``body``, so a match position in it
+    is a position in the body.  What is code is ``codeblocks``' answer (CommonMark's, line
+    by line), the same the extractor's writers use: a link in an indented snippet is text.
+    An unclosed fence runs to the end.  A body with no backtick, fence, tab or 4-space run
+    (most of them) is returned as is, without a scan.
     """
-    masked = body
-    if "```" in body or "~~~" in body:
-        pieces: list[str] = []
-        last = 0
-        fence: str | None = None
-        fence_start = 0
-        for line_start, line_end, marker, info in _fence_lines(body):
-            if fence is None:
-                if marker[0] == "`" and "`" in info:
-                    continue  # not a fence: backtick fences take no backticks after them
-                fence, fence_start = marker, line_start
-            elif marker[0] == fence[0] and len(marker) >= len(fence) and not info.strip():
-                pieces.append(body[last:fence_start])
-                pieces.append(_ANY_BUT_NEWLINE.sub("\x01", body[fence_start:line_end]))
-                last, fence = line_end, None
-        if fence is not None:
-            pieces.append(body[last:fence_start])
-            pieces.append(_ANY_BUT_NEWLINE.sub("\x01", body[fence_start:]))
-            last = len(body)
-        pieces.append(body[last:])
-        masked = "".join(pieces)
-    if "`" in masked:
-        masked = _CODE_SPAN.sub(_blank_span, masked)
-    return masked
+    if "`" not in body and not may_hold_code_blocks(body):
+        return body
+    ranges = code_ranges(body)
+    if not ranges:
+        return body
+    pieces: list[str] = []
+    last = 0
+    for begin, end in ranges:
+        pieces.append(body[last:begin])
+        pieces.append("\x01" * (end - begin))  # a range never holds a line break
+        last = end
+    pieces.append(body[last:])
+    return "".join(pieces)
 
 
 class RawLink(NamedTuple):

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import pytest
 
-from dossier.extract.deterministic.codeblocks import code_lines, code_spans
 from dossier.extract.deterministic.provenance import cite
 from dossier.extract.model import ProposedConcept
+from dossier.okf.codeblocks import code_lines, code_spans
 from tests.extract.extract_helpers import make_doc, named, run
 
 VAULT = ("# Quartz Vault\n\nThe Quartz Vault is the secret store that holds every signing "

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from extract_helpers import make_doc, run
 
-from dossier.extract.deterministic.codeblocks import code_lines
 from dossier.extract.deterministic.markdown import LIST_ITEM, SPEAKER, parse
+from dossier.okf.codeblocks import code_lines
 
 
 def test_a_singular_term_ending_in_s_gets_no_made_up_singular_alias() -> None:

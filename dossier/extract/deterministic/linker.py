@@ -14,7 +14,7 @@ import itertools
 import re
 from dataclasses import dataclass, field
 
-from dossier.extract.deterministic.codeblocks import code_line_starts, code_spans
+from dossier.okf.codeblocks import code_line_starts, code_spans
 
 _PROTECTED = re.compile(
     r"!?\[[^\]\n]*\]\([^)\n]*\)|\[\^[^\]\n]*\]|<[^>\n]+>|https?://\S+"

@@ -11,15 +11,16 @@ import re
 from dataclasses import dataclass, field
 from typing import Literal
 
+from dossier.okf.codeblocks import LIST_MARKER
+
 _ATX = re.compile(r"^ {0,3}(#{1,6})[ \t]+(.*?)(?:[ \t]+#+)?[ \t]*$")
 _SETEXT = re.compile(r"^ {0,3}(=+|-+)[ \t]*$")
 _FENCE = re.compile(r"^ {0,3}(```|~~~)")
 _TABLE_ROW = re.compile(r"^\s*\|.*\|\s*$")
 _TABLE_SEP = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$")
-#: A list marker: a bullet, or 1–9 digits and ``.``/``)`` (CommonMark's ordered marker).
-#: The one definition every reader of list items builds on, so they agree on what a list
-#: item is (``codeblocks`` included).
-LIST_MARKER = r"(?:[-*+]|\d{1,9}[.)])"
+#: ``LIST_MARKER`` (a bullet, or 1–9 digits and ``.``/``)``) is defined beside the code
+#: scanner in ``dossier.okf.codeblocks``: every reader of list items builds on that one
+#: definition, so they agree on what a list item is.
 #: A list item's marker with its indentation (group 1) and the spaces after it.
 LIST_PREFIX = re.compile(rf"^(\s*){LIST_MARKER}\s+")
 #: A list item: indentation (group 1) and text (group 2).

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import re
 
-from dossier.extract.deterministic.codeblocks import code_map
 from dossier.extract.deterministic.markdown import LIST_PREFIX
 from dossier.extract.text import slugify
 from dossier.ingest.model import snapshot_relpath
+from dossier.okf.codeblocks import code_map
 
 _TABLE_ROW = re.compile(r"^\s*\|.*\|\s*$")
 

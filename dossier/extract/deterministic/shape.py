@@ -11,7 +11,6 @@ from collections.abc import Iterable
 
 from dossier.extract.deterministic import cues
 from dossier.extract.deterministic.blocks import Block
-from dossier.extract.deterministic.codeblocks import code_ranges, inside
 from dossier.extract.deterministic.markdown import ParsedDoc
 from dossier.extract.text import (
     collapse,
@@ -20,6 +19,7 @@ from dossier.extract.text import (
     truncate,
     word_count,
 )
+from dossier.okf.codeblocks import code_ranges, inside
 
 LABEL = re.compile(r"^\*\*(?P<label>[^*]{1,40}?)[.:]\*\*\s*(?P<rest>.*)$")
 _DESCRIPTIVE_LABELS = frozenset(

@@ -15,8 +15,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from dossier.extract.deterministic.codeblocks import code_ranges, inside
 from dossier.extract.model import SourceExtraction, Unit
+from dossier.okf.codeblocks import code_ranges, inside
 from dossier.okf.links import escape_link_text
 
 _WIKILINK = re.compile(r"(?P<embed>!?)\[\[(?P<target>[^\[\]|#\n]*)(?:#[^\[\]|\n]*)?"

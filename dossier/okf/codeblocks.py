@@ -1,4 +1,8 @@
-"""Which parts of markdown text are code: the one answer every writer into bodies asks.
+"""Which parts of markdown text are code: the one answer every reader and writer asks.
+
+It lives in the format layer because the format's own link reader (``links.masked_body``,
+run by ``dossier validate`` and the indexes) must skip the same code the extractor's
+writers do: a link in an indented code block is text, not a broken link.
 
 Footnote markers (``provenance.cite``), mention links (``linker``), resolved wikilinks
 (``wikilinks``) and reduced source links (``shape.render_lines``) are all written into
@@ -28,13 +32,24 @@ from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from dossier.extract.deterministic.markdown import LIST_MARKER
-
+#: A list item's marker: a bullet, or a number followed by ``.`` or ``)``.
+LIST_MARKER = r"(?:[-*+]|\d{1,9}[.)])"
 _QUOTE = re.compile(r"^(?: {0,3}> ?)+")
 _LIST_MARKER = re.compile(rf"^{LIST_MARKER}(?=[ \t]|$)")
 _FENCE_OPEN = re.compile(r"^(`{3,}|~{3,})(.*)$")
-_TICKS = re.compile(r"`+")
+# A code span: a run of backticks (not escaped, not part of a longer run) up to the next
+# unescaped run of exactly the same length on its line; a run that finds none is text.
+_SPAN = re.compile(r"(`(?<![`\\]`)`*+)[^`\n]*+(?:`+[^`\n]*+)*?(?<![`\\])\1(?!`)")
 _ATX = re.compile(r"^#{1,6}(?:[ \t]|$)")
+# may_hold_code_blocks: an indented line (quote markers aside), and the lines after which
+# one is code (blank, an ATX heading, maybe in a list item, or a thematic break)
+_INDENTED_FIRST = re.compile(r"[ >]*(?:    |\t)")
+_INDENTED_NEXT = re.compile(r"\n[ >]*(?:    |\t)")
+_OPENS_CODE_AFTER = re.compile(
+    rf"[\s>]*(?:$|(?:{LIST_MARKER}[ \t]+)*#{{1,6}}(?:[ \t]|$)|([-*_])(?:[ \t]*\1){{2,}}[ \t]*$)"
+)
+_MARKUP_LEADS = frozenset("-*_+#`~0123456789")
+_NOT_PLAIN = _MARKUP_LEADS | {">"}
 _BREAK = re.compile(r"^([-*_])(?: *\1){2,} *$")  # a thematic break (or setext underline)
 
 
@@ -91,7 +106,24 @@ def code_map(lines: Sequence[str]) -> CodeMap:
     after_blank = True  # the start of the text counts as after a blank line
     in_indented = False  # the previous non-blank line was indented code
     for index, raw in enumerate(lines):
-        quote = _QUOTE.match(raw)
+        if not raw and fence is None:  # an empty line: the blank-line case below, directly
+            if quotes:
+                items, quotes = [], 0
+            after_blank = True
+            column[index] = items[-1] if items else 0
+            continue
+        lead = raw[:1]
+        if fence is None and lead not in _NOT_PLAIN and not lead.isspace():
+            # a paragraph line at the margin (most lines): no code, and what the full
+            # reading below would conclude, without it
+            if quotes:
+                items, quotes = [], 0
+            elif after_blank:
+                items = []  # a line at the margin after a blank ends every list item
+            column[index] = items[-1] if items else 0
+            after_blank, in_indented = False, False
+            continue
+        quote = _QUOTE.match(raw) if ">" in raw[:4] else None
         depth = quote.group(0).count(">") if quote else 0
         content = _expand(raw[quote.end():] if quote else raw)
         blank = not content.strip()
@@ -116,10 +148,12 @@ def code_map(lines: Sequence[str]) -> CodeMap:
             continue
         indent = _indent(content)
         start = content[indent:]
+        # a line opening with a letter (most prose) is no marker, fence, heading or break
+        markup = start[:1] in _MARKUP_LEADS
         # a list item ends at a line left of its content, unless that line continues its
         # paragraph lazily; a new item, a fence or a heading never does
-        if after_blank or _LIST_MARKER.match(start) or _FENCE_OPEN.match(start) or _ATX.match(
-                start):
+        if after_blank or (markup and (_LIST_MARKER.match(start) or _FENCE_OPEN.match(start)
+                                      or _ATX.match(start))):
             while items and indent < items[-1]:
                 items.pop()
         container = items[-1] if items else 0
@@ -129,11 +163,11 @@ def code_map(lines: Sequence[str]) -> CodeMap:
             code[index] = True
             after_blank, in_indented = False, True
             continue
-        rest = content[indent:]
-        if _BREAK.match(rest):
+        rest = start
+        if markup and _BREAK.match(rest):
             after_blank, in_indented = True, False  # no paragraph: indented code may follow
             continue
-        marker = _LIST_MARKER.match(rest) if relative <= 3 else None
+        marker = _LIST_MARKER.match(rest) if markup and relative <= 3 else None
         if marker is not None:
             after = rest[marker.end():]
             spaces = len(after) - len(after.lstrip(" "))
@@ -143,13 +177,14 @@ def code_map(lines: Sequence[str]) -> CodeMap:
             items.append(indent + width)
             column[index] = indent + width
             container, rest = indent + width, after.lstrip(" ")
-        opened = _FENCE_OPEN.match(rest) if relative <= 3 or marker else None
+        opened = (_FENCE_OPEN.match(rest) if rest[:1] in "`~" and (relative <= 3 or marker)
+                  else None)
         if opened and not (opened.group(1)[0] == "`" and "`" in opened.group(2)):
             fence = _Fence(opened.group(1)[0], len(opened.group(1)), container, depth)
             code[index] = True
         after_blank = False
         in_indented = False
-        if _ATX.match(rest):
+        if rest[:1] == "#" and _ATX.match(rest):
             after_blank = True  # a heading is no paragraph: indented code may follow it
     unclosed = " " * fence.column + fence.char * fence.length if fence is not None else ""
     return CodeMap(tuple(code), tuple(column), unclosed)
@@ -164,29 +199,29 @@ def code_spans(line: str) -> list[tuple[int, int]]:
     """Offsets of the code spans in one line (backticks included)."""
     if "`" not in line:
         return []
-    runs = [m for m in _TICKS.finditer(line)
-            if not (m.start() and line[m.start() - 1] == "\\")]
-    spans: list[tuple[int, int]] = []
-    index = 0
-    while index < len(runs):
-        opener = runs[index]
-        size = opener.end() - opener.start()
-        for later in range(index + 1, len(runs)):
-            if runs[later].end() - runs[later].start() == size:
-                spans.append((opener.start(), runs[later].end()))
-                index = later + 1
-                break
-        else:
-            index += 1
-    return spans
+    return [match.span() for match in _SPAN.finditer(line)]
 
 
 def may_hold_code_blocks(text: str) -> bool:
-    """False when ``text`` cannot hold a code block: no fence, no 4-column indent.
+    """False when ``text`` cannot hold a code block: no fence, and no line indented 4
+    columns that could open indented code (one after a blank line, a heading, a break, or
+    first in the text).
 
-    Most bodies are plain prose; this lets them skip the line scan.
+    Most bodies are prose, often with nested list items ("- a" then "    - b"): this lets
+    them skip the line scan.  It only ever says True too often, never too rarely, so the
+    scan's answer is unchanged.
     """
-    return "```" in text or "~~~" in text or "    " in text or "\t" in text
+    if "```" in text or "~~~" in text:
+        return True
+    if "    " not in text and "\t" not in text:
+        return False
+    if _INDENTED_FIRST.match(text):
+        return True
+    for match in _INDENTED_NEXT.finditer(text):
+        previous = text[text.rfind("\n", 0, match.start()) + 1 : match.start()]
+        if _OPENS_CODE_AFTER.match(previous):
+            return True
+    return False
 
 
 def code_line_starts(text: str) -> frozenset[int]:
@@ -206,18 +241,26 @@ def code_line_starts(text: str) -> frozenset[int]:
 def code_ranges(text: str) -> list[tuple[int, int]]:
     """Offsets in ``text`` of everything that is code: whole code lines and code spans,
     in text order and never overlapping (what ``inside`` relies on)."""
+    if not may_hold_code_blocks(text):
+        return _span_ranges(text)
     lines = text.split("\n")
-    code = (code_map(lines).code if may_hold_code_blocks(text)
-            else (False,) * len(lines))
     ranges: list[tuple[int, int]] = []
     offset = 0
-    for line, is_code in zip(lines, code, strict=True):
+    for line, is_code in zip(lines, code_map(lines).code, strict=True):
         if is_code:
             ranges.append((offset, offset + len(line)))
-        else:
+        elif "`" in line:
             ranges.extend((offset + a, offset + b) for a, b in code_spans(line))
         offset += len(line) + 1
     return ranges
+
+
+def _span_ranges(text: str) -> list[tuple[int, int]]:
+    """The code spans of ``text`` when it holds no code block (a span never crosses a
+    line, so one pass over the whole text finds them)."""
+    if "`" not in text:
+        return []
+    return [match.span() for match in _SPAN.finditer(text)]
 
 
 def inside(ranges: Sequence[tuple[int, int]], start: int, end: int) -> bool:
