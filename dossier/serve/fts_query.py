@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+from itertools import filterfalse
 
 #: The tokenizer of the index: Porter stemming over unicode61 (lower-casing, and
 #: diacritics removed, so "café" and "cafe" are one word).  Changing it needs a new
@@ -103,15 +104,15 @@ def indexed_text(text: str) -> str:
     global _verdicts
     words = text.split()
     seen, dropped = _verdicts
-    new = set(words).difference(seen)
-    if new:
+    if not seen.issuperset(words):
+        new = set(words).difference(seen)
         if len(seen) + len(new) > _VERDICTS_MAX:
             seen, dropped = set(), set()
             _verdicts = (seen, dropped)
         # dropped before seen: another thread never finds a seen stop word not dropped
         dropped.update(word for word in new if _is_stop(word))
         seen.update(new)
-    return " ".join([word for word in words if word not in dropped])
+    return " ".join(filterfalse(dropped.__contains__, words))
 
 
 def query_words(query: str) -> list[str]:

@@ -36,7 +36,7 @@ def read_row(
     if known is not None and known.digest == digest:
         return None, FileStamp(digest, stat.st_mtime_ns, stat.st_size, known.error)
     try:
-        row = row_from_bytes(concept_id, data, f"bundle/{concept_id}.md")
+        row = row_from_bytes(concept_id, data, f"bundle/{concept_id}.md", digest)
     except OKFDocumentError as exc:
         return None, FileStamp(digest, stat.st_mtime_ns, stat.st_size, str(exc))
     return row, FileStamp(digest, stat.st_mtime_ns, stat.st_size, None)

@@ -108,7 +108,7 @@ def row_from_document(doc: ConceptDocument, digest: str) -> ConceptRow:
             if raw.resolution.target_id
         }
     )
-    passages = split_passages(doc, title, description)
+    passages = split_passages(doc, title, description, concept)
     row = ConceptRow(
         id=doc.concept_id,
         type=concept.type,
@@ -154,7 +154,10 @@ def _passage_row(passage: Passage, concept: ConceptRow, preamble: str) -> Passag
     )
 
 
-def row_from_bytes(concept_id: str, data: bytes, path: str) -> ConceptRow:
-    """Parse a concept file's bytes into a row (OKFDocumentError names the file)."""
+def row_from_bytes(
+    concept_id: str, data: bytes, path: str, digest: str | None = None
+) -> ConceptRow:
+    """Parse a concept file's bytes into a row (OKFDocumentError names the file);
+    ``digest``: their :func:`content_hash` when the caller computed it."""
     doc = parse_concept(decode(data, path), concept_id, path=path)
-    return row_from_document(doc, content_hash(data))
+    return row_from_document(doc, digest or content_hash(data))
