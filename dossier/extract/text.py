@@ -46,6 +46,20 @@ def fold(text: str) -> str:
     return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
 
 
+def singular(word: str) -> str:
+    """Singular and plural as one key ("elections" → "election", "policies" → "policy").
+
+    Words ending in -ss, -us, -is ("process", "status", "analysis") and short words
+    ("bus", "gas") are left alone: they are not plurals.  Case is kept; callers compare
+    lower-case words.
+    """
+    if len(word) > 4 and word.endswith("ies"):
+        return word[:-3] + "y"
+    if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
+        return word[:-1]
+    return word
+
+
 @lru_cache(maxsize=65536)
 def slugify(text: str, max_len: int = 80) -> str:
     """Lowercase ``[a-z0-9-]`` slug, cut on a dash boundary at ``max_len``."""

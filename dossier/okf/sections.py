@@ -13,8 +13,20 @@ under a "Related" heading is not mistaken for one.
 
 from __future__ import annotations
 
+#: The generated sections' headings as writers write them; writers (the deterministic
+#: bodies and assembly, the Claude merge) take them from here so they cannot drift from
+#: what search and the eval recognise.
+MENTIONS = "Mentions"
+MENTIONED_IN = "Mentioned in"
+RELATED = "Related"
+
 #: Headings of generated sections, case-folded.
-GENERATED_SECTIONS = frozenset({"mentions", "mentioned in", "related"})
+GENERATED_SECTIONS = frozenset(h.casefold() for h in (MENTIONS, MENTIONED_IN, RELATED))
+
+
+def generated_heading(name: str) -> str:
+    """The markdown line that opens the generated section ``name`` (one of the above)."""
+    return f"## {name}"
 
 
 def is_generated_heading(text: str) -> bool:

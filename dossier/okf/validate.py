@@ -404,6 +404,29 @@ def concept_text_errors(
     return [f for f in out.findings if f.severity == "error"]
 
 
+def checked_concept_bytes(
+    doc: doc_mod.ConceptDocument, *, today: date | None = None
+) -> tuple[bytes, str | None]:
+    """``doc`` rendered once and checked as it would land: (bytes, None), or (b"", why).
+
+    Every writer that checks a concept before it reaches the disk (the loop's sync, an
+    agent's write) must write exactly the bytes checked here: a second render could
+    differ, and the ledger records these bytes' blob as what Dossier wrote.  ``why``
+    names the rule codes (``OKF005 …; OKF007 …``, at most three).
+    """
+    problem = doc_mod.type_problem(doc.frontmatter)
+    if problem is not None:
+        return b"", f"{doc_mod.MISSING_TYPE} {problem}"
+    try:
+        text = doc_mod.render_concept(doc)
+    except OKFDocumentError as exc:
+        return b"", f"{exc.code} {exc}" if exc.code else str(exc)
+    errors = concept_text_errors(doc.concept_id, text, today=today)
+    if errors:
+        return b"", "; ".join(f"{f.code} {f.message}" for f in errors[:3])
+    return text.encode("utf-8"), None
+
+
 def _has_frontmatter(text: str) -> bool:
     return text.lstrip("\ufeff").startswith("---")
 

@@ -36,9 +36,9 @@ from dataclasses import dataclass, field
 from dossier.extract import content_fingerprint
 from dossier.fsutil import write_if_changed
 from dossier.okf import Bundle, ConceptDocument, OKFDocumentError
-from dossier.okf.document import render_concept, type_problem
+from dossier.okf.document import render_concept
 from dossier.okf.ids import id_problem
-from dossier.okf.validate import concept_text_errors
+from dossier.okf.validate import checked_concept_bytes
 from dossier.runtime.concept_facts import (
     DOSSIER_PRODUCER_PREFIX,
     FactsCache,
@@ -218,18 +218,7 @@ def _plan(
     plans: list[tuple[ConceptDocument, bytes]], result: SyncResult, doc: ConceptDocument
 ) -> None:
     """Queue ``doc`` for writing, or drop it when it would not be a conformant concept."""
-    problem = type_problem(doc.frontmatter)
-    data = b""
-    if problem is None:
-        try:
-            text = render_concept(doc)
-        except OKFDocumentError as exc:
-            problem = str(exc)
-        else:
-            errors = concept_text_errors(doc.concept_id, text)
-            if errors:
-                problem = "; ".join(f"{f.code} {f.message}" for f in errors[:3])
-            data = text.encode("utf-8")
+    data, problem = checked_concept_bytes(doc)
     if problem is not None:
         result.dropped.append(_dropped(doc, f"fails OKF validation: {problem}"))
         return

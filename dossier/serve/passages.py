@@ -11,6 +11,11 @@ blocks, fenced code, and footnote markers whose label is a ``sources[].id`` (SPE
 §5.1).  The footnote that cites a block maps, through that ``sources`` entry, to the
 source path and line range the passage came from (``…/x.md#L12-L30``).  Passage 0 is
 the concept's title and description, so a concept is still found by its name.
+
+A citation is narrowed to a passage's own lines only when that is known to be safe
+(see :func:`line_maps`): the concept was written by the deterministic extractor, and
+the source snapshot, read through :func:`sources_under` at index time, holds the
+passage's words on the lines the narrowed citation names.
 """
 
 from __future__ import annotations
@@ -18,8 +23,12 @@ from __future__ import annotations
 import itertools
 import posixpath
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
 from urllib.parse import urlsplit
 
 from dossier.okf import Concept, ConceptDocument
@@ -32,6 +41,16 @@ PIECE_WORDS = 150
 #: A citation of at least this many lines is narrowed to the lines a passage holds
 #: (when its lines map one to one, see :class:`LineMap`).
 NARROW_LINES = 10
+#: ``generated.by`` prefix of the deterministic extractor (``dossier.extract.document.PRODUCER``,
+#: not imported: search must not load the extractor).  Only its concepts copy source
+#: lines verbatim, so only theirs are narrowed, and only theirs hold generated lists.
+DETERMINISTIC_BY = "dossier-deterministic/"
+#: Where a narrowable citation must point: the tenant's source snapshots.
+SNAPSHOT_DIR = "sources/"
+
+#: A source path (``sources/x.md``) → its lines, or None when it cannot be read.
+SourceLines = Callable[[str], Sequence[str] | None]
+_SOURCES: ContextVar[SourceLines | None] = ContextVar("dossier_passage_sources", default=None)
 
 _HEADING = re.compile(r"^ {0,3}(#{1,6})[ \t]+(.*?)[ \t#]*$")
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
@@ -261,6 +280,51 @@ def source_citations(doc: ConceptDocument, concept: Concept | None = None) -> di
     return found
 
 
+@contextmanager
+def sources_under(root: Path) -> Iterator[None]:
+    """Let :func:`split_passages` read the source snapshots of the tenant at ``root``
+    while the block runs (the index wraps each concept it reads in this).
+
+    Without it no citation is narrowed: a narrowed citation must be checked against
+    the snapshot's text, and a caller that cannot read it keeps every whole range.
+    """
+    token = _SOURCES.set(lambda path: _snapshot_lines(root, path))
+    try:
+        yield
+    finally:
+        _SOURCES.reset(token)
+
+
+def _snapshot_lines(root: Path, path: str) -> Sequence[str] | None:
+    """The lines of snapshot ``path`` under ``root`` (None: not a snapshot, or unreadable)."""
+    if not path.startswith(SNAPSHOT_DIR) or posixpath.normpath(path) != path:
+        return None
+    file = root / path
+    try:
+        stat = file.stat()
+    except OSError:
+        return None
+    return _read_lines(str(file), stat.st_mtime_ns, stat.st_size)
+
+
+@lru_cache(maxsize=64)
+def _read_lines(file: str, mtime_ns: int, size: int) -> tuple[str, ...] | None:
+    """A snapshot's lines, cached by (path, mtime, size): many concepts cite one source."""
+    del mtime_ns, size  # part of the cache key only
+    try:
+        with open(file, encoding="utf-8", errors="replace", newline=None) as handle:
+            return tuple(handle.read().split("\n"))
+    except OSError:
+        return None
+
+
+def is_extracted(doc: ConceptDocument) -> bool:
+    """True when the deterministic extractor wrote ``doc`` (``generated.by``)."""
+    generated = doc.frontmatter.get("generated")
+    by = generated.get("by") if isinstance(generated, dict) else None
+    return isinstance(by, str) and by.startswith(DETERMINISTIC_BY)
+
+
 def split_passages(
     doc: ConceptDocument, title: str, description: str, concept: Concept | None = None
 ) -> list[Passage]:
@@ -275,24 +339,28 @@ def split_passages(
     sections = _sections(doc.body, doc.body_line)
     for _, blocks in sections:
         _label_marked_blocks(blocks)
-    maps = line_maps(doc.body, doc.body_line, [b for _, blocks in sections for b in blocks],
-                     citations)
+    extracted = is_extracted(doc)
+    sources = _SOURCES.get()
+    maps = (
+        line_maps(doc.body, doc.body_line, [b for _, blocks in sections for b in blocks],
+                  citations, sources)
+        if extracted and sources is not None
+        else {}
+    )
     for heading, blocks in sections:
         group: list[_Block] = []
         words = 0
         for piece in (p for block in blocks for p in _pieces(block)):
             count = piece.words
             if group and words + count > MAX_WORDS:
-                passages.append(
-                    _passage(doc.concept_id, len(passages), heading, group, citations, maps)
-                )
+                passages.append(_passage(doc.concept_id, len(passages), heading, group,
+                                         citations, maps, extracted))
                 group, words = [], 0
             group.append(piece)
             words += count
         if group:
-            passages.append(
-                _passage(doc.concept_id, len(passages), heading, group, citations, maps)
-            )
+            passages.append(_passage(doc.concept_id, len(passages), heading, group,
+                                     citations, maps, extracted))
     return passages
 
 
@@ -334,14 +402,23 @@ def _is_marker(block: _Block) -> bool:
 
 
 def line_maps(
-    body: str, body_line: int, blocks: list[_Block], citations: dict[str, Citation]
+    body: str,
+    body_line: int,
+    blocks: list[_Block],
+    citations: dict[str, Citation],
+    sources: SourceLines,
 ) -> dict[str, LineMap]:
     """A :class:`LineMap` per footnote label whose blocks copy their cited range line for
-    line; labels that do not (a range shared by separate blocks, text re-flowed or
-    dropped) keep their whole range.
+    line; labels that do not (a range shared by separate blocks, text re-flowed,
+    reordered or dropped) keep their whole range.
 
-    Checked both ends: the last cited line maps to the range's end, and the first
-    block, with the heading and blank lines right above it, to its start.
+    The map is built so the label's last block ends on the range's last line, so
+    that end proves nothing.  What is checked: the label's first block (with the
+    heading and blank lines right above it) maps to the range's start, and in the
+    source snapshot (``sources``) the first and last line of every block citing the
+    label hold that line's words.  Callers only pass concepts the deterministic
+    extractor wrote (:func:`is_extracted`): a person's or an agent's text cites a
+    range without copying it.
     """
     lines = body.split("\n")
     out: dict[str, LineMap] = {}
@@ -374,9 +451,50 @@ def line_maps(
         while start < top and not lines[start - body_line].strip():
             start += 1  # the range starts at its first written line (a heading or the text)
         # the heading above may be the extractor's own ("## From …"): then the text starts it
-        if cite.line_start in (line_map(start), line_map(top)):
+        if cite.line_start not in (line_map(start), line_map(top)):
+            continue
+        snapshot = sources(cite.path)
+        if snapshot is not None and _holds_words(lines, body_line, held, line_map, snapshot):
             out[label] = line_map
     return out
+
+
+def _holds_words(
+    lines: list[str], body_line: int, held: list[_Block], line_map: LineMap,
+    snapshot: Sequence[str],
+) -> bool:
+    """True when each block's first and last concept line has the words of the source
+    line it maps to (a marker line stands for the line above it, already checked)."""
+    for block in held:
+        if _is_marker(block):
+            continue
+        for number in dict.fromkeys((block.first, block.last)):
+            source = line_map(number)
+            if not 1 <= source <= len(snapshot):
+                return False
+            if _words(lines[number - body_line]) != _words(_labels(snapshot[source - 1])):
+                return False
+    return True
+
+
+_WORD = re.compile(r"\w+")
+#: A source's ``[[target#part|label]]``: the extractor writes its label (or the target's
+#: last part) in its place (``dossier/extract/deterministic/wikilinks.py``).
+_WIKILINK = re.compile(r"!?\[\[([^\[\]|#\n]*)(?:#[^\[\]|\n]*)?(?:\|([^\[\]\n]*))?\]\]")
+
+
+def _labels(line: str) -> str:
+    """A source line with each wikilink reduced to what the extractor writes for it."""
+    if "[[" not in line:
+        return line
+    return _WIKILINK.sub(
+        lambda m: (m.group(2) or "").strip() or m.group(1).strip().rsplit("/", 1)[-1], line
+    )
+
+
+def _words(line: str) -> list[str]:
+    """A line's words as a reader sees them (link syntax and footnote markers gone)."""
+    return _WORD.findall(plain(line).casefold())
 
 
 def _passage(
@@ -386,6 +504,7 @@ def _passage(
     group: list[_Block],
     citations: dict[str, Citation],
     maps: dict[str, LineMap] | None = None,
+    extracted: bool = False,
 ) -> Passage:
     text = " ".join(b.text for b in group if b.text)
     cited = [
@@ -399,7 +518,7 @@ def _passage(
         line_start=group[0].first,
         line_end=group[-1].last,
         citation=_merge(cited),
-        generated=_generated(heading, group),
+        generated=extracted and _generated(heading, group),
     )
 
 
@@ -420,8 +539,9 @@ def _cited(
 
 
 def _generated(heading: list[str], group: list[_Block]) -> bool:
-    """A generated section: under a generated heading, made of lists (and list labels
-    such as "Mentioned in:"), so prose a person wrote under such a heading is not."""
+    """A generated section of an extracted concept: under a generated heading, made of
+    lists (and list labels such as "Mentioned in:"), so prose a person wrote under such a
+    heading is not.  A person's or agent's concept has none (the caller checks)."""
     if not heading or not is_generated_heading(heading[-1]):
         return False
     return all(

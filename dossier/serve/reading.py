@@ -9,6 +9,7 @@ from pathlib import Path
 from dossier.okf import OKFDocumentError
 from dossier.okf.document import MAX_DOCUMENT_BYTES
 from dossier.serve.index_meta import FileStamp
+from dossier.serve.passages import sources_under
 from dossier.serve.records import ConceptRow, content_hash, row_from_bytes
 
 
@@ -35,8 +36,11 @@ def read_row(
     digest = content_hash(data)
     if known is not None and known.digest == digest:
         return None, FileStamp(digest, stat.st_mtime_ns, stat.st_size, known.error)
+    # path is <tenant>/bundle/<concept_id>.md: citations are checked against <tenant>/sources
+    root = path.parents[concept_id.count("/") + 1]
     try:
-        row = row_from_bytes(concept_id, data, f"bundle/{concept_id}.md", digest)
+        with sources_under(root):
+            row = row_from_bytes(concept_id, data, f"bundle/{concept_id}.md", digest)
     except OKFDocumentError as exc:
         return None, FileStamp(digest, stat.st_mtime_ns, stat.st_size, str(exc))
     return row, FileStamp(digest, stat.st_mtime_ns, stat.st_size, None)

@@ -28,6 +28,7 @@ commit with the reviewer as actor.
 from __future__ import annotations
 
 import re
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -40,11 +41,10 @@ from dossier.extract.deterministic.cues import FOLDERS
 from dossier.extract.text import slugify
 from dossier.fsutil import atomic_write_bytes
 from dossier.okf import Bundle, ConceptDocument, ConceptNotFoundError, concept_href
-from dossier.okf.document import render_concept
-from dossier.okf.errors import InvalidConceptIdError, OKFDocumentError
+from dossier.okf.errors import InvalidConceptIdError
 from dossier.okf.links import escape_link_text
-from dossier.okf.validate import concept_text_errors
-from dossier.runtime.ledger import Ledger, blob_id
+from dossier.okf.validate import checked_concept_bytes
+from dossier.runtime.ledger import LEDGER_PATH, Ledger, blob_id, parse_ledger, render_ledger
 from dossier.runtime.ownership import BundleGuard
 from dossier.runtime.runid import utc_now_iso
 from dossier.tenancy import TenantContext, TenantRepo, tenant_lock
@@ -423,7 +423,7 @@ class KnowledgeWriter:
     def _commit(
         self, doc: ConceptDocument, action: Action, summary: str, key: str | None
     ) -> WriteResult:
-        data = self._check(doc).encode("utf-8")
+        data = self._check(doc)
         return self._land(doc, data, action, summary, key)
 
     def _land(
@@ -431,9 +431,11 @@ class KnowledgeWriter:
     ) -> WriteResult:
         """Write the checked ``doc`` and commit it; anything that fails puts the files back.
 
-        An agent's write is recorded in the ledger (committed with it) as the bytes
-        Dossier last wrote there, so the ownership rule can tell the agent's own
-        unchanged draft from one a person edited since.
+        An agent's write is recorded in the ledger as the bytes Dossier last wrote
+        there, so the ownership rule can tell the agent's own unchanged draft from one
+        a person edited since.  The working-tree ledger keeps every line it had (an
+        in-flight run's too); the commit gets HEAD's ledger plus this one line, so
+        lines a killed run left uncommitted stay uncommitted.
         """
         path = self.bundle.path_for(doc.concept_id)
         paths = [path]
@@ -444,10 +446,14 @@ class KnowledgeWriter:
             paths.append(ledger.path)
         before = {p: (p.read_bytes() if p.is_file() else None) for p in paths}
         try:
+            committed: dict[Path, bytes] = {}
             if ledger is not None:
-                ledger.record(doc.concept_id, blob_id(data))
-            self.bundle.write(doc)
-            sha = self._commit_paths(paths, summary, action, doc.concept_id, key)
+                blob = blob_id(data)
+                ledger.record(doc.concept_id, blob)
+                committed[ledger.path] = self._head_ledger_with(doc.concept_id, blob)
+            atomic_write_bytes(path, data)  # the bytes checked, not a second render
+            self.bundle.refresh()
+            sha = self._commit_paths(paths, summary, action, doc.concept_id, key, committed)
         except BaseException:
             for p, old in before.items():
                 if old is None:
@@ -458,28 +464,29 @@ class KnowledgeWriter:
         return WriteResult(concept_id=doc.concept_id, action=action, commit=sha,
                            status=str(doc.frontmatter.get("status", "stable")))
 
-    def _check(self, doc: ConceptDocument) -> str:
+    def _head_ledger_with(self, concept_id: str, blob: str) -> bytes:
+        """The ledger as committed at HEAD with ``concept_id``'s line set to ``blob``."""
+        shown = TenantRepo(self.ctx).git("show", f"HEAD:{LEDGER_PATH}", check=False)
+        entries = parse_ledger(shown.stdout) if shown.status == 0 else {}
+        entries[concept_id] = {blob}
+        return render_ledger(entries).encode("utf-8")
+
+    def _check(self, doc: ConceptDocument) -> bytes:
         """Refuse ``doc`` unless it is valid OKF, before anything reaches the disk.
 
         A write changes one concept file, so only that file can bring a conformance
         error (every OKF error lives in one file): the per-concept check the loop
-        uses on its proposals is the whole of it.  The cross-file part a write can
-        affect is the links it adds, and :meth:`_link_lines` reads every target
-        (refusing a missing one) before the body is built; the rest of the bundle
-        (its indexes, its log, other concepts) is not re-read on every write.
-        Returns the text to write.
+        uses on its proposals (:func:`dossier.okf.validate.checked_concept_bytes`) is
+        the whole of it.  The cross-file part a write can affect is the links it adds,
+        and :meth:`_link_lines` reads every target (refusing a missing one) before the
+        body is built; the rest of the bundle (its indexes, its log, other concepts)
+        is not re-read on every write.  Returns the bytes to write: exactly these land
+        on disk and in the ledger.
         """
-        try:
-            text = render_concept(doc)
-        except OKFDocumentError as exc:
-            raise WriteRefused(f"the concept would not be valid OKF: {exc.code} {exc}") from None
-        errors = concept_text_errors(doc.concept_id, text)
-        if errors:
-            raise WriteRefused(
-                "the concept would not be valid OKF: "
-                + "; ".join(f"{f.code} {f.message}" for f in errors[:3])
-            )
-        return text
+        data, problem = checked_concept_bytes(doc)
+        if problem is not None:
+            raise WriteRefused(f"the concept would not be valid OKF: {problem}")
+        return data
 
     def _commit_removal(self, doc: ConceptDocument) -> WriteResult:
         path = self.bundle.path_for(doc.concept_id)
@@ -495,26 +502,55 @@ class KnowledgeWriter:
                            status="removed")
 
     def _commit_paths(
-        self, paths: list[Path], summary: str, action: str, concept_id: str, key: str | None
+        self,
+        paths: list[Path],
+        summary: str,
+        action: str,
+        concept_id: str,
+        key: str | None,
+        contents: dict[Path, bytes] | None = None,
     ) -> str | None:
-        """Commit exactly ``paths`` (other pending changes in the tenant stay as they are)."""
+        """Commit exactly ``paths`` (other pending changes in the tenant stay as they are).
+
+        Each path is committed as it is in the working tree, or as ``contents`` gives
+        it.  The commit is built in a private index started from HEAD, so nothing a
+        person staged, and no other bytes of these files, goes into it; afterwards the
+        real index takes these paths from the new HEAD.
+        """
         from dossier.tenancy.git import format_message
 
         trailers = {ACTOR_TRAILER: self.actor, "Dossier-Action": action,
                     "Dossier-Concept": concept_id}
         if key is not None:
             trailers[KEY_TRAILER] = key
-        rels = [p.relative_to(self.ctx.path.resolve()).as_posix() for p in paths]
+        root = self.ctx.path.resolve()
+        rels = [p.relative_to(root).as_posix() for p in paths]
         repo = TenantRepo(self.ctx)
-        repo.git("add", "-A", "--", *rels)
-        result = run_git(
-            self.ctx.path, "-c", "maintenance.auto=false", "commit", "-q", "--no-verify",
-            "--cleanup=whitespace", "-m", format_message(f"dossier: {summary}", trailers),
-            "--", *rels, check=False,
-        )
+        with tempfile.TemporaryDirectory(prefix="dossier-write-") as scratch:
+            env = {"GIT_INDEX_FILE": str(Path(scratch) / "index")}
+
+            def git(*args: str) -> str:
+                return run_git(self.ctx.path, *args, extra_env=env).stdout.strip()
+
+            git("read-tree", *(["HEAD"] if repo.head() is not None else ["--empty"]))
+            for path, rel in zip(paths, rels, strict=True):
+                given = (contents or {}).get(path)
+                if given is None:
+                    git("add", "-A", "--", rel)
+                    continue
+                staged = Path(scratch) / "blob"
+                staged.write_bytes(given)
+                blob = git("hash-object", "-w", "--", str(staged))
+                git("update-index", "--add", "--cacheinfo", f"100644,{blob},{rel}")
+            result = run_git(
+                self.ctx.path, "-c", "maintenance.auto=false", "commit", "-q", "--no-verify",
+                "--cleanup=whitespace", "-m", format_message(f"dossier: {summary}", trailers),
+                check=False, extra_env=env,
+            )
         if result.status != 0:
             raise DossierError(
                 f"could not commit the write in tenant {self.ctx.client_id}: "
                 f"{(result.stderr or result.stdout).strip()[:300]}"
             )
+        repo.git("reset", "-q", "--", *rels)
         return repo.head()

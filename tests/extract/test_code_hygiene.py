@@ -154,3 +154,33 @@ def test_the_source_line_after_code_in_a_list_item_stays_in_the_item() -> None:
     assert cite(body, "src-x").split("\n") == [
         "1. Build it:[^src-x]", "", "   ```", "   make", "   ```", "",
         "   Source.[^src-x]", "", "   Then ship it.[^src-x]"]
+
+
+def test_a_fence_left_open_at_the_end_is_closed_before_its_source_line() -> None:
+    # a pasted snippet whose closing fence was lost: the code runs to the end
+    body = "Build the docs like this:\n\n~~~console\n$ make html\n$ make linkcheck"
+    assert cite(body, "src-docs") == (
+        "Build the docs like this:[^src-docs]\n\n~~~console\n$ make html\n$ make linkcheck"
+        "\n~~~\n\nSource.[^src-docs]")
+    # inside a list item, the fence closes at the item's column
+    item = "- Then run:\n\n  ```\n  make all"
+    assert cite(item, "src-x").endswith("  make all\n  ```\n\n  Source.[^src-x]")
+
+
+def test_a_document_ending_in_an_open_fence_keeps_its_footnotes_out_of_the_code() -> None:
+    howto = ("# Rebuilding the search index\n\nThe Quartz Vault search index is rebuilt by "
+             "hand after a restore, from the admin host, with the two commands below.\n\n"
+             "```sh\nvaultctl index drop\nvaultctl index build --all\n")
+    concept = next(c for c in _concepts(("howto/reindex", howto)) if "vaultctl" in c.body)
+    _code_untouched(concept.body, ["```sh", "vaultctl index drop", "vaultctl index build --all"])
+    lines = concept.body.splitlines()
+    fences = [i for i, line in enumerate(lines) if line.startswith("```")]
+    assert len(fences) == 2  # opened and closed: what follows renders as markdown
+    assert any(line.startswith("[^src-howto-reindex]: ") for line in lines[fences[1]:])
+
+
+def test_a_link_beside_a_code_span_is_reduced_and_the_span_stays_code() -> None:
+    """(How the cost grows with such lines is a benchmark: ``python -m benchmarks scaling``.)"""
+    from dossier.extract.deterministic.shape import _reduce_local_links
+
+    assert _reduce_local_links("See [a](a.md) or `[b](b.md)`.") == "See a or `[b](b.md)`."

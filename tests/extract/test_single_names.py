@@ -75,3 +75,35 @@ def test_a_one_word_name_is_a_system_unless_it_names_a_body_of_people() -> None:
     assert named_type("Ledgerbox") == "System"
     assert named_type("Consortium") == "Organization"
     assert named_type("Client") == "Organization"
+
+
+def test_capitals_of_agenda_and_title_case_lines_name_nothing() -> None:
+    from extract_helpers import make_doc, run
+
+    docs = []
+    for number, day in enumerate(["12 January", "9 February", "9 March"]):
+        text = (f"# Allotment society committee, {day} 2026\n\n"
+                "Agenda:\n\n"
+                "- Inspect the Shed\n"
+                "- Sign Off the Accounts\n\n"
+                "## Review of the Waiting List\n\n"
+                "Water Rates Go Up Again For The Season\n\n"
+                "Members agreed that the Rainbarrel is leaking and needs a new tap.\n")
+        docs.append(make_doc(f"committee-{number}", text,
+                             path=f"/corpus/committee/2026-0{number + 1}.md"))
+    titles = {c.title for c in run(docs)}
+    assert "Rainbarrel" in titles  # named in a prose sentence in every document
+    assert not {"Shed", "Accounts", "List", "Season"} & titles
+
+
+def test_article_names_want_a_prose_line() -> None:
+    def names(text: str) -> list[str]:
+        return [f.text for f in article_names(text, frozenset())]
+
+    assert names("1. Review the Roadmap") == []
+    assert names("## Approve the Minutes") == []
+    assert names("Notes On The Budget For The Quarter") == []
+    assert names("- we then asked whether the Ledgerbox could keep a second copy") == [
+        "Ledgerbox"]
+    # the article may open the sentence: the name after it is still a capital by choice
+    assert names("The Ledgerbox is down again, so the nightly export waits.") == ["Ledgerbox"]

@@ -11,6 +11,7 @@ import re
 from pathlib import Path
 
 import yaml
+from extract_helpers import make_doc, run
 from typer.testing import CliRunner
 
 from dossier.cli import app
@@ -79,3 +80,75 @@ def test_upper_case_must_and_shall_sentences_are_requirements(tmp_path: Path) ->
         "consumer MUST NOT acknowledge a message before it is stored"
     ]
     assert _lines(next(iter(requirements.values()))) == [(17, 18)]
+
+
+# Inline records in a terse bullet style of their own: the statements a held-out record
+# makes in everyday grammar, none of them worded like the fixture above.
+_PLAIN_RECORD = """# Decision 12: Host the queue on a managed service
+
+* Status: accepted
+* Date: 2025-02-11
+
+## Context
+
+Our broker runs on two hand-built machines that only Marta can patch.
+
+## Decision
+
+Move the broker to the cloud provider's managed queue.
+
+## Consequences
+
+The main risk is vendor lock-in, because the managed queue speaks a dialect of its own.
+
+We risk losing the retail client if the cut-over slips past March.
+
+The import job risks dropping messages while both brokers run side by side.
+
+Billing gets simpler, since the provider charges per message.
+"""
+
+
+def _risk_titles(text: str) -> list[str]:
+    doc = make_doc("decision-12", text, path="/corpus/records/decision-12.md")
+    return sorted(c.title for c in run([doc]) if c.type == "Risk")
+
+
+def test_risks_stated_by_their_grammar_are_found_not_by_a_corpus_phrase() -> None:
+    titles = _risk_titles(_PLAIN_RECORD)
+    assert [t.split(",")[0] for t in titles] == [
+        "The import job risks dropping messages while both brokers run side by side",
+        "The main risk is vendor lock-in",
+        "We risk losing the retail client if the cut-over slips past March",
+    ]
+
+
+_DENIALS = """# Decision 13: Keep one database server
+
+* Status: accepted
+
+## Context
+
+A second server doubles the bill.
+
+## Decision
+
+Stay on one server with hourly snapshots.
+
+## Consequences
+
+Running a single server is not a risk for us, since a restore takes minutes.
+
+Losing a night of analytics is hardly a danger to anyone.
+
+Nobody is at risk when the reporting box reboots.
+
+A failed snapshot isn't a threat either: the previous one is kept.
+
+Restores remain a risk until someone rehearses one.
+"""
+
+
+def test_a_risk_denied_inside_the_statement_is_no_risk() -> None:
+    assert [t.split(",")[0] for t in _risk_titles(_DENIALS)] == [
+        "Restores remain a risk until someone rehearses one"]

@@ -203,11 +203,39 @@ def test_an_index_written_by_others_keeps_every_line_and_gains_what_it_lacks(
     assert "Our tables" not in (tmp_path / "tables" / "index.md").read_text(encoding="utf-8")
 
 
+def test_the_ownership_verdict_sees_the_bytes_that_are_merged(tmp_path: Path) -> None:
+    """The bytes that decide whose an index is are the ones the new text is built from:
+    an author's index is merged into from exactly what was judged, the loop's own is left
+    alone when its rendering is unchanged, and a second run writes nothing."""
+    bundle = make(tmp_path)
+    generate_indexes(bundle)
+    theirs = "# Our tables\n\n* [Orders](orders.md) - ours\n"
+    (bundle.root / "tables" / "index.md").write_text(theirs, encoding="utf-8")
+    own = {rel: (bundle.root / rel).read_bytes() for rel in ("index.md", "metrics/index.md")}
+    seen: dict[str, bytes] = {}
+
+    def foreign(rel: str, data: bytes, ours: bytes) -> bool:
+        seen[rel] = data
+        return rel == "tables/index.md"
+
+    written = generate_indexes(bundle, foreign=foreign)
+    assert [p.relative_to(bundle.root).as_posix() for p in written] == ["tables/index.md"]
+    assert seen["tables/index.md"] == theirs.encode("utf-8")
+    assert {rel: seen[rel] for rel in own} == own  # the loop's own, judged on their bytes
+    merged = (bundle.root / "tables" / "index.md").read_text(encoding="utf-8")
+    assert merged.startswith(theirs) and "customers.md" in merged
+    assert merged.count("orders.md") == 1
+    assert generate_indexes(bundle, foreign=foreign) == []
+    assert (bundle.root / "tables" / "index.md").read_text(encoding="utf-8") == merged
+
+
 def test_each_existing_index_is_read_once_when_ownership_is_asked(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The bytes that decide whose an index is are the ones the new text is compared
-    with: an author's index (and the loop's own) is read once, not again to write."""
+    """Performance guard, not behaviour (that is the test above): each existing index is
+    read once per run, for the verdict and the merge both, never a second time to write.
+    It counts ``Path.read_bytes`` calls, so a change in how indexes are read may need it
+    updated."""
     bundle = make(tmp_path)
     generate_indexes(bundle)
     theirs = "# Our tables\n\n* [Orders](orders.md) - ours\n"
@@ -221,9 +249,6 @@ def test_each_existing_index_is_read_once_when_ownership_is_asked(
         return real(self)
 
     monkeypatch.setattr(Path, "read_bytes", counting)
-    written = generate_indexes(bundle, foreign=lambda rel, data, ours: rel == "tables/index.md")
+    generate_indexes(bundle, foreign=lambda rel, data, ours: rel == "tables/index.md")
     monkeypatch.undo()
-    assert [p.relative_to(bundle.root).as_posix() for p in written] == ["tables/index.md"]
     assert reads and set(reads.values()) == {1}, reads
-    merged = (bundle.root / "tables" / "index.md").read_text(encoding="utf-8")
-    assert merged.startswith(theirs) and "customers.md" in merged

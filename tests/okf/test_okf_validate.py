@@ -244,3 +244,22 @@ def test_arbitrary_bytes_never_crash(tmp_path: Path, data: bytes) -> None:
     report = validate_bundle(root)
     assert all(f.path in {"x.md", "log.md", "index.md"} for f in report.findings)
     assert report.to_dict()["errors"] == len(report.errors)
+
+
+def test_checked_concept_bytes_are_what_is_written_or_a_rule_coded_refusal() -> None:
+    from dossier.okf import ConceptDocument
+    from dossier.okf.document import MAX_DOCUMENT_BYTES, parse_concept, render_concept
+    from dossier.okf.validate import checked_concept_bytes
+
+    doc = ConceptDocument("notes/dock", {"type": "Note", "title": "Dock"}, "Twelve doors.\n")
+    data, problem = checked_concept_bytes(doc)
+    assert problem is None and data == render_concept(doc).encode("utf-8")
+    assert parse_concept(data.decode("utf-8"), "notes/dock").body == "Twelve doors.\n"
+
+    untyped = ConceptDocument("notes/dock", {"title": "Dock"}, "x\n")
+    assert checked_concept_bytes(untyped)[1] == (
+        "OKF005 frontmatter has no 'type' (the one required key)"
+    )
+    huge = ConceptDocument("notes/dock", {"type": "Note"}, "x" * MAX_DOCUMENT_BYTES)
+    data, problem = checked_concept_bytes(huge)
+    assert data == b"" and problem is not None and problem.startswith("OKF007 ")

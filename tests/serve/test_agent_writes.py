@@ -17,9 +17,10 @@ import anyio
 import pytest
 from mcp import Client, StdioServerParameters
 
-from dossier.okf import Bundle
+from dossier.okf import Bundle, document
 from dossier.okf.validate import validate_bundle
 from dossier.runtime.ledger import Ledger, blob_id
+from dossier.runtime.ownership import EDITED_BY_HAND
 from dossier.serve import build_server
 from dossier.tenancy import Registry, TenantContext, TenantRepo
 from tests.runtime.helpers import cli, commit_count, git, tree_digest, write_corpus
@@ -51,6 +52,22 @@ def ok(result: Any) -> dict[str, Any]:
     assert not result.is_error, result.content[0].text
     data: dict[str, Any] = result.structured_content
     return data
+
+
+#: Dossier's reason for a concept a person wrote or reviewed (runtime/ownership.py).
+HUMAN_OWNED = "human-owned concept"
+
+
+def refused(ctx: TenantContext, tool: str, args: dict[str, Any], reason: str) -> None:
+    """The call is refused for Dossier's ``reason``, and the concept file and the
+    history are as they were (an internal error would not name the reason)."""
+    path = Bundle(ctx.bundle_dir).path_for(args["concept_id"])
+    before, count = path.read_bytes(), commit_count(ctx.path)
+    result = call(ctx, tool, args)
+    assert result.is_error
+    text = result.content[0].text
+    assert f"cannot {tool.split('_')[0]} {args['concept_id']}: {reason}" in text, text
+    assert path.read_bytes() == before and commit_count(ctx.path) == count
 
 
 @pytest.fixture
@@ -104,6 +121,51 @@ def test_a_proposal_lands_as_one_valid_draft_commit(tenants: tuple[Any, ...]) ->
     assert doc.frontmatter["status"] == "draft"
     assert f"/{target}.md" in doc.body
     assert validate_bundle(alpha.bundle_dir).ok
+
+
+def test_an_agent_write_commits_only_its_own_ledger_line(tenants: tuple[Any, ...]) -> None:
+    """A ledger line a killed run left uncommitted stays out of the agent's commit."""
+    alpha = tenants[0]
+    ledger = alpha.path / "runs" / "written-concepts.tsv"
+    in_flight = "0" * 40 + "\tnotes/half-written\n"
+    ledger.write_text(ledger.read_text(encoding="utf-8") + in_flight, encoding="utf-8")
+    (alpha.path / "runs" / "unrelated.txt").write_text("staged by a person\n", encoding="utf-8")
+    git(alpha.path, "add", "runs/unrelated.txt")
+
+    concept_id = ok(call(alpha, "record_note", {"text": "Returns go to bay 4."}))["concept_id"]
+
+    assert git(alpha.path, "show", "--name-only", "--format=", "HEAD").split() == [
+        f"bundle/{concept_id}.md", "runs/written-concepts.tsv"]
+    diff = git(alpha.path, "diff", "-U0", "HEAD~1", "HEAD", "--", "runs/written-concepts.tsv")
+    added = [line for line in diff.splitlines() if line.startswith("+") and "\t" in line]
+    removed = [line for line in diff.splitlines() if line.startswith("-") and "\t" in line]
+    written = blob_id(Bundle(alpha.bundle_dir).path_for(concept_id).read_bytes())
+    assert added == [f"+{written}\t{concept_id}"] and removed == []
+    # the in-flight line is still in the working tree, uncommitted; the staged file too
+    assert in_flight in ledger.read_text(encoding="utf-8")
+    status = git(alpha.path, "status", "--porcelain").splitlines()
+    assert " M runs/written-concepts.tsv" in status and "A  runs/unrelated.txt" in status
+    assert not any(concept_id in line for line in status)
+
+
+def test_an_agent_write_lands_the_bytes_it_checked_and_recorded(
+    tenants: tuple[Any, ...], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The file, the ledger line and the check all come from one render: were a second
+    render to differ (simulated here: each render ends with one more blank line), the
+    agent's own draft would look edited by hand and be locked against it."""
+    alpha = tenants[0]
+    renders = iter(range(1, 100))
+    real = document.render_concept
+    monkeypatch.setattr(document, "render_concept",
+                        lambda doc: real(doc) + "\n" * next(renders))
+
+    concept_id = ok(call(alpha, "record_note", {"text": "The dock has 12 doors."}))["concept_id"]
+    data = Bundle(alpha.bundle_dir).path_for(concept_id).read_bytes()
+    assert Ledger(alpha, TenantRepo(alpha)).entries[concept_id] == {blob_id(data)}
+    assert git(alpha.path, "show", f"HEAD:bundle/{concept_id}.md").encode() == data
+    amended = ok(call(alpha, "amend_concept", {"concept_id": concept_id, "append": "Doors 1-12."}))
+    assert amended["action"] == "amended"
 
 
 def test_a_retried_write_with_the_same_key_writes_once(tenants: tuple[Any, ...]) -> None:
@@ -160,8 +222,10 @@ def test_agents_cannot_amend_what_a_person_reviewed(tenants: tuple[Any, ...]) ->
     draft = ok(call(alpha, "record_note", {"text": "Night shift starts at 22:00."}))
     assert cli("review", "alpha", "--root", str(alpha.root), "--approve",
                draft["concept_id"], "--as", "kim").exit_code == 0
-    refused = call(alpha, "amend_concept", {"concept_id": draft["concept_id"], "append": "x"})
-    assert refused.is_error
+    refused(alpha, "amend_concept", {"concept_id": draft["concept_id"], "append": "x"},
+            HUMAN_OWNED)
+    refused(alpha, "deprecate_concept", {"concept_id": draft["concept_id"], "reason": "x"},
+            HUMAN_OWNED)
 
 
 def test_a_write_that_would_not_be_valid_okf_is_refused_with_its_rule_code(
@@ -194,12 +258,12 @@ def test_agents_cannot_change_a_concept_a_person_edited(tenants: tuple[Any, ...]
     path = bundle.path_for(target)
     path.write_text(path.read_text(encoding="utf-8") + "\nKim: door 3's printer is down.\n",
                     encoding="utf-8")
-    edited, count = path.read_bytes(), commit_count(alpha.path)
-    assert call(alpha, "amend_concept", {"concept_id": target, "append": "x"}).is_error
-    assert call(alpha, "deprecate_concept", {"concept_id": target, "reason": "x"}).is_error
+    edited = path.read_bytes()
+    refused(alpha, "amend_concept", {"concept_id": target, "append": "x"}, EDITED_BY_HAND)
+    refused(alpha, "deprecate_concept", {"concept_id": target, "reason": "x"}, EDITED_BY_HAND)
     git(alpha.path, "commit", "-qam", "Kim's note")
-    assert call(alpha, "amend_concept", {"concept_id": target, "append": "x"}).is_error
-    assert path.read_bytes() == edited and commit_count(alpha.path) == count + 1
+    refused(alpha, "amend_concept", {"concept_id": target, "append": "x"}, EDITED_BY_HAND)
+    assert path.read_bytes() == edited
 
     draft = ok(call(alpha, "record_note", {"text": "The dock has 12 doors."}))["concept_id"]
     ok(call(alpha, "amend_concept", {"concept_id": draft, "append": "Doors 1-12."}))
@@ -208,7 +272,7 @@ def test_agents_cannot_change_a_concept_a_person_edited(tenants: tuple[Any, ...]
                           encoding="utf-8")
     (corpus / "ops.md").write_text(DOC.replace("carrier labels", "carrier and customs labels"))
     assert cli("run-loop", "alpha", "--root", str(alpha.root)).exit_code == 0  # commits it
-    assert call(alpha, "amend_concept", {"concept_id": draft, "body": "x"}).is_error
+    refused(alpha, "amend_concept", {"concept_id": draft, "body": "x"}, EDITED_BY_HAND)
     assert "Kim: 14 now." in draft_path.read_text(encoding="utf-8")
 
 

@@ -75,3 +75,31 @@ def test_prose_under_a_related_heading_is_not_generated() -> None:
     doc = ConceptDocument("notes/kiosks", {"type": "Note", "title": "Kiosks"}, body)
     passages = split_passages(doc, "Kiosks", "")
     assert [p.generated for p in passages] == [False, False, False]
+
+
+ROTA = """---
+type: Note
+title: Dock rota
+generated:
+  by: human:kim
+---
+## Rota
+
+The night shift at the loading dock starts at ten and ends at six.
+
+## Related
+
+- Forklift keys hang in the shift office.
+- Spare badges are kept by the gate guard.
+"""
+
+
+def test_a_persons_own_related_list_is_quoted_as_a_neighbour(tmp_path: Path) -> None:
+    ctx = looped_tenant(tmp_path)
+    (ctx.bundle_dir / "notes").mkdir(exist_ok=True)
+    (ctx.bundle_dir / "notes" / "rota.md").write_text(ROTA, encoding="utf-8")
+    hits = search(ctx, "When does the night shift at the loading dock start?", limit=5)
+    hit = next(h for h in hits if h.id == "notes/rota")
+    assert "starts at ten" in hit.snippet
+    # Only the extractor's lists are left out; a person's list is their own text.
+    assert "Forklift keys hang in the shift office" in hit.snippet

@@ -40,6 +40,7 @@ from dossier.extract.model import (
     Unit,
 )
 from dossier.extract.text import collapse, entity_key, truncate
+from dossier.okf import sections
 from dossier.okf.links import concept_href, escape_link_text
 
 
@@ -246,7 +247,8 @@ def _proposal(comp: Component, members: list[_Mention], relations: list[_Relatio
         lines.append(f"- {kind}: [{escape_link_text(titles[target])}]({concept_href(target)})"
                      f"{marker}")
     if lines:
-        blocks.append("## Related\n\n" + "\n".join(lines[: settings.max_list_entries * 2]))
+        blocks.append(sections.generated_heading(sections.RELATED) + "\n\n"
+                      + "\n".join(lines[: settings.max_list_entries * 2]))
     proposed_sources = [
         ProposedSource(
             id=labels[source_id],

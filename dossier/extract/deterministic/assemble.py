@@ -53,7 +53,7 @@ from dossier.extract.model import (
     Unit,
 )
 from dossier.extract.text import entity_key, is_identifier
-from dossier.okf import concept_href
+from dossier.okf import concept_href, sections
 from dossier.okf.links import escape_link_text
 
 
@@ -254,7 +254,8 @@ def _build(
             lines = [f"- [{escape_link_text(titles[i])}]({href[i]})" for i in shown]
             if len(backlinks) > len(shown):
                 lines.append(f"- … and {len(backlinks) - len(shown)} more")
-            parts.append("## Related\n\nMentioned in:\n\n" + "\n".join(lines))
+            parts.append(sections.generated_heading(sections.RELATED) + "\n\nMentioned in:\n\n"
+                         + "\n".join(lines))
         if sources:
             parts.append("\n".join(
                 f"[^{s.id}]: {footnote_text(s.title, s.start, s.end)}" for s in sources

@@ -27,6 +27,7 @@ from dossier.extract.text import (
     is_identifier,
     truncate,
 )
+from dossier.okf import sections
 
 
 @dataclass
@@ -180,10 +181,8 @@ def sources_and_blocks(
             title = by_source[source_id].title
             snippet = mention.snippet or title
             lines.append(f"- *{title}*: {snippet}[^{label_for(source_id)}]")
-        if comp.units:
-            blocks.append("## Mentioned in\n\n" + "\n".join(lines))
-        else:
-            blocks.append("## Mentions\n\n" + "\n".join(lines))
+        heading = sections.MENTIONED_IN if comp.units else sections.MENTIONS
+        blocks.append(sections.generated_heading(heading) + "\n\n" + "\n".join(lines))
 
     sources: list[ProposedSource] = []
     for key in source_order:

@@ -24,11 +24,14 @@ writers need line numbers and offsets, and a scan gives both cheaply.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from dossier.extract.deterministic.markdown import LIST_MARKER
+
 _QUOTE = re.compile(r"^(?: {0,3}> ?)+")
-_LIST_MARKER = re.compile(r"^([-*+]|\d{1,9}[.)])(?=[ \t]|$)")
+_LIST_MARKER = re.compile(rf"^{LIST_MARKER}(?=[ \t]|$)")
 _FENCE_OPEN = re.compile(r"^(`{3,}|~{3,})(.*)$")
 _TICKS = re.compile(r"`+")
 _ATX = re.compile(r"^#{1,6}(?:[ \t]|$)")
@@ -42,6 +45,9 @@ class CodeMap:
 
     code: tuple[bool, ...]
     column: tuple[int, ...]
+    #: the line that would close a fence still open after the last line (a truncated or
+    #: careless document), else "": anything written after the text would be code
+    unclosed: str = ""
 
 
 @dataclass
@@ -145,7 +151,8 @@ def code_map(lines: Sequence[str]) -> CodeMap:
         in_indented = False
         if _ATX.match(rest):
             after_blank = True  # a heading is no paragraph: indented code may follow it
-    return CodeMap(tuple(code), tuple(column))
+    unclosed = " " * fence.column + fence.char * fence.length if fence is not None else ""
+    return CodeMap(tuple(code), tuple(column), unclosed)
 
 
 def code_lines(lines: Sequence[str]) -> list[bool]:
@@ -197,7 +204,8 @@ def code_line_starts(text: str) -> frozenset[int]:
 
 
 def code_ranges(text: str) -> list[tuple[int, int]]:
-    """Offsets in ``text`` of everything that is code: whole code lines and code spans."""
+    """Offsets in ``text`` of everything that is code: whole code lines and code spans,
+    in text order and never overlapping (what ``inside`` relies on)."""
     lines = text.split("\n")
     code = (code_map(lines).code if may_hold_code_blocks(text)
             else (False,) * len(lines))
@@ -213,5 +221,11 @@ def code_ranges(text: str) -> list[tuple[int, int]]:
 
 
 def inside(ranges: Sequence[tuple[int, int]], start: int, end: int) -> bool:
-    """Does ``[start, end)`` overlap one of ``ranges``?"""
-    return any(a < end and start < b for a, b in ranges)
+    """Does ``[start, end)`` overlap one of ``ranges``?
+
+    ``ranges`` are in text order and never overlap (``code_ranges``), so their ends rise:
+    the only candidate is the first range ending after ``start``, found by bisection, so
+    a page with a link and a code span on every line costs a logarithm per link.
+    """
+    first = bisect_right(ranges, start, key=lambda r: r[1])
+    return first < len(ranges) and ranges[first][0] < end

@@ -36,6 +36,7 @@ from dossier.extract.text import (
     collapse,
     ensure_period,
     first_sentence,
+    singular,
     strip_markdown,
     truncate,
 )
@@ -90,13 +91,6 @@ def code_type(name: str) -> str:
     return cues.SYSTEM if _CLASS_LIKE.search(name.strip("`")) else cues.GLOSSARY
 
 
-def _singular(word: str) -> str:
-    word = word.lower()
-    if word.endswith("ies"):
-        return word[:-3] + "y"
-    return word[:-1] if word.endswith("s") and not word.endswith("ss") else word
-
-
 def _openings(doc: ParsedDoc, start: int, end: int, count: int = 2) -> list[tuple[int, str]]:
     """The first ``count`` prose lines of lines ``start``..``end`` (1-based), numbered."""
     out: list[tuple[int, str]] = []
@@ -130,8 +124,8 @@ def _defines(sentence: str, subject: str) -> bool:
     match = _OPENING_DEFINITION.match(sentence)
     if match is None:
         return False
-    said = [_singular(w) for w in match.group("subject").split()]
-    meant = [_singular(w) for w in re.split(r"[\s-]+", subject) if w]
+    said = [singular(w.lower()) for w in match.group("subject").split()]
+    meant = [singular(w.lower()) for w in re.split(r"[\s-]+", subject) if w]
     return bool(said) and said[-len(meant):] == meant if meant else False
 
 
@@ -193,9 +187,9 @@ def _aliases(title: str, type_: str) -> list[str]:
         out.append(collapse(title.replace("&", " and ")))
     words = title.split()
     if type_ == cues.GLOSSARY and 1 <= len(words) <= 3 and not is_code_name(title):
-        singular = _singular(words[-1])
-        if singular != words[-1].lower():
-            out.append(" ".join([*words[:-1], words[-1][:1] + singular[1:]]))
+        one = singular(words[-1].lower())
+        if one != words[-1].lower():
+            out.append(" ".join([*words[:-1], words[-1][:1] + one[1:]]))
     return out
 
 

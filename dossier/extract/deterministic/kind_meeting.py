@@ -22,7 +22,7 @@ from dataclasses import replace
 from typing import TypeVar
 
 from dossier.extract.deterministic import cues, kind_flat
-from dossier.extract.deterministic.markdown import ParsedDoc
+from dossier.extract.deterministic.markdown import SPEAKER_PREFIX, ParsedDoc
 from dossier.extract.model import Unit
 from dossier.extract.text import collapse, strip_markdown
 
@@ -175,7 +175,7 @@ def dated_sections(doc: ParsedDoc, n: int) -> list[tuple[int, int, str]]:
 # ---------------------------------------------------------------------------- outcomes
 
 _PROPOSAL = re.compile(
-    r"^(?P<indent>\s*)(?:[-*+]\s+)?(?:[A-Z][\w .'-]{0,30}:\s+)?(?:\*\*|__)?"
+    rf"^(?P<indent>\s*)(?:[-*+]\s+)?(?:{SPEAKER_PREFIX})?(?:\*\*|__)?"
     r"(?:decision\s+)?(?:proposal|proposed|motion)(?:\*\*|__)?\s*(?:[:：]|\s[—–-])\s*"
     r"(?:\*\*|__)?\s*(?P<text>\S.*)$",
     re.I,

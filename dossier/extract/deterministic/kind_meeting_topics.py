@@ -29,15 +29,16 @@ from __future__ import annotations
 
 import math
 import re
+from bisect import bisect_left, bisect_right
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from dossier.extract.deterministic import cues, kind_meeting
-from dossier.extract.deterministic.markdown import LIST_ITEM, ParsedDoc, parse
+from dossier.extract.deterministic.markdown import LIST_ITEM, SPEAKER, ParsedDoc, item_end, parse
 from dossier.extract.model import SourceExtraction, Unit
-from dossier.extract.text import collapse, entity_key, strip_markdown
+from dossier.extract.text import collapse, entity_key, singular, strip_markdown
 
 #: A subject is a topic when items of this many meetings raise it ...
 MIN_MEETINGS = 3
@@ -87,15 +88,6 @@ class Mention:
     tokens: tuple[str, ...]
 
 
-def fold(word: str) -> str:
-    """Singular and plural as one key ("elections" → "election", "policies" → "policy")."""
-    if len(word) > 4 and word.endswith("ies"):
-        return word[:-3] + "y"
-    if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
-        return word[:-1]
-    return word
-
-
 @lru_cache(maxsize=8192)
 def wording(text: str) -> str:
     """An item's subject as written: annotations, marks, numbering and links dropped."""
@@ -112,28 +104,24 @@ def wording(text: str) -> str:
 def tokens(text: str) -> tuple[str, ...]:
     """The folded lower-case words of a wording."""
     plain = _OPTIONAL.sub("", text.lower())
-    return tuple(fold(w) for w in _WORD.findall(plain))
+    return tuple(singular(w) for w in _WORD.findall(plain))
 
 
 def _item_end(doc: ParsedDoc, index: int, indent: int) -> int:
-    """Last line of the list item at ``index``: its nested lines, up to a sibling or heading."""
-    end = index + 1
-    for sub in range(index + 1, len(doc.lines)):
-        line = doc.lines[sub]
-        if (sub + 1) in doc.heading_at:
-            break
-        if not line.strip():
-            continue
-        if len(line) - len(line.lstrip()) <= indent and not doc.in_code[sub]:
-            break
-        end = sub + 1
-    return end
+    """Last line of the list item at ``index``: its nested lines (the discussion under an
+    agenda item, blank lines and code included), up to a sibling or heading."""
+    return item_end(doc, index, indent, through_blank_lines=True, code="inside")
 
 
-def _section_end(doc: ParsedDoc, line: int, level: int) -> int:
+def _section_end(doc: ParsedDoc, headings: Sequence[int], line: int, level: int) -> int:
+    """Last non-blank line of the section a heading at ``line`` opens.
+
+    ``headings`` is ``doc.heading_at``'s line numbers sorted once per document: the scan
+    starts after ``line`` instead of sorting every heading for every heading.
+    """
     end = len(doc.lines)
-    for other, (other_level, _) in sorted(doc.heading_at.items()):
-        if other > line and other_level <= level:
+    for other in headings[bisect_right(headings, line):]:
+        if doc.heading_at[other][0] <= level:
             end = other - 1
             break
     while end > line and not doc.lines[end - 1].strip():
@@ -185,13 +173,14 @@ def _candidates(doc: ParsedDoc) -> list[tuple[int, int, str]]:
     A group of items ("Old business", a heading over the agenda) gives its items instead.
     """
     out: list[tuple[int, int, str]] = []
+    headings = sorted(doc.heading_at)
     for index in range(len(doc.lines)):
         number = index + 1
         if doc.in_code[index]:
             continue
         if number in doc.heading_at:
             level, text = doc.heading_at[number]
-            end = _section_end(doc, number, level)
+            end = _section_end(doc, headings, number, level)
             inside: list[str] = []
             for sub in range(number, end):
                 item = _item_text(doc, sub)
@@ -231,7 +220,7 @@ def _is_subject(text: str) -> bool:
     return bool(key) and 1 <= len(words) <= MAX_ITEM_WORDS and not (
         cues.is_boilerplate(text) or cues.is_generic(text)
         or _collection(key) or kind_meeting.DATE_RE.search(text)
-        or re.match(r"^[A-Z][\w .'-]{0,30}:\s", text))
+        or SPEAKER.match(text))
 
 
 def people_words(units: Sequence[Placed]) -> frozenset[str]:
@@ -261,10 +250,27 @@ def _meeting_docs(units: Sequence[Placed]
             for s in sorted(meetings)]
 
 
-def _holder(spans: Sequence[Unit], line: int) -> Unit | None:
-    """The meeting a line belongs to (a log's dated section, or the one meeting)."""
-    found = next((u for u in spans if u.start <= line <= u.end), None)
-    return spans[0] if found is None and len(spans) == 1 else found
+class _Holders:
+    """The meeting a line belongs to (a log's dated section, or the one meeting).
+
+    ``spans`` are sorted by (start, end); the holder of a line is the first span that
+    starts at or before it and ends at or after it.  The running maximum of the ends
+    rises exactly at such spans, so two bisections find it: a long running log costs
+    a logarithm per line, not a scan of every session.
+    """
+
+    def __init__(self, spans: Sequence[Unit]) -> None:
+        self.spans = spans
+        self.starts = [u.start for u in spans]
+        self.reach: list[int] = []
+        for unit in spans:
+            self.reach.append(max(unit.end, self.reach[-1]) if self.reach else unit.end)
+
+    def at(self, line: int) -> Unit | None:
+        started = bisect_right(self.starts, line)
+        first = bisect_left(self.reach, line, 0, started)
+        found = self.spans[first] if first < started else None
+        return self.spans[0] if found is None and len(self.spans) == 1 else found
 
 
 def mentions(units: Sequence[Placed]) -> list[Mention]:
@@ -272,8 +278,9 @@ def mentions(units: Sequence[Placed]) -> list[Mention]:
     people = people_words(units)
     out: list[Mention] = []
     for ext, doc, spans in _meeting_docs(units):
+        holders = _Holders(spans)
         for start, end, text in _candidates(doc):
-            holder = _holder(spans, start)
+            holder = holders.at(start)
             if holder is None:
                 continue
             written = wording(text)
@@ -452,8 +459,13 @@ def _topic(mentions_: list[Mention], framing: frozenset[str], core: tuple[str, .
                  tuple(mentions_), core)
 
 
-def _excerpt(ext: SourceExtraction, start: int, end: int) -> str:
-    lines = ext.text.split("\n")[start - 1:end]
+def _excerpt(lines_of: dict[str, list[str]], ext: SourceExtraction, start: int, end: int
+             ) -> str:
+    """Lines ``start``–``end`` of the source, dedented; ``lines_of`` keeps each source
+    split once, however many of its items are cited."""
+    if ext.source_id not in lines_of:
+        lines_of[ext.source_id] = ext.text.split("\n")
+    lines = lines_of[ext.source_id][start - 1:end]
     indent = min((len(x) - len(x.lstrip()) for x in lines if x.strip()), default=0)
     return "\n".join(x[indent:] for x in lines).strip()
 
@@ -466,20 +478,24 @@ def with_recurring_topics(units: Sequence[Placed]) -> list[Placed]:
     # keeps its own, so a decision is never merged into the subject it settles
     taken = {entity_key(name) for _, u in units for name in (u.title, *u.aliases)}
     raised: dict[tuple[str, int], list[tuple[int, str]]] = {}
+    lines_of: dict[str, list[str]] = {}
     for found in recurring_topics(mentions(units), people_words(units)):
         names = [n for n in (found.title, *found.aliases) if entity_key(n) not in taken]
         if not names:
             continue
         topic = Topic(names[0], tuple(names[1:]), found.mentions, found.core)
         meetings = sorted({m.meeting_key for m in topic.mentions})
-        first = min(topic.mentions, key=lambda m: m.meeting_key).meeting
-        last = max(topic.mentions, key=lambda m: m.meeting_key).meeting
+        first = min(topic.mentions, key=_held).meeting
+        last = max(topic.mentions, key=_held).meeting
         description = (f"A subject raised at {len(meetings)} meetings, from {first} to "
                        f"{last}.")
+        by_meeting: dict[tuple[str, int], list[Mention]] = {}
+        for mention in topic.mentions:
+            by_meeting.setdefault(mention.meeting_key, []).append(mention)
         for key in meetings:
-            here = _outermost(m for m in topic.mentions if m.meeting_key == key)
+            here = _outermost(by_meeting[key])
             parts = tuple((m.start, m.end,
-                           f"At {m.meeting}:\n\n{_excerpt(m.ext, m.start, m.end)}")
+                           f"At {m.meeting}:\n\n{_excerpt(lines_of, m.ext, m.start, m.end)}")
                           for m in here)
             out.append((here[0].ext, Unit(
                 kind="item", title=topic.title, identifier=None, aliases=topic.aliases,
@@ -491,6 +507,14 @@ def with_recurring_topics(units: Sequence[Placed]) -> list[Placed]:
     return [(ext, _naming_topics(unit, raised.get((ext.source_id, unit.start), [])))
             if unit.type_hint == cues.MEETING and unit.kind in ("document", "section")
             else (ext, unit) for ext, unit in out]
+
+
+def _held(mention: Mention) -> tuple[bool, str, tuple[str, int]]:
+    """When a mention's meeting was held, for "from … to …": the date its title gives,
+    else (undated, after the dated ones) its place in the corpus.  File names order
+    nothing: "minutes-march" sorts before "minutes-may" and after "minutes-april"."""
+    date = kind_meeting.iso_date(mention.meeting)
+    return date is None, date or "", mention.meeting_key
 
 
 def _outermost(found: Iterable[Mention]) -> list[Mention]:

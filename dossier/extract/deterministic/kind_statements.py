@@ -16,7 +16,12 @@ from __future__ import annotations
 import re
 
 from dossier.extract.deterministic import cues
-from dossier.extract.deterministic.markdown import ParsedDoc
+from dossier.extract.deterministic.markdown import (
+    LIST_PREFIX,
+    SPEAKER_PREFIX,
+    ParsedDoc,
+    item_end,
+)
 from dossier.extract.model import Unit
 from dossier.extract.text import (
     capitalize_first,
@@ -26,28 +31,46 @@ from dossier.extract.text import (
     truncate,
 )
 
-_LIST_ITEM = re.compile(r"^(\s*)(?:[-*+]|\d{1,3}[.)])\s+")
 #: "Name: remark" in minutes: the remark is the statement.
-_SPEAKER = re.compile(r"^[A-Z][\w .'-]{0,30}:\s+(?=\S)")
+_SPEAKER = re.compile(rf"^{SPEAKER_PREFIX}(?=\S)")
 
-#: Phrases that state a risk.  A risk that is *reduced*, *avoided* or *absent* is none
-#: (``_RISK_DENIED`` looks just before the phrase).
+#: Nouns that name a risk.
+_NOUN = r"(?:risks?|dangers?|threats?|exposures?)"
+#: Words after "risk" that make it a modifier ("a risk register"), not the noun.
+_NOT_NOUN = (r"(?!\s+(?:register|log|matrix|assessment|owner|score|level|rating|profile"
+             r"|appetite|management|review)\b)")
+#: How a risk is stated, by grammatical form, never by one corpus's wording:
+#: the noun as subject ("the main risk is …"), as complement ("… is a risk", "there is a
+#: real danger that …", "poses a threat"), "risk" as a verb ("we risk losing …", "the change
+#: risks breaking …"), and general phrases of the trade ("single point of failure", "bus
+#: factor", "at risk", "not sustainable").  A denied risk is none (``_RISK_DENIED`` before
+#: the phrase, ``_DENIED_INSIDE`` within it).
 _RISK_PHRASE = re.compile(
     r"\bsingle points? of failure\b"
     r"|\b(?:not|isn't|aren't|never|no longer)\s+(?:a\s+|an\s+|very\s+|really\s+)?sustainable\b"
     r"|\bunsustainable\b"
-    r"|\btoo\s+(?:small|few|thin|fragile)\s+to\s+(?:be\s+)?sustain\w*"
     r"|\bbus factor\b"
-    r"|\b(?:is|are|be|was|were|seems?\s+like|poses?|presents?|carr(?:y|ies))\s+"
-    r"(?:\w+\s+){0,2}?(?:an?|the)\s+(?:\w+\s+){0,2}?risk\b"
-    r"|\bat risk\b",
+    r"|\b(?:at risk|in danger)\b"
+    rf"|\b{_NOUN}\s+(?:here\s+)?(?:is|are|was|were|remains?|(?:would|will|may|might)\s+be)\b"
+    r"(?!\s+(?:low|lower|minimal|negligible|small|limited|none|nil|zero|gone|mitigated)\b)"
+    r"|\b(?:is|are|be|been|was|were|seems?\s+like|becomes?|remains?|poses?|presents?"
+    r"|carr(?:y|ies)|introduces?|creates?)\s+"
+    rf"(?:\w+\s+){{0,2}}?(?:an?|the)\s+(?:\w+\s+){{0,2}}?{_NOUN}\b{_NOT_NOUN}"
+    r"|\b(?:we|they|you|i|he|she|it|who|which|would|could|might|may|will|to)\s+risks?\b"
+    r"(?!\s+(?:is|are|was|were|of)\b)"
+    r"|\b[a-z]+\s+risks\s+(?!including\b)\w+ing\b",
     re.I,
 )
+#: A denial just before the phrase ("no single point of failure", "lowers the risk of").
 _RISK_DENIED = re.compile(
     r"\b(?:no|not|without|avoids?|avoiding|reduc\w*|mitigat\w*|lower\w*|minimi\w*|eliminat\w*"
-    r"|remov\w*|less|limits?)\s+(?:\w+\s+){0,3}$",
+    r"|remov\w*|less|limits?|nobody|nothing|none|never|hardly|barely|scarcely|neither|nor)"
+    r"\s+(?:\w+\s+){0,3}$",
     re.I,
 )
+#: A denial inside the phrase ("is not a risk", "is hardly a danger", "isn't a threat").
+_DENIED_INSIDE = re.compile(
+    r"\b(?:no|not|never|hardly|barely|scarcely|nobody|nothing|none)\b|n't\b", re.I)
 #: An upper-case normative keyword used as a verb ("MUST be", "SHALL NOT use"), not the
 #: keywords listed ("MUST, MUST NOT and MAY") when a record introduces them.
 _NORMATIVE = re.compile(r"\b(?:MUST|SHALL)(?:\s+NOT)?\s+(?!and\b|or\b|nor\b)[a-z]")
@@ -57,21 +80,20 @@ _KEYWORD_INTRO = re.compile(r"\b(?:RFC\s*2119|BCP\s*14|RFC\s*8174)\b", re.I)
 def _block(doc: ParsedDoc, index: int, n: int) -> tuple[int, int]:
     """1-based (first, last) line of the paragraph or list item holding line ``index``."""
     start = index
-    while start > 0 and not _LIST_ITEM.match(doc.lines[start]):
+    while start > 0 and not LIST_PREFIX.match(doc.lines[start]):
         above = start - 1
         if (not doc.lines[above].strip() or doc.in_code[above] or (above + 1) in doc.heading_at):
             break
         start = above
-    item = _LIST_ITEM.match(doc.lines[start])
-    indent = len(item.group(1)) if item else -1
+    item = LIST_PREFIX.match(doc.lines[start])
+    if item is not None:  # one statement: a blank or code line ends it
+        return start + 1, item_end(doc, start, len(item.group(1)), n, code="ends")
     end = start + 1
     for sub in range(start + 1, n):
         line = doc.lines[sub]
         if not line.strip() or doc.in_code[sub] or (sub + 1) in doc.heading_at:
             break
-        if item is not None and len(line) - len(line.lstrip()) <= indent:
-            break
-        if item is None and _LIST_ITEM.match(line):
+        if LIST_PREFIX.match(line):
             break
         end = sub + 1
     return start + 1, end
@@ -79,15 +101,15 @@ def _block(doc: ParsedDoc, index: int, n: int) -> tuple[int, int]:
 
 def _text(doc: ParsedDoc, start: int, end: int) -> str:
     lines = [doc.lines[i - 1].strip() for i in range(start, end + 1)]
-    lines[0] = _LIST_ITEM.sub("", lines[0])
+    lines[0] = LIST_PREFIX.sub("", lines[0])
     return collapse(strip_markdown(" ".join(lines)))
 
 
 def _unit(doc: ParsedDoc, start: int, end: int, type_: str, title: str,
           parent: str) -> Unit:
     body_lines = [doc.lines[i - 1].strip() for i in range(start, end + 1)]
-    if _LIST_ITEM.match(doc.lines[start - 1]):
-        body_lines[0] = "- " + _LIST_ITEM.sub("", body_lines[0])
+    if LIST_PREFIX.match(doc.lines[start - 1]):
+        body_lines[0] = "- " + LIST_PREFIX.sub("", body_lines[0])
     body = "\n".join(body_lines)
     return Unit(
         kind="item", title=title, identifier=None, aliases=(), type_hint=type_,
@@ -127,12 +149,16 @@ def stated_risks(doc: ParsedDoc, parent: str, n: int, taken: set[int]) -> list[U
 
 
 def _has_risk(line: str) -> bool:
-    if "risk" not in line.lower() and "sustain" not in line.lower() and (
-            "failure" not in line.lower() and "bus factor" not in line.lower()):
+    lowered = line.lower()
+    if not any(word in lowered for word in (
+            "risk", "sustain", "failure", "bus factor", "danger", "threat", "exposure")):
         return False
     for match in _RISK_PHRASE.finditer(line):
-        if match.group(0).lower().startswith(("not", "isn", "aren", "never", "no longer")):
+        phrase = match.group(0)
+        if phrase.lower().startswith(("not", "isn", "aren", "never", "no longer")):
             return True  # "not sustainable": the negation is the risk
+        if _DENIED_INSIDE.search(phrase):
+            continue
         if not _RISK_DENIED.search(line[max(0, match.start() - 40):match.start()]):
             return True
     return False

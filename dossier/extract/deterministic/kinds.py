@@ -12,6 +12,7 @@ Every function is pure over one parsed document, so the result is cached per sou
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
@@ -24,7 +25,7 @@ from dossier.extract.deterministic.headings import specific_title
 from dossier.extract.deterministic.kind_design import defined_terms, teams
 from dossier.extract.deterministic.kind_notes import note_type
 from dossier.extract.deterministic.kind_statements import requirements, stated_risks
-from dossier.extract.deterministic.markdown import ParsedDoc
+from dossier.extract.deterministic.markdown import ParsedDoc, item_end
 from dossier.extract.deterministic.shape import render_lines
 from dossier.extract.model import Unit
 from dossier.extract.text import collapse, strip_markdown, truncate
@@ -213,8 +214,14 @@ def recognise(doc: ParsedDoc, title: str, path: str, word_kind: str,
     return None
 
 
-def _attendance_lines(doc: ParsedDoc, keys: dict[str, int]) -> list[int]:
-    """Lines naming who attended: an ``Attendees:`` line or an attendance section's lines."""
+def _attendance_lines(
+    doc: ParsedDoc, keys: dict[str, int] | Sequence[tuple[str, int]]
+) -> list[int]:
+    """Lines naming who attended: an ``Attendees:`` line or an attendance section's lines.
+
+    ``keys`` are heading keys and their lines: a document's, or (a running log) each
+    session's, so two sessions' "Attendees" headings both count.
+    """
     out: list[int] = []
     for index, line in enumerate(doc.lines):
         if doc.in_code[index]:
@@ -225,7 +232,7 @@ def _attendance_lines(doc: ParsedDoc, keys: dict[str, int]) -> list[int]:
             if not line.split(":", 1)[1].strip(" *_"):
                 # "**Attendees:**" alone on its line: the names are the list under it
                 out.extend(kind_meeting.listed_under(doc, index))
-    for key, number in keys.items():
+    for key, number in keys.items() if isinstance(keys, dict) else keys:
         if _ATTENDANCE.match(key):
             seen = False
             for index in range(number, min(len(doc.lines), number + 20)):
@@ -407,6 +414,16 @@ def _meeting_log(doc: ParsedDoc, title: str, n: int,
     """A running notes file: the series (its intro) and one Meeting per dated section."""
     shape = Shape(MEETING, cues.TOPIC, title)
     names: list[tuple[int, int, str]] = []
+    # one pass over the file for every session (a per-session scan of the whole file made
+    # a long running log quadratic): the attendance lines of the file, with each session's
+    # headings keyed as if the session were a document of its own
+    starts = [start for start, _end, _heading in sessions]
+    keys_of: list[dict[str, int]] = [{} for _ in sessions]
+    for number, (_level, text) in sorted(doc.heading_at.items()):
+        at = bisect.bisect_left(starts, number) - 1  # the session with start < number
+        if at >= 0 and number <= sessions[at][1]:
+            keys_of[at].setdefault(cues.heading_key(strip_markdown(text)), number)
+    in_sessions = _attendance_lines(doc, [kv for keys in keys_of for kv in keys.items()])
     for start, end, heading in sessions:
         iso = kind_meeting.iso_date(heading)
         session_title = (f"{title} {heading}" if kind_meeting.date_cell(heading) else heading)
@@ -418,10 +435,8 @@ def _meeting_log(doc: ParsedDoc, title: str, n: int,
             type_hint=cues.MEETING, type_weight=4, body="", start=start, end=end, local=True,
             parent=title,
         ))
-        keys = {cues.heading_key(strip_markdown(text)): number
-                for number, (_level, text) in sorted(doc.heading_at.items(), reverse=True)
-                if start < number <= end}
-        attendance = [x for x in _attendance_lines(doc, keys) if start < x <= end]
+        low, high = bisect.bisect_right(in_sessions, start), bisect.bisect_right(in_sessions, end)
+        attendance = in_sessions[low:high]
         shape.children.extend(_attendees(doc, attendance, session_title))
     for unit in _outcomes_and_risks(doc, title, n):
         session = next((s for s in names if s[0] < unit.start <= s[1]), None)
@@ -531,18 +546,7 @@ def _decisions_and_actions(doc: ParsedDoc, parent: str, n: int) -> list[Unit]:
 
 def _item_end(doc: ParsedDoc, index: int, indent: int, n: int) -> int:
     """Last line of the list item at ``index`` (its more-indented continuation lines)."""
-    end = index + 1
-    for sub in range(index + 1, n):
-        line = doc.lines[sub]
-        if not line.strip():
-            break
-        if sub + 1 in doc.heading_at:
-            break
-        lead = len(line) - len(line.lstrip())
-        if lead <= indent:
-            break
-        end = sub + 1
-    return end
+    return item_end(doc, index, indent, n)
 
 
 def _topic_of(doc: ParsedDoc, index: int, indent: int) -> str | None:

@@ -9,16 +9,27 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import Literal
 
 _ATX = re.compile(r"^ {0,3}(#{1,6})[ \t]+(.*?)(?:[ \t]+#+)?[ \t]*$")
 _SETEXT = re.compile(r"^ {0,3}(=+|-+)[ \t]*$")
 _FENCE = re.compile(r"^ {0,3}(```|~~~)")
 _TABLE_ROW = re.compile(r"^\s*\|.*\|\s*$")
 _TABLE_SEP = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$")
-LIST_ITEM = re.compile(r"^(\s*)(?:[-*+]|\d{1,3}[.)])\s+(.*)$")
+#: A list marker: a bullet, or 1–9 digits and ``.``/``)`` (CommonMark's ordered marker).
+#: The one definition every reader of list items builds on, so they agree on what a list
+#: item is (``codeblocks`` included).
+LIST_MARKER = r"(?:[-*+]|\d{1,9}[.)])"
+#: A list item's marker with its indentation (group 1) and the spaces after it.
+LIST_PREFIX = re.compile(rf"^(\s*){LIST_MARKER}\s+")
+#: A list item: indentation (group 1) and text (group 2).
+LIST_ITEM = re.compile(rf"^(\s*){LIST_MARKER}\s+(.*)$")
+#: "Name: …" opening a remark in minutes (a speaker, or a label in its place).
+SPEAKER_PREFIX = r"[A-Z][\w .'-]{0,30}:\s+"
+SPEAKER = re.compile(rf"^{SPEAKER_PREFIX}")
 _HR = re.compile(r"^ {0,3}([-*_])( *\1){2,}\s*$")
 # A SHOUTED line standing alone between blank lines is a heading in plain-text notes.
-_INDENTED_OR_LIST = re.compile(r"^(?:[ \t]+\S|(?:[-*+]|\d{1,3}[.)])\s)")
+_INDENTED_OR_LIST = re.compile(rf"^(?:[ \t]+\S|{LIST_MARKER}\s)")
 _CAPS_LINE = re.compile(r"^[A-Z0-9][A-Z0-9 ,.:;&/'’()—–-]{2,100}$")
 
 
@@ -188,3 +199,36 @@ def parse(text: str) -> ParsedDoc:
         root.own_end = numbers[0] - 1
     return ParsedDoc(lines=lines, in_code=in_code, heading_at=heading_at, underline=underline,
                      tables=tables, root=root)
+
+
+def item_end(doc: ParsedDoc, index: int, indent: int, limit: int | None = None, *,
+             through_blank_lines: bool = False,
+             code: Literal["ends", "inside", "by_indent"] = "by_indent") -> int:
+    """1-based last line of the list item whose marker is on 0-based line ``index``.
+
+    An item runs over the lines indented past its marker (``indent``), up to a heading or
+    line ``limit``.  Its readers differ on purpose in two things, named here instead of
+    copied: ``through_blank_lines`` keeps a discussion nested under an agenda item after
+    a blank line (else a blank line ends one statement); ``code`` says whether a code
+    line ends the item (a statement's text has none), always belongs to it, or is read
+    by its indentation like any line.
+    """
+    stop = len(doc.lines) if limit is None else limit
+    end = index + 1
+    for sub in range(index + 1, stop):
+        line = doc.lines[sub]
+        if (sub + 1) in doc.heading_at:
+            break
+        if not line.strip():
+            if through_blank_lines:
+                continue
+            break
+        if doc.in_code[sub] and code != "by_indent":
+            if code == "ends":
+                break
+            end = sub + 1
+            continue
+        if len(line) - len(line.lstrip()) <= indent:
+            break
+        end = sub + 1
+    return end

@@ -8,8 +8,10 @@ mention of the highest tier, from weakest to strongest:
 
 1. a line that repeats a later heading (a table of contents, an agenda of the sections);
 2. a line that repeats a later line (an agenda item restated where it is discussed);
-3. a bare line of a summary list: a run of 3 or more list items of at most 6 words each,
-   with nothing nested under them;
+3. a bare line of a summary list: a run of 3 or more consecutive one-line list items of
+   at most 6 words each, the words of the items nested under an item counted with it (an
+   agenda's short sub-points are part of the summary and join the run; a longer
+   discussion under an item makes it tier 4);
 4. any other line: a paragraph, a list item with words of context or a discussion under it;
 5. a heading (the section is about it).
 
@@ -96,8 +98,10 @@ def _bare_items(blocks: list[Block]) -> set[int]:
 def _nested_words(blocks: list[Block], index: int) -> int:
     """Words of the list items nested under the item ``blocks[index]``."""
     words = 0
-    for child in blocks[index + 1:]:
-        if child.kind != "item" or child.indent <= blocks[index].indent:
-            break
-        words += word_count(child.text)
+    indent = blocks[index].indent
+    after = index + 1  # walked by index: a slice would copy the rest of a long list
+    while after < len(blocks) and blocks[after].kind == "item" and (
+            blocks[after].indent > indent):
+        words += word_count(blocks[after].text)
+        after += 1
     return words

@@ -11,11 +11,11 @@ from __future__ import annotations
 import re
 
 from dossier.extract.deterministic.codeblocks import code_map
+from dossier.extract.deterministic.markdown import LIST_PREFIX
 from dossier.extract.text import slugify
 from dossier.ingest.model import snapshot_relpath
 
 _TABLE_ROW = re.compile(r"^\s*\|.*\|\s*$")
-_LIST_ITEM = re.compile(r"^\s*(?:[-*+]|\d{1,3}[.)])\s+")
 
 
 def source_label(source_id: str) -> str:
@@ -40,17 +40,22 @@ def cite(body: str, label: str) -> str:
     A table or code block cannot carry a footnote marker cleanly, so a block that ends
     with one gets a short ``Source: …`` line after it instead (indented to the list item
     the code sits in, so the item's later paragraphs stay in it).  What is code is
-    ``codeblocks.code_map``'s answer, the same one the linkers use.
+    ``codeblocks.code_map``'s answer, the same one the linkers use.  A fence left open
+    at the end of ``body`` is closed first: else the ``Source.`` line, the footnote
+    definitions and every section written after the body would render as its code.
     """
     marker = f"[^{label}]"
     lines = body.split("\n")
     code = code_map(lines)
     out: list[str] = []
     count = len(lines)
+    last_code = max((i for i, is_code in enumerate(code.code) if is_code), default=-1)
     for index, line in enumerate(lines):
         stripped = line.strip()
         if code.code[index]:
             out.append(line)
+            if code.unclosed and index == last_code:
+                out.append(code.unclosed)  # close it: the marker and all after stay prose
             if _code_ends(lines, code.code, index):
                 out.extend(["", " " * code.column[index] + f"Source.{marker}"])
             continue
@@ -67,8 +72,8 @@ def cite(body: str, label: str) -> str:
             index + 1 < count
             and lines[index + 1].strip()
             and not code.code[index + 1]
-            and _LIST_ITEM.match(line)
-            and _LIST_ITEM.match(lines[index + 1])
+            and LIST_PREFIX.match(line)
+            and LIST_PREFIX.match(lines[index + 1])
         ):
             out.append(line)
             continue

@@ -5,9 +5,13 @@ A multi-word capitalised phrase or a CamelCase word is a name candidate by its s
 one and treating them all as names filled bundles with stubs.  A one-word name is
 recognised by how it is *used* instead:
 
-- written with an article or possessive mid-sentence (``the Forge``, ``a Puppetmaster``,
-  ``our Puppetmaster``), capitalised where the grammar does not ask for it, and not
+- written after an article or possessive (``the Forge``, ``a Puppetmaster``, ``our
+  Puppetmaster``; the article may open the sentence, "The Forge is down", since the name
+  after it is still capitalised where the grammar does not ask for it), and not
   followed by another capitalised word (then it is part of a longer phrase);
+- written in a prose line: not a heading, not a short list item, not a line whose words
+  are mostly capitalised (an agenda item "1. Review the Roadmap" or a Title Case line
+  capitalises words the grammar does not need, so its capitals say nothing);
 - never written in lowercase in the same document ("the Pipeline" in a document that
   also says "pipeline" is emphasis, not a name);
 - and used so in at least ``MIN_NAMED_DOCUMENTS`` documents (``assemble`` decides, like
@@ -45,6 +49,10 @@ _ARTICLE_NAME = re.compile(
     r"|now|also|only|instead)\b)"
 )
 _PLAIN = re.compile(r"[A-Z][a-z]{2,}")
+_WORD = re.compile(r"[^\W\d_][\w'’-]*")
+_LIST_OR_HEADING = re.compile(r"^\s*(?:#|[-*+]\s|\d{1,9}[.)]\s)")
+#: A list item of at most this many words is a label or agenda line, not prose.
+_SHORT_ITEM_WORDS = 8
 #: Words that make a one-word name a body of people rather than a thing, including the
 #: parties a contract capitalises ("the Client", "the Supplier").
 ORGANIZATION_WORDS = frozenset({
@@ -68,7 +76,28 @@ def article_names(text: str, lowercase_vocab: frozenset[str]) -> Iterator[Found]
             continue
         if low in _DOCUMENT_PARTS or cues.is_generic(name) or cues.is_boilerplate(name):
             continue  # "the Introduction", "the Appendix": a part of the document
+        if not _in_prose(text, match.start(), match.end()):
+            continue  # "2. Approve the Minutes": capitals of a Title Case or list line
         yield Found(name, match.start("name"), match.end("name"))
+
+
+def _in_prose(text: str, start: int, end: int) -> bool:
+    """Whether ``text[start:end]`` sits in a prose line, where a capital means a name.
+
+    The line (or the two lines an article and its name wrap across) is prose unless it
+    is a heading, a list item of few words, or mostly capitalised words.
+    """
+    first = text.rfind("\n", 0, start) + 1
+    last = text.find("\n", end)
+    line = text[first:last if last >= 0 else len(text)]
+    words = _WORD.findall(line)
+    if not words:
+        return False
+    if _LIST_OR_HEADING.match(line) and (
+            line.lstrip().startswith("#") or len(words) <= _SHORT_ITEM_WORDS):
+        return False
+    capitals = sum(1 for word in words if word[0].isupper())
+    return capitals * 2 <= len(words)
 
 
 def is_plain_name(form: str) -> bool:
