@@ -6,6 +6,8 @@ lexical queries with their expected note), generated at run time into
 ``benchmarks/results/`` (gitignored) and reused on later runs.  Its notes become a
 tenant's bundle.  Sizes: 10,000 and 50,000 concepts (quick: 1,000 and 5,000).
 
+``DOSSIER_BENCH_SERVE_SIZES=10000`` (comma-separated) runs only the sizes named.
+
 Goals: build 10,000 ≤ 5 s; in-process search p50 ≤ 10 ms, p99 ≤ 30 ms at 10,000;
 MCP stdio round trip p50 ≤ 20 ms; server RSS ≤ 400 MB at 50,000.  Retrieval quality
 (recall@5, MRR@10 via ``score.py``) is reported for the smaller corpus, comparable
@@ -173,9 +175,11 @@ def run(quick: bool) -> list[Result]:
     from dossier.serve import rebuild_index
 
     small, large = (1_000, 5_000) if quick else (10_000, 50_000)
+    # DOSSIER_BENCH_SERVE_SIZES=10000 runs one size (the 50,000 run takes minutes).
+    sizes = [int(n) for n in os.environ.get("DOSSIER_BENCH_SERVE_SIZES", "").split(",") if n]
     rows: list[Result] = []
     with tempfile.TemporaryDirectory(prefix="bench-serve-") as tmp:
-        for n in (small, large):
+        for n in sizes or (small, large):
             ctx = tenant_with(Path(tmp), n)
             builds = []
             for _ in range(1 if n > 10_000 else 3):

@@ -50,11 +50,28 @@ def _inside(root_real: str, target_real: str) -> bool:
 
 def walk_bundle(root: Path) -> BundleTree:
     """Walk ``root`` once (deterministic order) and classify every visible entry."""
+    tree, concepts = _walk(root)
+    tree.concepts = {concept_id: Path(path) for concept_id, path in concepts}
+    return tree
+
+
+def concept_files(root: Path) -> list[tuple[str, str]]:
+    """(concept id, absolute path) of every concept file, ids sorted: the concepts of
+    :func:`walk_bundle`, by the same walk, with paths as strings.
+
+    For callers that only stat most files (the search index's first sync of a
+    process): building 10,000 ``pathlib`` objects took most of that sync's 0.18 s.
+    """
+    return _walk(root)[1]
+
+
+def _walk(root: Path) -> tuple[BundleTree, list[tuple[str, str]]]:
+    """The walk; concepts returned apart, as (id, path string), sorted by id."""
     tree = BundleTree(root=root)
     root_real = os.path.realpath(root)
+    concepts: list[tuple[str, str]] = []
     if not os.path.isdir(root):
-        return tree
-    concepts: list[tuple[str, Path]] = []
+        return tree, concepts
     stack: list[tuple[str, str]] = [(os.fspath(root), "")]
     while stack:
         abs_dir, rel_dir = stack.pop()
@@ -107,10 +124,9 @@ def walk_bundle(root: Path) -> BundleTree:
             if name in RESERVED_FILENAMES:
                 tree.reserved.append(rel)
             elif name != SUFFIX:
-                concepts.append((rel[: -len(SUFFIX)], Path(entry.path)))
+                concepts.append((rel[: -len(SUFFIX)], entry.path))
         stack.extend(reversed(subdirs))
     concepts.sort(key=lambda item: item[0])
-    tree.concepts = dict(concepts)
     tree.reserved.sort()
     tree.directories.sort()
-    return tree
+    return tree, concepts

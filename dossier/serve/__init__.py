@@ -25,9 +25,7 @@ from dossier.serve.errors import (
     SemanticUnavailableError,
     ServeError,
 )
-from dossier.serve.httpconfig import HttpConfig
 from dossier.serve.index import SearchIndex
-from dossier.serve.knowledge import KnowledgeBase
 from dossier.serve.models import (
     ConceptHistory,
     ConceptPage,
@@ -43,6 +41,8 @@ if TYPE_CHECKING:
     from mcp.server.mcpserver import MCPServer
 
     from dossier.serve.embed import Embedder, get_embedder, semantic_available
+    from dossier.serve.httpconfig import HttpConfig
+    from dossier.serve.knowledge import KnowledgeBase
     from dossier.serve.server import Transport
     from dossier.tenancy import TenantContext
 
@@ -52,12 +52,21 @@ _FROM_EMBED = frozenset({"Embedder", "get_embedder", "semantic_available"})
 
 
 def __getattr__(name: str) -> Any:
-    """The embedder seam, imported when first asked for: it loads the plugin registry
-    (``importlib.metadata``), which a keyword search never needs."""
+    """Names imported when first asked for: the embedder seam (it loads the plugin
+    registry, ``importlib.metadata``), the knowledge base and the HTTP settings, which a
+    keyword search (a fresh process per ``dossier search``) never needs."""
     if name in _FROM_EMBED:
         from dossier.serve import embed
 
         return getattr(embed, name)
+    if name == "KnowledgeBase":  # reads concept files (the OKF model, YAML): not for search
+        from dossier.serve.knowledge import KnowledgeBase
+
+        return KnowledgeBase
+    if name == "HttpConfig":
+        from dossier.serve.httpconfig import HttpConfig
+
+        return HttpConfig
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 

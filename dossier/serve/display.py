@@ -2,10 +2,13 @@
 
 A search reads ``pid``, ``id``, ``text`` (the full-text column) and ``display``, one
 string holding everything else a hit needs (concept summary, heading, line range,
-citation, neighbours), which is unpacked into the row under its own names.  The
-packing was made for LanceDB, which charged a fixed cost per selected column
-(24 columns ≈ 13 ms a query, 4 ≈ 4 ms); SQLite (decision 0006) has no such cost,
-and the layout was kept: one decode per row, and its round trip is tested.
+citation, whether it is a generated list), which is unpacked into the row under its
+own names.  The packing was made for LanceDB, which charged a fixed cost per selected
+column (24 columns ≈ 13 ms a query, 4 ≈ 4 ms); SQLite (decision 0006) has no such
+cost, and the layout was kept: one decode per row, and its round trip is tested.
+A row no longer carries its neighbours' text: a search reads the ≤ 2 neighbours of
+each quoted passage by ``pid`` (that copy made a 10,000-concept index ~250 MB and
+cost its build seconds of packing).
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ from typing import Any
 
 #: The concept's fields, the same on each of its passages (encoded once per concept).
 _CONCEPT_FIELDS = ("type", "title", "description", "tags", "status", "trust_tier", "stale_after")
-#: The passage's own short fields.
+#: The passage's own fields.
 _PASSAGE_FIELDS = (
     "ordinal",
     "heading",
@@ -26,17 +29,11 @@ _PASSAGE_FIELDS = (
     "cite_path",
     "cite_start",
     "cite_end",
-    "before_heading",
-    "before_start",
-    "after_heading",
-    "after_end",
+    "generated",
 )
-#: The fields that can be long (up to NEIGHBOUR_CHARS each): stored after the JSON
-#: headers as they are, since JSON-escaping them cost a 10,000-concept build ≈ 1 s.
-_RAW_FIELDS = ("before_text", "after_text")
 #: Every field ``display`` packs (changing the layout needs a new
 #: ``META_SCHEMA_VERSION``, which rebuilds every index).
-DISPLAY_FIELDS = _CONCEPT_FIELDS + _PASSAGE_FIELDS + _RAW_FIELDS
+DISPLAY_FIELDS = _CONCEPT_FIELDS + _PASSAGE_FIELDS
 #: The passages-table column that holds them.
 DISPLAY_COLUMN = "display"
 
@@ -52,17 +49,12 @@ def pack_concept(concept: Any) -> str:
 def pack(item: Any, concept: str | None = None) -> str:
     """The display fields of a passage row object, as stored.
 
-    Three parts: the concept's fields as a one-line JSON list (``concept``, from
-    :func:`pack_concept`), a newline, the passage's short fields and the lengths of
-    the raw ones (-1 for None) as another, a newline, then the raw fields' text back
-    to back.  Compact JSON holds no newline (it escapes them), so the first two
-    newlines end the headers.
+    Two one-line JSON lists joined by a newline: the concept's fields (``concept``,
+    from :func:`pack_concept`), then the passage's.  Compact JSON holds no newline
+    (it escapes them), so the first newline ends the concept part.
     """
-    raw = [getattr(item, name) for name in _RAW_FIELDS]
-    header = [getattr(item, name) for name in _PASSAGE_FIELDS]
-    header.extend(-1 if text is None else len(text) for text in raw)
     head = pack_concept(item) if concept is None else concept
-    return head + "\n" + _encode(header) + "\n" + "".join(text for text in raw if text)
+    return head + "\n" + _encode([getattr(item, name) for name in _PASSAGE_FIELDS])
 
 
 def unpack(row: dict[str, Any]) -> dict[str, Any]:
@@ -72,15 +64,6 @@ def unpack(row: dict[str, Any]) -> dict[str, Any]:
         row.update(dict.fromkeys(DISPLAY_FIELDS))
         return row
     head, _, rest = packed.partition("\n")
-    header, _, rest = rest.partition("\n")
     row.update(zip(_CONCEPT_FIELDS, _decode(head), strict=True))
-    values = _decode(header)
-    row.update(zip(_PASSAGE_FIELDS, values, strict=False))
-    at = 0
-    for name, length in zip(_RAW_FIELDS, values[len(_PASSAGE_FIELDS) :], strict=True):
-        if length < 0:
-            row[name] = None
-        else:
-            row[name] = rest[at : at + length]
-            at += length
+    row.update(zip(_PASSAGE_FIELDS, _decode(rest), strict=True))
     return row

@@ -36,10 +36,11 @@ from collections.abc import Callable, Iterable, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from dossier.okf import Bundle, InvalidConceptIdError, validate_concept_id
-from dossier.okf.walk import walk_bundle
+from dossier.okf.errors import InvalidConceptIdError
+from dossier.okf.ids import path_for, validate_concept_id
+from dossier.okf.walk import concept_files
 from dossier.serve.build_writer import BackgroundWriter
 from dossier.serve.display import DISPLAY_COLUMN, DISPLAY_FIELDS, pack, pack_concept, unpack
 from dossier.serve.errors import IndexUnavailableError, QueryFailedError
@@ -53,10 +54,11 @@ from dossier.serve.index_meta import (
     save_meta,
 )
 from dossier.serve.models import IndexReport
-from dossier.serve.reading import read_row, read_rows
-from dossier.serve.records import ConceptRow
 from dossier.serve.sqlstore import SCHEMA, Filter, chunks, connect, placeholders, write_lock
 from dossier.tenancy import TenantContext
+
+if TYPE_CHECKING:
+    from dossier.serve.records import ConceptRow
 
 log = logging.getLogger("dossier.serve.index")
 
@@ -206,7 +208,6 @@ class SearchIndex:
 
     def __init__(self, ctx: TenantContext) -> None:
         self.ctx = ctx
-        self.bundle = Bundle(ctx.bundle_dir)
         self._lock = threading.RLock()
         self._path: Path | None = None
         self._local = _Connections()
@@ -383,7 +384,7 @@ class SearchIndex:
         """
         try:
             validate_concept_id(concept_id)
-            path = self.bundle.path_for(concept_id)
+            path = path_for(self.ctx.bundle_dir, concept_id)
             # The bundle walk never enters hidden or symlinked directories; match it.
             parent = self.ctx.bundle_dir
             for part in concept_id.split("/")[:-1]:
@@ -404,17 +405,15 @@ class SearchIndex:
 
         Returns (upserted, removed, skipped, whether ``meta`` changed).
         """
+        on_disk: dict[str, tuple[str | Path, os.stat_result]] = {}
         if candidates is None:
-            tree = walk_bundle(self.ctx.bundle_dir)
-            on_disk: dict[str, tuple[Path, os.stat_result]] = {}
-            for concept_id, path in tree.concepts.items():
+            for concept_id, name in concept_files(self.ctx.bundle_dir):
                 try:
-                    on_disk[concept_id] = (path, path.stat())
+                    on_disk[concept_id] = (name, os.stat(name))
                 except OSError:
                     continue
             gone = set(meta.files) - set(on_disk)
         else:
-            on_disk = {}
             gone = set()
             for concept_id in candidates:
                 state = self._disk_state(concept_id)
@@ -432,7 +431,7 @@ class SearchIndex:
             stamp_now = (stat.st_mtime_ns, stat.st_size)
             if known is not None and (known.mtime_ns, known.size) == stamp_now:
                 continue
-            row, stamp = self._read_row(concept_id, path, stat, known)
+            row, stamp = self._read_row(concept_id, Path(path), stat, known)
             if stamp is None:
                 continue  # unreadable right now: leave the entry as it was
             changed = True
@@ -456,6 +455,10 @@ class SearchIndex:
     def _read_row(
         self, concept_id: str, path: Path, stat: os.stat_result, known: FileStamp | None
     ) -> tuple[ConceptRow | None, FileStamp | None]:
+        # Imported here: parsing (YAML, the OKF model) is needed only when a file changed,
+        # and every `dossier search` is a fresh process whose sync usually finds none.
+        from dossier.serve.reading import read_row
+
         return read_row(concept_id, path, stat, known)
 
     def _write_rows(self, meta: IndexMeta, rows: list[ConceptRow], drop: set[str]) -> None:
@@ -546,6 +549,8 @@ class SearchIndex:
         to come.  Batches are written by a worker thread while the next is parsed:
         SQLite releases the GIL while it tokenizes and writes.
         """
+        from dossier.serve.reading import read_rows
+
         db = connect(path, create=True)
         try:
             db.executescript(
@@ -555,7 +560,7 @@ class SearchIndex:
             db.execute("BEGIN")
             batch: list[ConceptRow] = []
             count = 0
-            items = list(walk_bundle(self.ctx.bundle_dir).concepts.items())
+            items = [(cid, Path(name)) for cid, name in concept_files(self.ctx.bundle_dir)]
             with BackgroundWriter() as writer:
                 for concept_id, row, stamp in read_rows(items):
                     if stamp is None:

@@ -24,7 +24,9 @@ from dossier.fsutil import atomic_write_text
 #:    passage cites its own source lines when its section was copied line for line.
 #: 6: one SQLite file per generation with an FTS5 index (docs/decisions/0006); a
 #:    LanceDB index of an earlier version is rebuilt and its directories deleted.
-META_SCHEMA_VERSION = 6
+#: 7: passage rows no longer carry their neighbours' text (a search reads the neighbours
+#:    by pid); ``display`` says whether a passage is a generated list.
+META_SCHEMA_VERSION = 7
 META_NAME = "meta.json"
 
 

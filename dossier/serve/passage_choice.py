@@ -160,16 +160,24 @@ class Choice:
     #: Query terms of the concept's title (count for no passage).
     topic: frozenset[str] = frozenset()
 
-    def quote(self) -> Quote:
+    def neighbour_pids(self) -> list[str]:
+        """The ``pid`` of the passages before and after the best one (passage 0, the
+        title passage, is nobody's neighbour); :meth:`quote` wants their rows."""
+        return neighbour_pids(self.best)
+
+    def quote(self, neighbours: Mapping[str, Mapping[str, Any]]) -> Quote:
         """The best passage with the neighbour adding most query words.
 
-        The neighbours' text rides on the best passage's row (``before_text``,
-        ``after_text``).  The one before wins only when it adds strictly more; otherwise
-        the one after is quoted (the answer usually follows what matched the question).
+        ``neighbours`` maps pids to passage rows (at least those of
+        :meth:`neighbour_pids` that exist; a search reads them by primary key).  A
+        generated list is never quoted as a neighbour.  The one before wins only
+        when it adds strictly more; otherwise the one after is quoted (the answer
+        usually follows what matched the question).
         """
         best = self.best
-        before = _neighbour(best, "before", "before_start", "line_start")
-        after = _neighbour(best, "after", "after_end", "line_end")
+        before_pid, after_pid = _sides(best)
+        before = _neighbour(neighbours.get(before_pid or ""), "line_start", best)
+        after = _neighbour(neighbours.get(after_pid or ""), "line_end", best)
         own = set(_terms_found(self.pattern, best, self.topic))
 
         def gain(row: Mapping[str, Any] | None) -> float:
@@ -187,17 +195,38 @@ class Choice:
         return Quote(best, (best, after))
 
 
+def _sides(row: Mapping[str, Any]) -> tuple[str | None, str | None]:
+    """The pids of the body passages right before and after ``row`` (None: there is none
+    to ask for; a pid asked for may still not exist)."""
+    ordinal = int(row.get("ordinal") or 0)
+    if ordinal < 1:
+        return None, None
+    concept = str(row.get("id"))
+    before = f"{concept}#{ordinal - 1}" if ordinal > 1 else None
+    return before, f"{concept}#{ordinal + 1}"
+
+
+def neighbour_pids(row: Mapping[str, Any]) -> list[str]:
+    """The pids a quote of ``row`` may use as its neighbour."""
+    return [pid for pid in _sides(row) if pid is not None]
+
+
 def _neighbour(
-    row: Mapping[str, Any], side: str, line_key: str, line_field: str
+    row: Mapping[str, Any] | None, line_field: str, best: Mapping[str, Any]
 ) -> dict[str, Any] | None:
-    """A neighbour of ``row`` as a minimal passage row (text, heading, its outer line)."""
-    text = row.get(f"{side}_text")
+    """A neighbour passage row as a minimal row (own text cut to what a quote can
+    show, its heading, its outer line), or None when it is not to be quoted."""
+    if row is None or row.get("generated") or int(row.get("ordinal") or 0) < 1:
+        return None
+    if row.get("id") != best.get("id"):
+        return None
+    whole = str(row.get("text") or "")[int(row.get("text_offset") or 0) :]
+    text = whole[-QUOTE_CHARS:] if line_field == "line_start" else whole[:QUOTE_CHARS]
     if not text:
         return None
-    line = row.get(line_key)
     other = "line_end" if line_field == "line_start" else "line_start"
-    edge = int(line) if line is not None else int(row.get(line_field) or 1)
-    heading = list(row.get(f"{side}_heading") or [])
+    edge = int(row.get(line_field) or best.get(line_field) or 1)
+    heading = list(row.get("heading") or [])
     return {"text": text, "text_offset": 0, line_field: edge, other: edge, "heading": heading}
 
 

@@ -31,7 +31,7 @@ from functools import lru_cache
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from dossier.okf import ConceptDocument
+from dossier.okf import Concept, ConceptDocument
 from dossier.okf.sections import is_generated_heading
 
 #: A passage grows by whole blocks until the next would pass this many words.
@@ -56,7 +56,9 @@ _HEADING = re.compile(r"^ {0,3}(#{1,6})[ \t]+(.*?)[ \t#]*$")
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 _FOOTNOTE_DEF = re.compile(r"^ {0,3}\[\^([^\]\s]+)\]:")
 _FOOTNOTE_REF = re.compile(r"\[\^([^\]\s]+)\]")
-_IMAGE_OR_LINK = re.compile(r"!?\[([^\]]*)\]\((?:[^()]|\([^)]*\))*\)")
+#: Possessive (``*+``, ``++``): the target's text is consumed in runs, not a character
+#: per alternation step, and never backtracked into (no other match is possible).
+_IMAGE_OR_LINK = re.compile(r"!?\[([^\]]*)\]\((?:[^()]++|\([^)]*\))*+\)")
 _REF_LINK = re.compile(r"\[([^\]]+)\]\[[^\]]*\]")
 _AUTOLINK = re.compile(r"<((?:https?|mailto):[^>\s]+)>")
 _LIST_ITEM = re.compile(r"^\s*(?:[-*+]|\d{1,9}[.)])\s+")
@@ -115,9 +117,14 @@ class _Block:
 
     @property
     def words(self) -> int:
-        """Words of :attr:`text` (counted once: cutting and packing both ask)."""
+        """Words of :attr:`text` (counted once: cutting and packing both ask).
+
+        :attr:`text` is whitespace-normalised (words joined by one space), so its
+        spaces count the words without splitting it again.
+        """
         if self._words < 0:
-            self._words = len(self.text.split())
+            text = self.text
+            self._words = text.count(" ") + 1 if text else 0
         return self._words
 
 
@@ -248,11 +255,15 @@ def _piece(block: _Block, group: list[tuple[str, int]]) -> _Block:
     return piece
 
 
-def source_citations(doc: ConceptDocument) -> dict[str, Citation]:
-    """``sources[].id`` → its citation (path from the tenant root and line range)."""
+def source_citations(doc: ConceptDocument, concept: Concept | None = None) -> dict[str, Citation]:
+    """``sources[].id`` → its citation (path from the tenant root and line range).
+
+    ``concept`` is ``doc.concept`` when the caller has it (validating the frontmatter
+    again costs a 10,000-concept index build ~0.2 s).
+    """
     found: dict[str, Citation] = {}
     folder = posixpath.dirname(f"bundle/{doc.concept_id}.md")
-    for source in doc.concept.sources:
+    for source in (concept or doc.concept).sources:
         if not source.id or not source.resource:
             continue
         resource = source.resource
@@ -314,9 +325,12 @@ def is_extracted(doc: ConceptDocument) -> bool:
     return isinstance(by, str) and by.startswith(DETERMINISTIC_BY)
 
 
-def split_passages(doc: ConceptDocument, title: str, description: str) -> list[Passage]:
-    """The passages of one concept: passage 0 is title and description, then the body's."""
-    citations = source_citations(doc)
+def split_passages(
+    doc: ConceptDocument, title: str, description: str, concept: Concept | None = None
+) -> list[Passage]:
+    """The passages of one concept: passage 0 is title and description, then the body's
+    (``concept``: ``doc.concept`` when the caller validated it already)."""
+    citations = source_citations(doc, concept)
     head_line = max(1, doc.body_line - 1)
     passages = [
         Passage(doc.concept_id, 0, [], f"{title}. {description}" if description else title,

@@ -40,7 +40,7 @@ def read_row(
     root = path.parents[concept_id.count("/") + 1]
     try:
         with sources_under(root):
-            row = row_from_bytes(concept_id, data, f"bundle/{concept_id}.md")
+            row = row_from_bytes(concept_id, data, f"bundle/{concept_id}.md", digest)
     except OKFDocumentError as exc:
         return None, FileStamp(digest, stat.st_mtime_ns, stat.st_size, str(exc))
     return row, FileStamp(digest, stat.st_mtime_ns, stat.st_size, None)

@@ -20,11 +20,8 @@ from dossier.okf import ConceptDocument, parse_concept
 from dossier.okf.document import decode
 from dossier.okf.links import scan_links
 from dossier.okf.timefmt import parse_instant
-from dossier.serve.passage_choice import QUOTE_CHARS
 from dossier.serve.passages import Passage, split_passages
 
-#: Characters of a neighbour's text kept on a passage row (a quote never shows more).
-NEIGHBOUR_CHARS = QUOTE_CHARS
 #: Repetitions per field in the ``text`` column (the field weights of BM25 ranking).
 TITLE_WEIGHT = 2
 DESCRIPTION_WEIGHT = 1
@@ -74,15 +71,10 @@ class PassageRow:
     cite_path: str | None
     cite_start: int | None
     cite_end: int | None
-    #: The neighbouring body passages' own text (cut to what a quote can show) and the
-    #: lines they reach: a hit quotes its best passage with one neighbour, and carrying
-    #: them here spares every search a second read (docs/search.md).
-    before_text: str | None = None
-    before_heading: list[str] | None = None
-    before_start: int | None = None
-    after_text: str | None = None
-    after_heading: list[str] | None = None
-    after_end: int | None = None
+    #: A list the extractor generated (mentions, backlinks): searchable, never quoted
+    #: as another passage's neighbour (a search reads neighbours by ``pid`` when it
+    #: quotes, :mod:`dossier.serve.passage_choice`).
+    generated: bool = False
 
 
 def content_hash(data: bytes) -> str:
@@ -116,7 +108,7 @@ def row_from_document(doc: ConceptDocument, digest: str) -> ConceptRow:
             if raw.resolution.target_id
         }
     )
-    passages = split_passages(doc, title, description)
+    passages = split_passages(doc, title, description, concept)
     row = ConceptRow(
         id=doc.concept_id,
         type=concept.type,
@@ -130,22 +122,7 @@ def row_from_document(doc: ConceptDocument, digest: str) -> ConceptRow:
         content_hash=digest,
     )
     row.passages = [_passage_row(p, row, preamble) for p in passages]
-    _link_neighbours(passages, row.passages)
     return row
-
-
-def _link_neighbours(passages: list[Passage], rows: list[PassageRow]) -> None:
-    """Give each body passage row its neighbours' text and outer lines (not passage 0's,
-    and not a generated list's: a backlink list quoted after a paragraph is noise)."""
-    for i in range(1, len(rows)):
-        if i > 1 and not passages[i - 1].generated:
-            rows[i].before_text = passages[i - 1].text[-NEIGHBOUR_CHARS:]
-            rows[i].before_heading = passages[i - 1].heading
-            rows[i].before_start = passages[i - 1].line_start
-        if i + 1 < len(rows) and not passages[i + 1].generated:
-            rows[i].after_text = passages[i + 1].text[:NEIGHBOUR_CHARS]
-            rows[i].after_heading = passages[i + 1].heading
-            rows[i].after_end = passages[i + 1].line_end
 
 
 def _passage_row(passage: Passage, concept: ConceptRow, preamble: str) -> PassageRow:
@@ -173,10 +150,14 @@ def _passage_row(passage: Passage, concept: ConceptRow, preamble: str) -> Passag
         cite_path=cite.path if cite else None,
         cite_start=cite.line_start if cite else None,
         cite_end=cite.line_end if cite else None,
+        generated=passage.generated,
     )
 
 
-def row_from_bytes(concept_id: str, data: bytes, path: str) -> ConceptRow:
-    """Parse a concept file's bytes into a row (OKFDocumentError names the file)."""
+def row_from_bytes(
+    concept_id: str, data: bytes, path: str, digest: str | None = None
+) -> ConceptRow:
+    """Parse a concept file's bytes into a row (OKFDocumentError names the file);
+    ``digest``: their :func:`content_hash` when the caller computed it."""
     doc = parse_concept(decode(data, path), concept_id, path=path)
-    return row_from_document(doc, content_hash(data))
+    return row_from_document(doc, digest or content_hash(data))

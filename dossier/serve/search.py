@@ -168,6 +168,7 @@ def _shown(group: Sequence[tuple[float, dict[str, Any]]]) -> dict[str, Any]:
 
 
 def _quotes(
+    index: SearchIndex,
     query: str,
     ids: Sequence[str],
     groups: dict[str, list[tuple[float, dict[str, Any]]]],
@@ -177,10 +178,14 @@ def _quotes(
     """What each hit quotes (:mod:`dossier.serve.passage_choice`): the best of the
     passages the full-text query returned for its concept, with a neighbour; or, when
     none holds a word of the query, the passage that ranked the concept."""
+    choices = {cid: choose_passage(query, [r for _, r in groups.get(cid, [])], bm25)
+               for cid in ids}
+    wanted = [pid for c in choices.values() if c is not None for pid in c.neighbour_pids()]
+    # The neighbours a quote may add, read by primary key (≤ 2 per hit, one query).
+    neighbours = index.passages_by_pid(wanted) if wanted else {}
     quotes: dict[str, Quote] = {}
-    for cid in ids:
-        choice = choose_passage(query, [r for _, r in groups.get(cid, [])], bm25)
-        quotes[cid] = choice.quote() if choice else Quote(shown[cid], (shown[cid],))
+    for cid, choice in choices.items():
+        quotes[cid] = choice.quote(neighbours) if choice else Quote(shown[cid], (shown[cid],))
     return quotes
 
 
@@ -303,7 +308,7 @@ def search_index(
     pattern = term_pattern(query)
     top = scored[:limit]
     bm25 = {str(row["pid"]): float(row["_score"]) for row in found}
-    quotes = _quotes(query, [row["id"] for _, row in top], groups, bm25, shown)
+    quotes = _quotes(index, query, [row["id"] for _, row in top], groups, bm25, shown)
     hits = [_hit(row, quotes[row["id"]], score, pattern, now) for score, row in top]
     return SearchResults(query=query, mode=mode, hits=hits)
 

@@ -157,3 +157,22 @@ def test_concept_href_round_trips_through_links() -> None:
         links = parse_links(f"[x]({concept_href(concept_id)})", "elsewhere/here")
         assert [link.target_id for link in links] == [concept_id]
     assert concept_href("tables/orders") == "/tables/orders.md"
+
+
+def test_concept_files_are_the_walks_concepts_as_strings(bundle: Bundle, tmp_path: Path) -> None:
+    """The search index's stat walk (``concept_files``, no ``pathlib`` objects) finds
+    exactly the concepts of ``walk_bundle``: hidden, reserved and escaping entries out,
+    a file symlink inside the bundle in, a directory symlink not followed."""
+    from dossier.okf.walk import concept_files, walk_bundle
+
+    (bundle.root / "sub" / "index.md").write_text("# Note\n", encoding="utf-8")
+    (bundle.root / ".hidden").mkdir()
+    (bundle.root / ".hidden" / "x.md").write_text("---\ntype: A\n---\n", encoding="utf-8")
+    outside = tmp_path / "outside.md"
+    outside.write_text("---\ntype: A\n---\n", encoding="utf-8")
+    os.symlink(outside, bundle.root / "escape.md")
+    os.symlink(bundle.root / "c.md", bundle.root / "sub" / "alias.md")
+    os.symlink(bundle.root / "sub", bundle.root / "dirlink")
+    found = concept_files(bundle.root)
+    assert found == [(cid, str(path)) for cid, path in walk_bundle(bundle.root).concepts.items()]
+    assert [cid for cid, _ in found] == ["a", "c", "sub/alias", "sub/b"]

@@ -100,3 +100,47 @@ def test_keyword_search_loads_no_heavy_engine(fresh_tenant: Callable[[str], Tena
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert "tables/orders" in out.stdout
     assert out.stdout.strip().splitlines()[-1] == "HEAVY:"
+
+
+def test_search_of_an_unchanged_tenant_parses_nothing(
+    fresh_tenant: Callable[[str], TenantContext],
+) -> None:
+    """Every ``dossier search`` is a fresh process: when no concept file changed since
+    the index was built, it imports no concept parser (YAML frontmatter, the OKF model,
+    the passage splitter) and no listing code, which took ~0.1 s of a 0.56 s search at
+    10,000 concepts; an edit made since is still picked up (its file is parsed)."""
+    ctx = fresh_tenant("acme")
+    parsers = (
+        "dossier.okf.document",
+        "dossier.okf.model",
+        "dossier.okf.validate",
+        "dossier.serve.records",
+        "dossier.serve.passages",
+        "dossier.serve.knowledge",
+    )
+    code = (
+        "import sys\n"
+        "from dossier.cli import main\n"
+        f"sys.argv = ['dossier', 'search', 'acme', sys.argv[1], '--root', {str(ctx.root)!r}]\n"
+        "try:\n    main()\nexcept SystemExit as exc:\n    assert not exc.code, exc.code\n"
+        f"print('PARSERS:' + ','.join(m for m in {parsers!r} if m in sys.modules))\n"
+    )
+
+    def search(query: str) -> list[str]:
+        out = subprocess.run(
+            [sys.executable, "-c", code, query], capture_output=True, text=True, check=True
+        )
+        return out.stdout.strip().splitlines()
+
+    search("orders")  # builds the index
+    lines = search("orders")
+    assert any("tables/orders" in line for line in lines)
+    assert lines[-1] == "PARSERS:"
+    path = ctx.bundle_dir / "tables" / "orders.md"
+    path.write_text(
+        path.read_text(encoding="utf-8") + "\nReconciled nightly by the zanzibar job.\n",
+        encoding="utf-8",
+    )
+    lines = search("zanzibar")
+    assert any("tables/orders" in line for line in lines)
+    assert lines[-1] != "PARSERS:"

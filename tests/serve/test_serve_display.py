@@ -1,8 +1,10 @@
 """A search reads a passage's display fields from one packed column, unchanged.
 
 The passages table keeps what a hit shows (concept summary, heading, lines,
-citation, neighbours) in one ``display`` column so a search selects four columns,
-not two dozen (dossier/serve/display.py).  These tests check that every field a hit
+citation, whether it is a generated list) in one ``display`` column so a search
+selects four columns, not two dozen (dossier/serve/display.py).  Neighbours are not
+stored on a row: a search reads them by pid, and the quote it builds from them is
+checked here against the concept file too.  These tests check that every field a hit
 is built from comes back from a real index exactly as the concept file gave it,
 including text that could break a packed format: newlines, quotes, backslashes,
 JSON-looking text, non-ASCII, and empty values next to missing ones.
@@ -73,14 +75,19 @@ def test_search_rows_carry_every_passage_field_as_built(
         want = expected[row["pid"]]
         for name in ("id", "text", *DISPLAY_FIELDS):
             assert row[name] == getattr(want, name), (row["pid"], name)
-    middle = next(row for row in found if row["ordinal"] == 2)
-    assert middle["before_text"] and middle["after_text"]  # neighbours on both sides
+    # A row's neighbours are read back by pid as built, the quote cut from their own text.
+    neighbours = SearchIndex(ctx).passages_by_pid(["labs/zebrafish#1", "labs/zebrafish#3"])
+    for pid in ("labs/zebrafish#1", "labs/zebrafish#3"):
+        assert neighbours[pid]["text"] == expected[pid].text
+        assert neighbours[pid]["heading"] == expected[pid].heading
 
     hit = search(ctx, "zebrafish dawn feeding", limit=1)[0]
     assert hit.title == 'Zebrafish "tank" \\ care été'
     assert hit.passage is not None and hit.passage.heading == ['Section "one" \\ {json} été']
     assert hit.citation is not None and hit.citation.path == "sources/husbandry.md"
     assert (hit.citation.line_start, hit.citation.line_end) == (3, 9)
+    # The quote joins the best passage and a neighbour read at query time.
+    assert "06:00" in hit.snippet and "Water changes" in hit.snippet
 
 
 def passage(**changes: Any) -> PassageRow:
@@ -113,20 +120,17 @@ def passage(**changes: Any) -> PassageRow:
 def test_packed_fields_survive_hostile_text_and_keep_none_apart_from_empty() -> None:
     cases = [
         passage(),
-        passage(before_text="", after_text=None, before_heading=[], before_start=3),
-        passage(before_text=None, after_text="", after_heading=[HOSTILE], after_end=9),
+        passage(heading=[], cite_path="", cite_source=None, generated=True),
+        passage(tags=[""], heading=[""], description=""),
         passage(
             title=HOSTILE,
             description=HOSTILE,
             tags=[HOSTILE, "\n"],
-            heading=[HOSTILE],
-            before_text=HOSTILE,
-            after_text=HOSTILE + "\n\n",
+            heading=[HOSTILE, "\n-1\n"],
             cite_path=HOSTILE,
             cite_source="s\n1",
             stale_after=1.5e9 + 0.25,
         ),
-        passage(before_text="\n", after_text="\n-1\n"),
     ]
     for item in cases:
         row = unpack({"pid": item.pid, "display": pack(item)})

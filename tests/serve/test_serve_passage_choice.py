@@ -123,4 +123,4 @@ def test_a_two_word_line_does_not_beat_the_paragraph_the_index_ranks_first() -> 
     )
     assert choice is not None
     assert choice.best["ordinal"] == 2
-    assert "restore.cursor" in choice.quote().text()
+    assert "restore.cursor" in choice.quote({}).text()
