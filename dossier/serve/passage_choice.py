@@ -184,7 +184,9 @@ class Choice:
             if row is None:
                 return -1.0
             words = own | set(_terms_found(self.pattern, row, self.topic))
-            return sum(self.idf.get(k, self.unseen_idf) for k in words)
+            # summed in a fixed order: a set's order follows the process's hash seed, and
+            # float sums in another order can break a tie the other way
+            return sum(self.idf.get(k, self.unseen_idf) for k in sorted(words))
 
         if before is None and after is None:
             return Quote(best, (best,))
