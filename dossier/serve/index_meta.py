@@ -10,6 +10,7 @@ index itself: unreadable or from another schema version means "rebuild".
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -100,8 +101,16 @@ class IndexMeta:
             if not isinstance(data, dict) or data.get("schema_version") != META_SCHEMA_VERSION:
                 return None
             vectors = data.get("vectors")
+            table = str(data["table"])
+            if not _TABLE_NAME.fullmatch(table) or (
+                vectors is not None and not _VECTORS_NAME.fullmatch(str(vectors["table"]))
+            ):
+                # Only names Dossier makes: a name with a path in it (written by hand or
+                # by another program) would open another folder's index — another
+                # tenant's.  No meta means a rebuild, as for any unreadable file.
+                return None
             return cls(
-                table=str(data["table"]),
+                table=table,
                 head=None if data.get("head") is None else str(data["head"]),
                 files={
                     str(cid): FileStamp.from_json(value) for cid, value in data["files"].items()
@@ -117,6 +126,11 @@ class IndexMeta:
             )
         except (ValueError, KeyError, TypeError, AttributeError):
             return None
+
+
+#: The generation and vector-store names Dossier writes (one file name each, no path).
+_TABLE_NAME = re.compile(r"index_[0-9a-f]{12}")
+_VECTORS_NAME = re.compile(r"vectors_[A-Za-z0-9_.-]+_[0-9a-f]{8}")
 
 
 def load_meta(index_dir: Path) -> IndexMeta | None:

@@ -1,0 +1,65 @@
+"""The index's own metadata cannot point a tenant's search at another tenant's index.
+
+``meta.json`` names the current generation file (and the vector store); a name carrying
+a path (hand-edited, or written by another program) once made acme's search open
+bravo's index and return bravo's concepts.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+
+from dossier.serve.index import SearchIndex
+from dossier.serve.index_meta import META_NAME, IndexMeta, load_meta
+from dossier.serve.search import search_index
+
+
+def _digest(folder: os.PathLike[str]) -> str:
+    h = hashlib.sha256()
+    for root, _dirs, files in sorted(os.walk(folder)):
+        for name in sorted(files):
+            with open(os.path.join(root, name), "rb") as handle:
+                h.update(name.encode() + handle.read())
+    return h.hexdigest()
+
+
+def test_a_meta_file_naming_another_tenants_index_is_not_followed(
+    fresh_tenant, put_concept, commit_iteration  # type: ignore[no-untyped-def]
+) -> None:
+    acme, bravo = fresh_tenant("acme"), fresh_tenant("bravo")
+    put_concept(bravo, "notes/secret", "# Secret\n\nzanzibar payroll figures\n", title="Secret")
+    commit_iteration(bravo, "run-2", "secret")
+    theirs, ours = SearchIndex(bravo), SearchIndex(acme)
+    theirs.rebuild()
+    ours.rebuild()
+    bravo_meta = load_meta(theirs.dir)
+    assert bravo_meta is not None
+    meta_path = ours.dir / META_NAME
+    data = json.loads(meta_path.read_text(encoding="utf-8"))
+    data["table"] = os.path.relpath(theirs.dir / bravo_meta.table, ours.dir)
+    meta_path.write_text(json.dumps(data), encoding="utf-8")
+    before = _digest(theirs.dir)
+
+    hits = search_index(SearchIndex(acme), "zanzibar", limit=5).hits
+
+    assert [h.id for h in hits] == []
+    assert _digest(theirs.dir) == before  # bravo's index was neither read into nor written
+
+
+def test_only_names_dossier_makes_are_accepted() -> None:
+    def meta(table: str, vectors: str | None = None) -> str:
+        return json.dumps({
+            "schema_version": json.loads(IndexMeta(table="index_000000000000", head=None,
+                                                   files={}).to_json())["schema_version"],
+            "table": table, "head": None, "files": {},
+            "vectors": None if vectors is None else
+            {"embedder": "minilm", "dim": 384, "table": vectors, "hashes": {}},
+        })
+
+    assert IndexMeta.from_json(meta("index_0123456789ab")) is not None
+    assert IndexMeta.from_json(meta("index_0123456789ab", "vectors_minilm_0123abcd")) is not None
+    for table in ("../../bravo/.dossier/index/index_0123456789ab", "/tmp/x", "index_x/../y"):
+        assert IndexMeta.from_json(meta(table)) is None, table
+    assert IndexMeta.from_json(meta("index_0123456789ab", "../vectors_minilm_0123abcd")) is None
