@@ -27,7 +27,7 @@ from dossier.fsutil import atomic_write_text
 #:    LanceDB index of an earlier version is rebuilt and its directories deleted.
 #: 7: passage rows no longer carry their neighbours' text (a search reads the neighbours
 #:    by pid); ``display`` says whether a passage is a generated list.
-META_SCHEMA_VERSION = 7
+META_SCHEMA_VERSION = 8
 META_NAME = "meta.json"
 
 

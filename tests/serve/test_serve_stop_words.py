@@ -42,3 +42,18 @@ def test_indexed_text_is_the_same_after_its_memory_is_full(
     monkeypatch.setattr(fts_query, "_verdicts", (set(), set()))
     again = [indexed_text(text) for text in reversed(TEXTS)][::-1]
     assert again == first == [reference(text) for text in TEXTS]
+
+
+def test_a_month_and_an_acronym_that_look_like_stop_words_are_found(
+    fresh_tenant, put_concept, commit_iteration  # type: ignore[no-untyped-def]
+) -> None:
+    from dossier.serve.index import SearchIndex
+    from dossier.serve.search import search_index
+
+    ctx = fresh_tenant("acme")
+    put_concept(ctx, "notes/launch", "# Launch\n\nThe launch moved to May, after WHO guidance.\n",
+                title="Launch")
+    commit_iteration(ctx, "run-2", "launch")
+    index = SearchIndex(ctx)
+    for query in ("May", "WHO"):
+        assert [h.id for h in search_index(index, query, limit=5).hits] == ["notes/launch"], query
