@@ -57,3 +57,22 @@ def test_phrase_finder_keeps_names_and_drops_title_case_sentences() -> None:
     assert found("a letter from the Bank of England arrived") == ["Bank of England"]
     assert found("ask the Department For Transport first") == ["Department For Transport"]
     assert found("When The Council Tax Office replied") == ["Council Tax Office"]
+
+
+def test_names_with_lower_case_connectors_and_list_items_of_names_are_kept() -> None:
+    """Only capitalised words make a run a sentence; a list item is no emphasis line."""
+    cases = {
+        "We met the Centre for Protection of National Infrastructure today.":
+            "Centre for Protection of National Infrastructure",
+        "A visit to the Vincent van Gogh Museum of Amsterdam was planned.":
+            "Vincent van Gogh Museum of Amsterdam",
+        "- Greater Manchester Combined Authority Board\n":
+            "Greater Manchester Combined Authority Board",
+        "1. Northern Rivers Catchment Partnership Trust\n":
+            "Northern Rivers Catchment Partnership Trust",
+    }
+    for text, name in cases.items():
+        assert name in [f.text for f in phrases(text, frozenset())], text
+    # and a Title Case line that is a sentence still names nothing
+    assert [f.text for f in phrases("Water Rates Go Up Again For The Season\n",
+                                    frozenset())] == []

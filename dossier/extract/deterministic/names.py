@@ -137,10 +137,12 @@ def is_title_case_sentence(tokens: list[str], line_is_phrase: bool) -> bool:
     capitalised connectors, or a whole line of :data:`TITLE_LINE_WORDS` or more
     capitalised words (an emphasis or sub-title line).
     """
-    words = [t.lower() for t in tokens]
-    while words and words[0] in STOPWORDS:
-        words = words[1:]  # "When The Council …": sentence-start words are peeled later
-    inner = words[1:]
+    rest = list(tokens)
+    while rest and rest[0].lower() in STOPWORDS:
+        rest = rest[1:]  # "When The Council …": sentence-start words are peeled later
+    # only capitalised words count: a lower-case connector is how names are written
+    # ("Centre for Protection of National Infrastructure", "Lord of the Rings")
+    inner = [t.lower() for t in rest[1:] if t[:1].isupper()]
     if any(t in SENTENCE_WORDS for t in inner):
         return True
     if sum(t in _NAME_CONNECTORS for t in inner) >= 2:
@@ -148,11 +150,16 @@ def is_title_case_sentence(tokens: list[str], line_is_phrase: bool) -> bool:
     return line_is_phrase and len(tokens) >= TITLE_LINE_WORDS
 
 
+_LIST_ITEM_START = re.compile(r"[ \t>]*(?:[-*+]|\d{1,9}[.)])[ \t]")
+
+
 def _whole_line(text: str, start: int, end: int) -> bool:
     """Is the text from ``start`` to ``end`` all its line says (emphasis aside)?"""
     line_start = text.rfind("\n", 0, start) + 1
     line_end = text.find("\n", end)
     line_end = len(text) if line_end < 0 else line_end
+    if _LIST_ITEM_START.match(text, line_start):
+        return False  # a list item of names ("- Greater Manchester Combined Authority Board")
     return (not text[line_start:start].strip(" \t*_>#-+")
             and not text[end:line_end].strip(" \t*_.!:"))
 
