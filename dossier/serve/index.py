@@ -16,8 +16,10 @@ error for the user.  Keeping it current is cheap by design:
   committed (the loop does not need it: the sync after its commit picks them up).
 
 Writers (sync, refresh, rebuild) serialise on a lock file so a server and a loop
-in two processes never interleave writes; readers never wait (SQLite's WAL mode:
-a reader sees the last committed state while a writer works).  A rebuild writes a
+in two processes never interleave writes; a read of a current index never waits
+(SQLite's WAL mode: a reader sees the last committed state while a writer works), but a
+read that must sync first (a process's first, or the first after HEAD moved) waits for
+the writers' lock.  A rebuild writes a
 new generation file and switches ``meta.json`` to it atomically, so a reader in
 another process keeps a consistent view until it reopens.
 """
