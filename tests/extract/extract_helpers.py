@@ -62,3 +62,28 @@ def write_bundle(concepts: Sequence[ProposedConcept], root: Path) -> dict[str, s
         path.write_text(text, encoding="utf-8")
         texts[concept.concept_id] = text
     return texts
+
+
+def loop_bundle(fixture: Path, workspace: Path, tenant: str) -> dict[str, dict[str, object]]:
+    """Provision ``tenant`` on ``fixture``, run the loop through the CLI, and return each
+    concept's frontmatter by title (its body under ``_body``)."""
+    import yaml
+    from typer.testing import CliRunner
+
+    from dossier.cli import app
+
+    runner = CliRunner()
+    root = str(workspace / "ws")
+    made = runner.invoke(app, ["provision", tenant, "--source", str(fixture), "--root", root])
+    assert made.exit_code == 0, made.output
+    ran = runner.invoke(app, ["run-loop", tenant, "--root", root])
+    assert ran.exit_code == 0, ran.output
+    out: dict[str, dict[str, object]] = {}
+    for path in sorted((workspace / "ws" / tenant / "bundle").rglob("*.md")):
+        text = path.read_text(encoding="utf-8")
+        if text.startswith("---"):
+            front = yaml.safe_load(text.split("---", 2)[1])
+            if "title" in front:
+                front["_body"] = text.split("---", 2)[2]
+                out[str(front["title"])] = front
+    return out

@@ -10,31 +10,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import yaml
-from typer.testing import CliRunner
+from extract_helpers import loop_bundle
 
-from dossier.cli import app
 from dossier.extract.deterministic.single_names import article_names
 
 FIXTURE = Path(__file__).parent / "fixtures" / "single_names"
 
 
 def _bundle(tmp_path: Path) -> dict[str, dict[str, object]]:
-    runner = CliRunner()
-    root = str(tmp_path / "ws")
-    made = runner.invoke(app, ["provision", "fin", "--source", str(FIXTURE), "--root", root])
-    assert made.exit_code == 0, made.output
-    ran = runner.invoke(app, ["run-loop", "fin", "--root", root])
-    assert ran.exit_code == 0, ran.output
-    out: dict[str, dict[str, object]] = {}
-    for path in sorted((tmp_path / "ws" / "fin" / "bundle").rglob("*.md")):
-        text = path.read_text(encoding="utf-8")
-        if text.startswith("---"):
-            front = yaml.safe_load(text.split("---", 2)[1])
-            if "title" in front:
-                front["_body"] = text.split("---", 2)[2]
-                out[str(front["title"])] = front
-    return out
+    return loop_bundle(FIXTURE, tmp_path, "fin")
 
 
 def test_a_one_word_name_used_with_an_article_across_documents_is_a_concept(

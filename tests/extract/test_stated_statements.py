@@ -10,31 +10,13 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-import yaml
-from extract_helpers import make_doc, run
-from typer.testing import CliRunner
-
-from dossier.cli import app
+from extract_helpers import loop_bundle, make_doc, run
 
 FIXTURE = Path(__file__).parent / "fixtures" / "statements"
 
 
 def _bundle(tmp_path: Path) -> dict[str, dict[str, object]]:
-    runner = CliRunner()
-    root = str(tmp_path / "ws")
-    made = runner.invoke(app, ["provision", "ops", "--source", str(FIXTURE), "--root", root])
-    assert made.exit_code == 0, made.output
-    ran = runner.invoke(app, ["run-loop", "ops", "--root", root])
-    assert ran.exit_code == 0, ran.output
-    out: dict[str, dict[str, object]] = {}
-    for path in sorted((tmp_path / "ws" / "ops" / "bundle").rglob("*.md")):
-        text = path.read_text(encoding="utf-8")
-        if text.startswith("---"):
-            front = yaml.safe_load(text.split("---", 2)[1])
-            if "title" in front:
-                front["_body"] = text.split("---", 2)[2]
-                out[str(front["title"])] = front
-    return out
+    return loop_bundle(FIXTURE, tmp_path, "ops")
 
 
 def _lines(concept: dict[str, object]) -> list[tuple[int, int]]:

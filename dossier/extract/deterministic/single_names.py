@@ -31,6 +31,7 @@ from collections.abc import Iterator, Mapping
 
 from dossier.extract.deterministic import cues
 from dossier.extract.deterministic.names import STOPWORDS, Found
+from dossier.okf.codeblocks import LIST_MARKER
 
 #: A one-word name must be used with an article in this many documents.
 MIN_NAMED_DOCUMENTS = 2
@@ -50,7 +51,7 @@ _ARTICLE_NAME = re.compile(
 )
 _PLAIN = re.compile(r"[A-Z][a-z]{2,}")
 _WORD = re.compile(r"[^\W\d_][\w'’-]*")
-_LIST_OR_HEADING = re.compile(r"^\s*(?:#|[-*+]\s|\d{1,9}[.)]\s)")
+_LIST_OR_HEADING = re.compile(rf"^\s*(?:#|{LIST_MARKER}\s)")
 #: A list item of at most this many words is a label or agenda line, not prose.
 _SHORT_ITEM_WORDS = 8
 #: Words that make a one-word name a body of people rather than a thing, including the
