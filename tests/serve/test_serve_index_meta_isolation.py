@@ -12,7 +12,7 @@ import json
 import os
 
 from dossier.serve.index import SearchIndex
-from dossier.serve.index_meta import META_NAME, IndexMeta, load_meta
+from dossier.serve.index_meta import META_NAME, META_SCHEMA_VERSION, IndexMeta, load_meta
 from dossier.serve.search import search_index
 
 
@@ -51,8 +51,7 @@ def test_a_meta_file_naming_another_tenants_index_is_not_followed(
 def test_only_names_dossier_makes_are_accepted() -> None:
     def meta(table: str, vectors: str | None = None) -> str:
         return json.dumps({
-            "schema_version": json.loads(IndexMeta(table="index_000000000000", head=None,
-                                                   files={}).to_json())["schema_version"],
+            "schema_version": META_SCHEMA_VERSION,
             "table": table, "head": None, "files": {},
             "vectors": None if vectors is None else
             {"embedder": "minilm", "dim": 384, "table": vectors, "hashes": {}},
