@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -33,6 +32,7 @@ from dossier.runtime.preimage import Preimage
 from dossier.runtime.records import EvalFigures, RunRecord
 from dossier.tenancy import TenantContext, TenantRepo
 from dossier.tenancy.git import OWNED_PATHS, format_message, run_git, stage_regular_files
+from dossier.tenancy.index_copy import IndexCopy
 from dossier.tenancy.manifest import EvalSettings, Manifest
 
 #: Loop caches that must not vouch for a rejected iteration's state.
@@ -124,10 +124,10 @@ class Quality:
         (:func:`~dossier.tenancy.git.stage_regular_files` over the owned paths), on a
         copy of the real index so only changed files are hashed.
         """
-        real = self.ctx.git_dir / "index"
         index.unlink(missing_ok=True)
-        if real.is_file():
-            shutil.copyfile(real, index)  # stat data: only changed files are hashed
+        real = IndexCopy.read(self.ctx.git_dir / "index")
+        if real is not None:
+            real.write(index)  # stat data: only changed files are hashed
         owned = [n for n in OWNED_PATHS if os.path.lexists(self.ctx.path / n)]
         stage_regular_files(self.ctx.path, owned, {"GIT_INDEX_FILE": str(index)})
         return self._git_in(index, "write-tree")

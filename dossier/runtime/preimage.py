@@ -7,9 +7,11 @@ have not committed yet, was there before the iteration and must still be there
 after.  So before the first write, the loop records the loop-owned areas
 (``bundle/``, ``sources/``, ``runs/``) exactly as they are — tracked, modified and
 untracked files alike — as a git tree object built in a private index file (a
-copy of the real index, so only files whose stat changed are hashed).  On
+copy of the real index, mtime included (:mod:`dossier.tenancy.index_copy`), so
+only files whose stat changed are hashed and none is trusted wrongly).  On
 failure it builds the tree of what is there now, and for every path that differs
-puts back the recorded blob (``git checkout-index`` from the private index) or
+puts back the recorded blob (``git checkout-index`` from an index read from the
+recorded tree) or
 removes the file the iteration added.  The real index is put back too.
 
 The recorded blobs are ordinary git objects: even a person's never-committed edit
@@ -21,9 +23,10 @@ from __future__ import annotations
 import contextlib
 from pathlib import Path, PurePosixPath
 
-from dossier.fsutil import atomic_write_bytes, prune_empty_dirs
+from dossier.fsutil import prune_empty_dirs
 from dossier.tenancy import TenantContext
 from dossier.tenancy.git import add_pathspecs, run_git
+from dossier.tenancy.index_copy import IndexCopy
 
 #: What the loop writes in the working tree (relative to the tenant root).
 AREAS = ("bundle", "sources", "runs")
@@ -40,17 +43,14 @@ class Preimage:
         self.before_index = ctx.confine(ctx.cache_dir / _BEFORE)
         self.after_index = ctx.confine(ctx.cache_dir / _AFTER)
         self.real_index = ctx.git_dir / "index"
-        self.saved_index: bytes | None = None
+        self.saved_index: IndexCopy | None = None
         self.tree = ""
         self.areas: list[str] = []
 
     def take(self) -> Preimage:
         """Record the areas now (one ``git add -A`` and ``write-tree`` on a private index)."""
         self.ctx.cache_dir.mkdir(exist_ok=True)
-        try:
-            self.saved_index = self.real_index.read_bytes()
-        except FileNotFoundError:
-            self.saved_index = None
+        self.saved_index = IndexCopy.read(self.real_index)
         self.areas = [area for area in AREAS if (self.ctx.path / area).is_dir()]
         if self.areas:
             self.tree = self._tree_of_worktree(self.before_index)
@@ -60,7 +60,7 @@ class Preimage:
         if self.saved_index is None:
             index.unlink(missing_ok=True)
         else:
-            atomic_write_bytes(index, self.saved_index, durable=False)
+            self.saved_index.write(index)
         env = {"GIT_INDEX_FILE": str(index)}
         specs = add_pathspecs(self.ctx.path, self.areas, extra_env=env)
         run_git(self.ctx.path, "add", "-A", "--", *specs, extra_env=env)
@@ -84,8 +84,8 @@ class Preimage:
             return []
         if self.saved_index is not None:
             with contextlib.suppress(OSError):
-                if self.real_index.read_bytes() != self.saved_index:
-                    atomic_write_bytes(self.real_index, self.saved_index)
+                if self.real_index.read_bytes() != self.saved_index.data:
+                    self.saved_index.write(self.real_index, durable=True)
         after = self._tree_of_worktree(self.after_index)
         diff = run_git(
             self.ctx.path, "diff-tree", "-r", "-z", "--no-renames", self.tree, after,
@@ -106,10 +106,15 @@ class Preimage:
                 target.unlink()
                 # folders the iteration emptied go; the area itself (bundle/ ...) stays
                 prune_empty_dirs(target.parent, self.ctx.path / PurePosixPath(path).parts[0])
-        env = {"GIT_INDEX_FILE": str(self.before_index)}
-        for start in range(0, len(put_back), _CHUNK):
-            run_git(self.ctx.path, "checkout-index", "-f", "--",
-                    *put_back[start:start + _CHUNK], extra_env=env)
+        if put_back:
+            # A fresh index read from the recorded tree carries no stat data, so
+            # checkout-index writes every path: the recording index's stat data
+            # could take a same-size rewrite in the same second for the original.
+            env = {"GIT_INDEX_FILE": str(self.after_index)}
+            run_git(self.ctx.path, "read-tree", self.tree, extra_env=env)
+            for start in range(0, len(put_back), _CHUNK):
+                run_git(self.ctx.path, "checkout-index", "-f", "--",
+                        *put_back[start:start + _CHUNK], extra_env=env)
         return sorted([*added, *put_back])
 
     def discard(self) -> None:
