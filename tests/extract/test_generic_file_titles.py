@@ -37,3 +37,16 @@ def test_an_index_file_takes_its_first_heading_or_its_folder_name(tmp_path: Path
     titles = _titles(tmp_path)
     assert {"Seed library", "What lives in the shed"} <= titles
     assert not {t for t in titles if t.lower() in ("index", "index.md")}
+
+
+def test_a_readme_of_peer_sections_is_titled_after_its_folder(tmp_path: Path) -> None:
+    """"## Install" and "## Usage" are parts of the README: neither names what it describes."""
+    widget = tmp_path / "widget-press"
+    widget.mkdir()
+    (widget / "README.md").write_text(
+        "The widget press stamps brackets from sheet steel for the assembly line.\n\n"
+        "## Install\n\nBolt the press to the floor plate and connect the air line.\n\n"
+        "## Usage\n\nFeed one sheet at a time and keep both hands on the guards.\n",
+        encoding="utf-8")
+    whole = [c for c in extract_folder(tmp_path)[1] if "stamps brackets" in c.body]
+    assert [c.title for c in whole] == ["Widget press"]

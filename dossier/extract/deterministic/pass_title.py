@@ -68,8 +68,8 @@ def _title(doc: SourceLike, source: Source, title_section: Section | None,
            opening: tuple[int, str] | None) -> str:
     """Title heading, minutes' opening line, ingest title, or the file name — in that order.
 
-    A generic file name (README, index) falls back to the first heading, else the folder's
-    name, instead of titling a concept "README".
+    A generic file name (README, index) falls back to its one top heading, else the
+    folder's name, instead of titling a concept "README".
     """
     explicit_title = getattr(doc, "title", None)
     stem = PurePosixPath(source.original_path.replace("\\", "/")).stem
@@ -80,16 +80,31 @@ def _title(doc: SourceLike, source: Source, title_section: Section | None,
     if isinstance(explicit_title, str) and _names_document(explicit_title, source.parsed, stem):
         return explicit_title.strip()
     if stem.lower() in GENERIC_STEMS:
-        # "README.md" names no subject: its first heading does, else the folder it describes
-        first = min(source.parsed.heading_at.items(), default=None)
-        if first is not None and clean_heading(first[1][1], source.forms):
-            return strip_kind_label(clean_heading(first[1][1], source.forms))
+        # "README.md" names no subject: its one top heading does, else the folder it describes
+        heading = _sole_top_heading(source.parsed)
+        if heading is not None and clean_heading(heading, source.forms):
+            return strip_kind_label(clean_heading(heading, source.forms))
         stem = PurePosixPath(source.original_path.replace("\\", "/")).parent.name or stem
     # "0042-min-version" → "Min version": the number is the record's, not its name;
     # a date in the name stays a date ("sync-2024-03-01" → "Sync 2024-03-01")
     words = re.sub(r"[-_]+(?!\d)|(?<!\d)[-_]+", " ",
                    re.sub(r"^\d+[-_ ]+(?=\D)", "", stem)).strip()
     return capitalize_first(words) or doc.source_id
+
+
+def _sole_top_heading(parsed: ParsedDoc) -> str | None:
+    """The first heading, when no other heading shares the document's top level.
+
+    One heading above all others names the whole file ("## Seed library" over its
+    "###" parts); the first of several peers ("## Install", "## Usage") names only a
+    section, and a README titled "Install" hides what it describes.
+    """
+    if not parsed.heading_at:
+        return None
+    top = min(level for level, _ in parsed.heading_at.values())
+    peers = [text for _, (level, text) in sorted(parsed.heading_at.items()) if level == top]
+    first_level, first_text = parsed.heading_at[min(parsed.heading_at)]
+    return first_text if len(peers) == 1 and first_level == top else None
 
 
 def _names_document(title: str, parsed: ParsedDoc, stem: str) -> bool:
