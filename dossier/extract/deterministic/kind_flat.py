@@ -12,7 +12,9 @@ Some entries name something of their own and become units besides:
 * an identifier-led entry is the thing its identifier names: titled by the words after
   the identifier, the identifier its identity (so later mentions link to it);
 * a bold-led entry (``- **Remove Python 2 support** (#2740)``) is a named change, its
-  single issue reference an alias;
+  single issue reference an alias; a bold phrase closed by a colon (``**Note**: …``,
+  ``**The following changes are also included**:``) is a label leading the text in, not
+  a name;
 * an entry that adds, introduces, deprecates, renames or removes a command-line option
   (``Add the `--x` flag``) says what that option is (a Glossary Term, the option's
   history across releases);
@@ -150,7 +152,9 @@ def split_entries(doc: ParsedDoc, numbers: Sequence[int], release: str = "") -> 
             component = label if _EMPHASISED.match(heading) else None
             continue
         label_match = _LABEL_LINE.match(line)
-        if label_match and len(label_match.group("label").split()) <= 5 and (
+        # a plain "We changed the following:" is a sentence; set in bold it is a label
+        if label_match and (len(label_match.group("label").split()) <= 5
+                            or _BOLD_LEAD.match(stripped)) and (
                 current is None or blank_before or indent < current.indent):
             label, component = collapse(strip_markdown(label_match.group("label"))), None
             current, blank_before = None, False
@@ -236,6 +240,11 @@ def entry_name(doc: ParsedDoc, entry: Entry, rest: str) -> str:
     return _name(first_rest)
 
 
+def _is_lead_in(name: str, rest: str) -> bool:
+    """A bold phrase closed by a colon, inside the bold or right after it."""
+    return name.rstrip().endswith(":") or rest.startswith(":")
+
+
 def entry_units(doc: ParsedDoc, entries: Sequence[Entry], release: str) -> list[Unit]:
     """Units named by entries of one release (see the module docstring)."""
     units: list[Unit] = []
@@ -259,7 +268,8 @@ def entry_units(doc: ParsedDoc, entries: Sequence[Entry], release: str) -> list[
             ))
             continue
         bold = _BOLD_LEAD.match(words)
-        if bold:
+        # "**Note**: …" / "**Breaking:** …" lead a paragraph in: a label, not a change's name
+        if bold and not _is_lead_in(bold.group("name"), bold.group("rest")):
             name = collapse(bold.group("name")).strip(" .:")
             refs = _REFS.findall(bold.group("rest"))
             deciding = bool(_DECIDING_VERB.match(name))

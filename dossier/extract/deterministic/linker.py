@@ -166,7 +166,7 @@ class Matcher:
                 next_free = i + size
                 continue
             start = spans[i][0]
-            end = spans[i + size - 1][1]
+            end = _closing(body, start, spans[i + size - 1][1])
             if (start and body[start - 1] in "-'’") or guard.protected(start, end):
                 continue  # inside "x-Name"/"it's", code, a heading, a footnote or a link
             next_free = i + size
@@ -241,6 +241,20 @@ class _Guard:
         if spans is None:
             return True
         return any(a < end and start < b for a, b in spans)
+
+
+def _closing(body: str, start: int, end: int) -> int:
+    """``end`` moved past the ``)`` that close a bracket the name opened.
+
+    Words end at letters and digits, so "Release 1.2 (3 May 2024)" is matched without
+    its last ``)``; a link around that span would open a bracket in its text and close it
+    outside, after the link target.
+    """
+    depth = body.count("(", start, end) - body.count(")", start, end)
+    while depth > 0 and body.startswith(")", end):
+        end += 1
+        depth -= 1
+    return end
 
 
 def _gap_form(gap: str) -> str:
