@@ -1,4 +1,4 @@
-"""A Markdown changelog's bold lead-ins stay inside their release; names ending in ")" link whole.
+"""Changelog shapes found on a real file: bold lead-ins, titles ending in ")", version headings.
 
 Found on a real changelog in Keep a Changelog style that nobody here wrote: a release said
 "**Note**: …" and "**The following changes are also included**:", and each bold phrase
@@ -62,3 +62,15 @@ def test_a_link_to_a_title_ending_in_a_bracket_holds_the_whole_title(
     assert links, "the changelog's overview links its releases"
     for text, _target in links:
         assert text.count("(") == text.count(")"), text
+
+
+def test_a_version_heading_keeps_its_number_outside_a_changelog(tmp_path: Path) -> None:
+    """"2.4.0 (3rd May, 2025)" is a version with its date, not section 2.4.0 titled "(…)"."""
+    (tmp_path / "upgrade-notes.md").write_text(
+        "# Upgrade notes\n\n## 2.4.0 (3rd May, 2025)\n\nThe retry settings moved to the "
+        "transport module; update imports before upgrading.\n\n## 2.3.0 (2nd March, 2025)\n\n"
+        "HTTP/2 support arrives behind the http2 extra, which needs the h2 package.\n",
+        encoding="utf-8")
+    titles = {c.title for c in extract_folder(tmp_path)[1]}
+    assert "2.4.0 (3rd May, 2025)" in titles
+    assert not [t for t in titles if t.startswith("(")]

@@ -65,7 +65,11 @@ def _smart_case(text: str, forms: dict[str, set[str]]) -> str:
 
 def clean_heading(raw: str, forms: dict[str, set[str]]) -> str:
     text = collapse(strip_markdown(raw))
-    text = _NUMBERING.sub("", text)
+    rest = _NUMBERING.sub("", text)
+    # "2.4.0 (3rd May, 2025)": what follows the number only qualifies it, so the number
+    # is the heading's name (a version), not a section's numbering
+    if not rest.startswith(("(", "[")):
+        text = rest
     return _smart_case(text, forms).strip()
 
 
