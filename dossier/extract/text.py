@@ -30,6 +30,8 @@ _KEY_DROP = re.compile(r"[^0-9a-z]+")
 _INLINE_LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
 _FOOTNOTE_REF = re.compile(r"\[\^[^\]]*\]")
 _EMPHASIS = re.compile(r"(\*\*|__|\*|`)")
+#: ``_word_`` emphasis: opened and closed at word edges, so ``snake_case`` is left alone
+_UNDERSCORE_EMPHASIS = re.compile(r"(?<![\w`])_(?=[^\s_])([^_`\n]*?[^\s_])_(?![\w`])")
 _SENTENCE_END = re.compile(r"(?<=[.!?])[\"'”)]?\s+(?=[A-Z0-9\"“(])")
 
 
@@ -92,6 +94,7 @@ def strip_markdown(text: str) -> str:
     """Plain text of an inline markdown fragment: links keep their text, marks go."""
     text = _INLINE_LINK.sub(r"\1", text)
     text = _FOOTNOTE_REF.sub("", text)
+    text = _UNDERSCORE_EMPHASIS.sub(r"\1", text)
     return _EMPHASIS.sub("", text).strip()
 
 

@@ -244,7 +244,10 @@ def merge_short_forms(
     several-word part ("Performance Platform" of "Performance platform and backdrop
     architecture") still folds into it.
     """
-    unit_titles = sorted({entity_key(u.title) for _, u in units if u.kind != "list"})
+    # a title two documents share is keyed per document (``own_key``): it has no corpus
+    # key of its own to fold a short form into
+    unit_titles = sorted({key for _, u in units
+                          if u.kind != "list" and (key := entity_key(u.title)) in uf.parent})
     documents = {entity_key(u.title) for _, u in units if u.local and u.kind == "document"}
     short_to_titles: dict[str, set[str]] = {}
     for title in unit_titles:

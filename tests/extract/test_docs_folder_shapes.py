@@ -1,0 +1,45 @@
+"""Shapes found on a real documentation folder nobody here wrote (a formatter's docs).
+
+Its section index and first page were both titled "The Black Code Style" (one as
+``# The _Black_ code style``): the extractor crashed assembling the corpus (a short form
+was folded into a title that two documents share, which has no corpus key), and the
+underscore emphasis stayed in the page's title.  The fixture is written for this test.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from dossier.evals.pipeline import extract_folder
+
+
+def _folder(tmp_path: Path) -> Path:
+    style = tmp_path / "style"
+    style.mkdir()
+    (style / "index.md").write_text(
+        "# The Harbour Code Style\n\nThe Harbour Code Style is the layout every tide table "
+        "script follows.\n\n## Contents\n\n- current\n- future\n", encoding="utf-8")
+    (style / "current.md").write_text(
+        "# The _Harbour_ code style\n\nLines wrap at eighty characters and every constant "
+        "is spelled out in full, as the Harbour Code Style asks.\n", encoding="utf-8")
+    (tmp_path / "guide.md").write_text(
+        "# Getting started\n\nRead about the Harbour Code Style before your first pull "
+        "request. The Harbour Code Style keeps diffs small.\n", encoding="utf-8")
+    return tmp_path
+
+
+def test_two_pages_sharing_a_title_and_its_short_form_extract(tmp_path: Path) -> None:
+    titles = [c.title for c in extract_folder(_folder(tmp_path))[1]]
+    # both pages keep a concept of their own: equal titles never merge documents
+    assert sorted(t for t in titles if t.lower() == "the harbour code style") == [
+        "The Harbour Code Style", "The Harbour code style"]
+
+
+def test_underscore_emphasis_leaves_titles_but_not_identifiers(tmp_path: Path) -> None:
+    (tmp_path / "naming.md").write_text(
+        "# Naming _rules_\n\nA constant such as max_tide_height keeps its snake_case name "
+        "in every table.\n", encoding="utf-8")
+    titles = {c.title for c in extract_folder(tmp_path)[1]}
+    assert "Naming rules" in titles
+    assert not [t for t in titles if "_" in t and "snake_case" not in t
+                and "max_tide_height" not in t]
