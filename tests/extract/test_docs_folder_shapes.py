@@ -43,3 +43,22 @@ def test_underscore_emphasis_leaves_titles_but_not_identifiers(tmp_path: Path) -
     assert "Naming rules" in titles
     assert not [t for t in titles if "_" in t and "snake_case" not in t
                 and "max_tide_height" not in t]
+
+
+def test_a_page_named_after_a_product_is_no_list_of_that_kind(tmp_path: Path) -> None:
+    """"GitHub Actions integration" documents one integration; its sections are no Action
+    Items (the real page's "Versions" and "CLI Options" were)."""
+    (tmp_path / "ci.md").write_text(
+        "# GitHub Actions integration\n\nThe formatter ships an action for pipelines.\n\n"
+        "## Usage\n\n### Versions\n\nThe version the action uses can be set through the "
+        "version input or read from the project file in the repository root.\n\n"
+        "### CLI Options\n\nThe arguments passed to the formatter are set through the "
+        "options input, which defaults to checking and showing a diff.\n\n"
+        "## Key risks\n\n### Style drift\n\nThe pipeline fails whenever a new release of "
+        "the formatter changes the style of code that passed before.\n",
+        encoding="utf-8")
+    types = {c.title: c.type for c in extract_folder(tmp_path)[1]}
+    assert types.get("Versions") != "Action Item"
+    assert types.get("CLI Options") != "Action Item"
+    # a collection heading still types what it lists
+    assert types.get("Style drift") == "Risk"

@@ -232,9 +232,29 @@ def container_type(heading: str) -> str | None:
     """
     for pattern, type_ in _CONTAINER_PATTERNS:
         match = pattern.search(heading)
-        if match and not _OF_NAME.match(heading, match.end()):
+        if match and not _OF_NAME.match(heading, match.end()) and not _inside_a_name(
+                heading, match.start(), match.end()):
             return type_
     return None
+
+
+#: words that may follow a collection word and leave it the heading's head noun
+_COLLECTION_TAILS = frozenset(
+    ["overview", "list", "log", "register", "summary", "table", "tracker", "so", "far",
+     "to", "date", "agreed", "raised", "made", "taken", "open", "closed", "arising", "from",
+     "for", "in", "and", "this", "week", "month", "quarter", "the", "meeting", "call",
+     "review", "update", "updates", "status"])
+
+
+def _inside_a_name(heading: str, start: int, end: int) -> bool:
+    """A collection word right after a capitalised word and followed by more words is
+    part of a name: "GitHub Actions integration" is a page about one integration, not a
+    list of Action Items; "Key Risks", "Actions agreed", "Summary of decisions and
+    actions" and "Project Risks review" stay collections."""
+    before = heading[:start].split()
+    after = re.findall(r"[a-z]+", heading[end:].lower())
+    return bool(before) and before[-1][:1].isupper() and bool(after) and not all(
+        w in _COLLECTION_TAILS for w in after)
 
 
 def heading_type(heading: str) -> str | None:
