@@ -247,7 +247,9 @@ def search_cmd(
 
 
 def _provenance(hit: SearchHit) -> str:
-    """Where the snippet sits and what it cites: ``§ Heading › Sub · sources/x.md:12-30``."""
+    """Where the snippet sits and what it cites: ``§ Heading › Sub · sources/x.md:12-30``,
+    and ``(original lines 236-238)`` for a converted source whose original numbers its
+    lines differently."""
     parts = []
     if hit.passage is not None and hit.passage.heading:
         parts.append("§ " + " › ".join(hit.passage.heading))
@@ -255,10 +257,17 @@ def _provenance(hit: SearchHit) -> str:
         cite = hit.citation
         lines = ""
         if cite.line_start is not None:
-            end = cite.line_end if cite.line_end is not None else cite.line_start
-            lines = f":{cite.line_start}" + (f"-{end}" if end != cite.line_start else "")
+            lines = ":" + _range(cite.line_start, cite.line_end)
+        if cite.original_line_start is not None:
+            first, last = cite.original_line_start, cite.original_line_end
+            word = "line" if last in (None, first) else "lines"
+            lines += f" (original {word} {_range(first, last)})"
         parts.append(f"source {cite.path}{lines}")
     return " · ".join(parts)
+
+
+def _range(start: int, end: int | None) -> str:
+    return str(start) if end is None or end == start else f"{start}-{end}"
 
 
 @handle_errors

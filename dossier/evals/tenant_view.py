@@ -2,8 +2,11 @@
 
 A concept cites sources by snapshot (``../../sources/<source_id>.md#L10-L24``,
 relative to the concept file); gold files name sources as registered (a path
-relative to the registered folder).  :class:`SourceMap` joins the two through the
-source catalogue, which keeps each source's original path and registered location.
+relative to the registered folder) and lines of the original file.  :class:`SourceMap`
+joins the two through the source catalogue, which keeps each source's original path,
+registered location and, for a converted source such as an HTML page, the original
+line of each snapshot line (dossier/ingest/origins.py).  Only the tenant's own
+catalogue is read.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePath
 
 from dossier.ingest.catalogue import read_catalogue
+from dossier.ingest.origins import OriginMap, original_lines
 from dossier.okf import Bundle, parse_links
 from dossier.tenancy import TenantContext
 
@@ -22,17 +26,27 @@ _ANCHOR = re.compile(r"^L(\d+)(?:-L(\d+))?$")
 
 @dataclass(frozen=True)
 class Citation:
-    """One ``sources[]`` entry of a concept: a registered path (None if unknown) and lines."""
+    """One ``sources[]`` entry of a concept: a registered path (None if unknown) and lines.
+
+    ``start``/``end`` are lines of the original file, what a gold set names;
+    ``snapshot_start``/``snapshot_end`` the snapshot lines the ``resource`` link opens
+    (the same numbers when the source has no map, or when they are not given).
+    """
 
     path: str | None
     start: int | None
     end: int | None
+    snapshot_start: int | None = None
+    snapshot_end: int | None = None
 
     @property
     def line_count(self) -> int | None:
-        if self.start is None:
+        """How many snapshot lines the citation asks a reader to read."""
+        start = self.snapshot_start if self.snapshot_start is not None else self.start
+        end = self.snapshot_end if self.snapshot_start is not None else self.end
+        if start is None:
             return None
-        return (self.end or self.start) - self.start + 1
+        return (end or start) - start + 1
 
 
 @dataclass(frozen=True)
@@ -71,15 +85,22 @@ class SourceMap:
     def __init__(self, ctx: TenantContext) -> None:
         catalogue = read_catalogue(ctx.sources_dir)
         self._by_snapshot: dict[str, str] = {}
+        self._origins: dict[str, OriginMap] = {}
         self.snapshots: list[Snapshot] = []
         for source_id in sorted(catalogue.entries):
             entry = catalogue.entries[source_id]
             registered = registered_path(entry.original_path, entry.location)
             self._by_snapshot[entry.snapshot] = registered
+            if entry.origins is not None:
+                self._origins[entry.snapshot] = entry.origins
             self.snapshots.append(Snapshot(registered, ctx.path / entry.snapshot))
 
     def registered(self, snapshot: str) -> str | None:
         return self._by_snapshot.get(snapshot)
+
+    def original_lines(self, snapshot: str, start: int, end: int) -> tuple[int, int]:
+        """Snapshot lines of ``snapshot`` as lines of its original file."""
+        return original_lines(self._origins.get(snapshot), start, end)
 
     def __len__(self) -> int:
         return len(self.snapshots)
@@ -101,9 +122,11 @@ def _citation(concept_id: str, resource: str, sources: SourceMap) -> Citation:
     folder = posixpath.join("bundle", posixpath.dirname(concept_id))
     snapshot = posixpath.normpath(posixpath.join(folder, path_part))
     match = _ANCHOR.match(anchor)
-    start = int(match.group(1)) if match else None
-    end = int(match.group(2) or match.group(1)) if match else None
-    return Citation(sources.registered(snapshot), start, end)
+    if match is None:
+        return Citation(sources.registered(snapshot), None, None)
+    start, end = int(match.group(1)), int(match.group(2) or match.group(1))
+    first, last = sources.original_lines(snapshot, start, end)
+    return Citation(sources.registered(snapshot), first, last, start, end)
 
 
 def _strings(value: object) -> tuple[str, ...]:

@@ -22,13 +22,14 @@ from dossier.errors import UsageError
 
 #: Bumped whenever the shape or the meaning of a SourceExtraction changes, so a runtime
 #: cache written by an older extractor is treated as a miss instead of being misread.
-EXTRACTION_SCHEMA = 2
+EXTRACTION_SCHEMA = 3
 
 
 class SourceLike(Protocol):
     """The fields of ``dossier.ingest.SourceDocument`` an extractor relies on.
 
-    ``original_path``, ``title`` and ``last_modified`` are read when present.
+    ``original_path``, ``title``, ``last_modified`` and ``origins`` (the original file's
+    lines, dossier/ingest/origins.py) are read when present.
     """
 
     @property
@@ -112,6 +113,8 @@ class SourceExtraction:
     line_count: int
     text: str
     last_modified: str | None = None
+    #: the source's original-line map, compact form (``OriginMap.encode``); None: none
+    origins: str | None = None
     units: tuple[Unit, ...] = ()
     identifiers: tuple[Occurrence, ...] = ()
     terms: tuple[Occurrence, ...] = ()
@@ -144,6 +147,7 @@ class SourceExtraction:
                 line_count=raw["line_count"],
                 text=raw["text"],
                 last_modified=raw.get("last_modified"),
+                origins=raw.get("origins"),
                 units=tuple(
                     Unit(**{**u, "aliases": tuple(u["aliases"]), "tags": tuple(u["tags"]),
                             "parts": tuple((a, b, c) for a, b, c in u["parts"])})
@@ -170,6 +174,9 @@ class ProposedSource:
     start: int
     end: int
     last_modified: str | None = None
+    #: ``start``..``end`` as lines of the original file, when they differ (HTML, a text
+    #: whose leading blank lines normalization dropped); the footnote names them too
+    original: tuple[int, int] | None = None
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,9 @@
 
 ``sources/catalogue.json`` is part of the tenant's git history, so it holds only
 what follows from the inputs: original path, location, media type, size,
-sha256, snapshot path and title — deterministic JSON (sorted keys, indent 2,
+sha256, snapshot path, title and, where they differ from the snapshot's, the
+original file's lines of each snapshot line (``original_lines``, the compact form of
+dossier/ingest/origins.py) — deterministic JSON (sorted keys, indent 2,
 trailing newline), no scan timestamps, no mtimes.  Touching a file without
 changing it therefore changes nothing that git sees.
 
@@ -22,10 +24,14 @@ from typing import Any
 from dossier.fsutil import write_if_changed
 from dossier.ingest.ids import is_valid_source_id
 from dossier.ingest.model import CatalogueError, Skip, snapshot_relpath
+from dossier.ingest.origins import OriginMap
 
 #: Bump when normalization or conversion output changes: every file is then
-#: re-converted once and snapshots whose text moved are reported as changed.
-INGEST_VERSION = 1
+#: re-converted once and sources whose snapshot or entry moved are reported as changed.
+#: 2: entries carry ``original_lines`` (an HTML page, a text with leading blank lines).
+INGEST_VERSION = 2
+#: Unchanged by ``original_lines``: an optional key; a catalogue without it still loads
+#: (no map: snapshot lines are the original's) and older readers ignore it.
 CATALOGUE_VERSION = 1
 CATALOGUE_FILENAME = "catalogue.json"
 STAT_CACHE_FILENAME = "ingest-stat.json"
@@ -44,9 +50,10 @@ class CatalogueEntry:
     sha256: str
     title: str
     snapshot: str
+    origins: OriginMap | None = None
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        data: dict[str, Any] = {
             "original_path": self.original_path,
             "location": self.location,
             "media_type": self.media_type,
@@ -55,6 +62,9 @@ class CatalogueEntry:
             "title": self.title,
             "snapshot": self.snapshot,
         }
+        if self.origins is not None:
+            data["original_lines"] = self.origins.encode()
+        return data
 
 
 @dataclass
@@ -115,6 +125,7 @@ def _parse_catalogue(path: Path, data: Any) -> Catalogue:
                 sha256=str(item["sha256"]),
                 title=str(item["title"]),
                 snapshot=snapshot_relpath(source_id),
+                origins=_origins(item.get("original_lines")),
             )
         except (KeyError, TypeError, ValueError) as exc:
             raise CatalogueError(f"{path}: source {source_id!r} is malformed ({exc})") from None
@@ -127,6 +138,18 @@ def _parse_catalogue(path: Path, data: Any) -> Catalogue:
         locations={str(k): str(v) for k, v in locations.items()},
         ingest_version=version if isinstance(version, int) else 0,
     )
+
+
+def _origins(value: Any) -> OriginMap | None:
+    """An entry's ``original_lines``; absent (a catalogue from before maps) is no map."""
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise ValueError("original_lines must be a string of runs")
+    try:
+        return OriginMap.decode(value)
+    except ValueError as exc:
+        raise ValueError(f"original_lines: {exc}") from None
 
 
 def write_catalogue(sources_dir: Path, catalogue: Catalogue) -> bool:

@@ -16,10 +16,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 from dossier.ingest.decode import DecodeFailure, decode_text, looks_binary
-from dossier.ingest.htmltext import html_to_text
+from dossier.ingest.htmltext import html_to_mapped_text
 from dossier.ingest.limits import DEFAULT_LIMITS, Budget, DecodeLimits, LimitExceeded
 from dossier.ingest.model import Skip, SkipCode, SourceDocument
-from dossier.ingest.normalize import find_title, normalize_text
+from dossier.ingest.normalize import find_title, normalize_mapped
 from dossier.ingest.office import (
     MissingExtra,
     UnreadableDocument,
@@ -29,6 +29,7 @@ from dossier.ingest.office import (
     pdf_available,
     pdf_to_text,
 )
+from dossier.ingest.origins import OriginMap, Span
 
 #: Default cap on one file's size (the manifest's ``max_source_bytes`` overrides it).
 DEFAULT_MAX_BYTES = 5 * 1024 * 1024
@@ -114,23 +115,40 @@ def read_bytes(path: str, max_bytes: int) -> bytes | Skip:
     return data
 
 
-def _plain(data: bytes, budget: Budget) -> tuple[str, str | None]:
+#: (text, title hint, original lines of each text line: None when the text is the original)
+_Converted = tuple[str, str | None, list[Span] | None]
+
+
+def _plain(data: bytes, budget: Budget) -> _Converted:
     text = decode_text(data)
     budget.add_text(len(text))
-    return text, None
+    return text, None, None
 
 
-def _html(data: bytes, budget: Budget) -> tuple[str, str | None]:
-    return html_to_text(decode_text(data, html=True), budget)
+def _html(data: bytes, budget: Budget) -> _Converted:
+    return html_to_mapped_text(decode_text(data, html=True), budget)
 
 
-_CONVERTERS: dict[str, Callable[[bytes, Budget], tuple[str, str | None]]] = {
+def _office(
+    convert_text: Callable[[bytes, Budget], tuple[str, str | None]],
+) -> Callable[[bytes, Budget], _Converted]:
+    def run(data: bytes, budget: Budget) -> _Converted:
+        text, title = convert_text(data, budget)
+        return text, title, None
+
+    return run
+
+
+_CONVERTERS: dict[str, Callable[[bytes, Budget], _Converted]] = {
     MD: _plain,
     TXT: _plain,
     HTML: _html,
-    PDF: pdf_to_text,
-    DOCX: docx_to_text,
+    PDF: _office(pdf_to_text),
+    DOCX: _office(docx_to_text),
 }
+#: Formats whose original lines a reader can open and check; PDF and DOCX have none,
+#: so their citations name snapshot lines only (docs/ingest.md).
+_HAS_LINES = frozenset({MD, TXT, HTML})
 
 
 def convert(
@@ -154,7 +172,7 @@ def convert(
     if media_type in (MD, TXT, HTML) and looks_binary(data):
         return Skip(path, "binary content (NUL bytes) in a text file", SkipCode.BINARY)
     try:
-        raw_text, title_hint = _CONVERTERS[media_type](data, Budget(limits))
+        raw_text, title_hint, spans = _CONVERTERS[media_type](data, Budget(limits))
     except LimitExceeded as exc:
         return Skip(path, str(exc), exc.code)
     except DecodeFailure as exc:
@@ -163,7 +181,7 @@ def convert(
         return Skip(path, str(exc), SkipCode.NEEDS_EXTRA)
     except UnreadableDocument as exc:
         return Skip(path, str(exc), SkipCode.PARSE_ERROR)
-    text = normalize_text(raw_text)
+    text, origins = normalize_mapped(raw_text, spans)
     if not text:
         if media_type == PDF:
             return Skip(path, "no extractable text (scanned or image-only PDF?)", SkipCode.NO_TEXT)
@@ -178,6 +196,7 @@ def convert(
         title=title,
         text=text,
         location=location,
+        origins=OriginMap.build(origins) if media_type in _HAS_LINES else None,
     )
 
 

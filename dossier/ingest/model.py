@@ -4,7 +4,8 @@ A :class:`SourceDocument` is the unit the extractor works on: the *normalized*
 text of one original file plus where it came from.  Its line numbers are the
 line numbers of the snapshot ``sources/<source_id>.md`` (the snapshot *is* the
 text), so provenance such as ``sources/acme/notes-md.md#L10-L24`` stays true for
-as long as the snapshot is in the tenant's git history.
+as long as the snapshot is in the tenant's git history; ``origins`` turns them
+into the original file's lines where those differ.
 
 A :class:`Skip` is never an exception: every file the scanner looked at and did
 not ingest comes back with a reason, so nothing is dropped silently.
@@ -17,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from dossier.errors import DossierError
+from dossier.ingest.origins import OriginMap, original_lines
 
 if TYPE_CHECKING:
     from dossier.ingest.catalogue import Catalogue, StatCache
@@ -54,6 +56,10 @@ class SourceDocument:
     title: str
     text: str
     location: str = ""
+    #: the original file's lines of each snapshot line, when they differ from the
+    #: snapshot's own (a converted or reflowed source); None: they are the same, or the
+    #: original has no lines (PDF, DOCX).  See dossier/ingest/origins.py.
+    origins: OriginMap | None = None
 
     @property
     def snapshot_relpath(self) -> str:
@@ -68,6 +74,20 @@ class SourceDocument:
     @property
     def text_sha256(self) -> str:
         return hashlib.sha256(self.text.encode("utf-8")).hexdigest()
+
+    @property
+    def content_sha256(self) -> str:
+        """What a result derived from this document depends on: the text, and the
+        original lines when it has a map (a citation names them).  Equal to
+        ``text_sha256`` for a document without a map, so such caches stay valid."""
+        if self.origins is None:
+            return self.text_sha256
+        payload = self.text + "\0" + self.origins.encode()
+        return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+    def original_lines(self, start: int, end: int | None = None) -> tuple[int, int]:
+        """Snapshot lines ``start..end`` as lines of the original file."""
+        return original_lines(self.origins, start, end)
 
     def line_ref(self, start: int, end: int | None = None) -> str:
         """A citation of a line range: ``sources/<id>.md#L10-L24`` (1-based, inclusive)."""

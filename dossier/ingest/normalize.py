@@ -12,6 +12,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
+
+from dossier.ingest.origins import Span
 
 # C0 controls other than tab and newline, plus DEL: they carry no text and would
 # corrupt YAML or markdown downstream.  (Line-break controls are gone by then.)
@@ -23,6 +26,8 @@ _FM_TITLE_RE = re.compile(r"^title:[ \t]*(.+?)[ \t]*$")
 _LIST_OR_QUOTE_RE = re.compile(r"^ {0,3}([-*+>]|\d+[.)])(\s|$)")
 
 MAX_TITLE_CHARS = 200
+#: Every line break ``str.splitlines`` knows; at most one ends each of its pieces.
+_BREAKS = "\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029"
 
 
 def normalize_text(text: str) -> str:
@@ -32,13 +37,36 @@ def normalize_text(text: str) -> str:
     lines are dropped; interior blank lines are the author's and are kept.
     Returns ``""`` when nothing but whitespace remains.
     """
+    return normalize_mapped(text)[0]
+
+
+def normalize_mapped(text: str, spans: Sequence[Span] | None = None) -> tuple[str, list[Span]]:
+    """:func:`normalize_text`, and the original lines of every line of the result.
+
+    Without ``spans`` the input *is* the original, and its lines are counted the way
+    a reader's editor counts them: ``\\n``, ``\\r\\n`` and ``\\r`` each end one (the
+    rarer breaks ``str.splitlines`` knows, such as a form feed, split a snapshot line
+    but not an original one).  With ``spans`` (a converter's output) ``spans[k]`` is
+    the origin of the text's ``k``-th ``\\n``-ended line.  Either way the result has
+    one span per line of the normalized text, so dropping leading blank lines or
+    splitting a line cannot shift a citation (dossier/ingest/origins.py).
+    """
     if text.startswith("\ufeff"):
         text = text[1:]
-    # Controls go before NFC: "e<BEL><U+0301>" must compose to "é" once BEL is gone.
-    lines = [
-        unicodedata.normalize("NFC", _CONTROL_RE.sub("", line)).rstrip()
-        for line in text.splitlines()
-    ]
+    ends = ("\n",) if spans is not None else ("\n", "\r")
+    lines: list[str] = []
+    origins: list[Span] = []
+    row = 0
+    for piece in text.splitlines(keepends=True):
+        body = piece.rstrip(_BREAKS)  # one break ends a piece (\r\n counts as one)
+        # Controls go before NFC: "e<BEL><U+0301>" must compose to "é" once BEL is gone.
+        lines.append(unicodedata.normalize("NFC", _CONTROL_RE.sub("", body)).rstrip())
+        if spans is None:
+            origins.append((row + 1, row + 1))
+        else:
+            origins.append(spans[min(row, len(spans) - 1)] if spans else (1, 1))
+        if piece.endswith(ends):
+            row += 1
     start = 0
     while start < len(lines) and not lines[start]:
         start += 1
@@ -46,8 +74,8 @@ def normalize_text(text: str) -> str:
     while end > start and not lines[end - 1]:
         end -= 1
     if start == end:
-        return ""
-    return "\n".join(lines[start:end]) + "\n"
+        return "", []
+    return "\n".join(lines[start:end]) + "\n", origins[start:end]
 
 
 def collapse_inline(text: str) -> str:

@@ -331,6 +331,7 @@ def _entry_for(doc: SourceDocument) -> CatalogueEntry:
         sha256=doc.sha256,
         title=doc.title,
         snapshot=doc.snapshot_relpath,
+        origins=doc.origins,
     )
 
 
@@ -428,6 +429,7 @@ def load_snapshot(
         title=entry.title,
         text=text,
         location=entry.location,
+        origins=entry.origins,
     )
 
 

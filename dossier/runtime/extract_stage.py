@@ -55,8 +55,9 @@ STORE_NAME = "extractions.sqlite"
 class ExtractionStore:
     """source id → (key, encoded result), one row per source, in SQLite.
 
-    The key column (named ``text_sha256`` for older stores) holds the source's text
-    hash and the extractor's cache-key digest.
+    The key column (named ``text_sha256`` for older stores) holds the source's content
+    hash (its text, and its original-line map when it has one: footnotes cite those
+    lines) and the extractor's cache-key digest.
 
     Every failure (a corrupt or unreadable database) degrades to "not cached":
     the store deletes the file and carries on in memory-less mode for this run.
@@ -223,7 +224,7 @@ class ExtractionRunner:
 
     def _cached(self, doc: SourceDocument, store: ExtractionStore) -> Any:
         """The cached result for ``doc``, decoded by the extractor's codec, or None."""
-        cached = store.get(doc.source_id, f"{doc.text_sha256}:{self.key_digest}")
+        cached = store.get(doc.source_id, f"{doc.content_sha256}:{self.key_digest}")
         if cached is None:
             return None
         try:
@@ -235,7 +236,7 @@ class ExtractionRunner:
 
     def _extract(self, doc: SourceDocument, store: ExtractionStore) -> Any:
         self.misses += 1
-        key = f"{doc.text_sha256}:{self.key_digest}"
+        key = f"{doc.content_sha256}:{self.key_digest}"
         result = self._guard(f"source {doc.source_id!r}", self.extractor.extract_source, doc)
         store.put(doc.source_id, key, self._guard(f"encoding {doc.source_id!r}",
                                                    self.extractor.encode, result))

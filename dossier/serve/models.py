@@ -39,6 +39,14 @@ class Citation(BaseModel):
     )
     line_start: int | None = Field(default=None, description="First cited line of the source.")
     line_end: int | None = Field(default=None, description="Last cited line (inclusive).")
+    original_line_start: int | None = Field(
+        default=None,
+        description="First cited line in the original file, when it numbers its lines"
+        " differently from the snapshot at path (a converted HTML page); else null.",
+    )
+    original_line_end: int | None = Field(
+        default=None, description="Last cited line in the original file (inclusive)."
+    )
 
 
 class SearchHit(BaseModel):

@@ -22,6 +22,7 @@ from typing import Any, Literal
 from dossier.serve.errors import InvalidArgumentError
 from dossier.serve.index import SearchIndex
 from dossier.serve.models import Citation, PassageRef, SearchHit, SearchResults
+from dossier.serve.original_lines import with_original_lines
 from dossier.serve.passage_choice import QUOTE_CHARS, Quote, choose_passage
 from dossier.serve.ranking import (
     phrase_factor,
@@ -310,7 +311,7 @@ def search_index(
     bm25 = {str(row["pid"]): float(row["_score"]) for row in found}
     quotes = _quotes(index, query, [row["id"] for _, row in top], groups, bm25, shown)
     hits = [_hit(row, quotes[row["id"]], score, pattern, now) for score, row in top]
-    return SearchResults(query=query, mode=mode, hits=hits)
+    return SearchResults(query=query, mode=mode, hits=with_original_lines(index.ctx, hits))
 
 
 def search(

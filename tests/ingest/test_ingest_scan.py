@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from dossier.ingest import (
+    INGEST_VERSION,
     CatalogueError,
     ScanResult,
     SourceNotFoundError,
@@ -308,4 +309,4 @@ def test_ingest_version_bump_reconverts_without_spurious_changes(
     assert [d.source_id for d in result.changed] == ["acme-docs/design-html"]
     assert len(result.unchanged) == 2
     assert snapshot.read_text() == "# Design\n\nLedger service.\n"
-    assert json.loads(path.read_text())["ingest_version"] == 1
+    assert json.loads(path.read_text())["ingest_version"] == INGEST_VERSION

@@ -176,6 +176,8 @@ def test_cli_prints_and_returns_the_passage_and_its_citation(
         "path": "sources/policies/rollback.md",
         "line_start": 7,
         "line_end": 7,
+        "original_line_start": None,  # a snapshot whose lines are the original's
+        "original_line_end": None,
     }
     human = runner.invoke(app, ["search", "acme", QUESTION, "--root", root, "--limit", "1"])
     assert human.exit_code == 0

@@ -258,7 +258,8 @@ def _build(
                          + "\n".join(lines))
         if sources:
             parts.append("\n".join(
-                f"[^{s.id}]: {footnote_text(s.title, s.start, s.end)}" for s in sources
+                f"[^{s.id}]: {footnote_text(s.title, s.start, s.end, s.original)}"
+                for s in sources
             ))
         aliases = sorted(
             {f for f in comp.forms if entity_key(f) != entity_key(comp.title) and f.strip()},

@@ -27,6 +27,7 @@ from dossier.extract.text import (
     is_identifier,
     truncate,
 )
+from dossier.ingest.origins import OriginMap
 from dossier.okf import sections
 
 
@@ -189,6 +190,9 @@ def sources_and_blocks(
         start, end = ranges[key]
         source_id = key.partition("#L")[0]
         ext = by_source[source_id]
+        original = (
+            OriginMap.decode(ext.origins).original(start, end) if ext.origins else None
+        )
         sources.append(ProposedSource(
             id=label_for(key),
             resource=snapshot_resource(comp.concept_id, source_id, start, end),
@@ -197,6 +201,7 @@ def sources_and_blocks(
             start=start,
             end=end,
             last_modified=ext.last_modified,
+            original=original if original != (start, end) else None,
         ))
     return sources, blocks
 

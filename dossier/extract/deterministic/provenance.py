@@ -29,9 +29,20 @@ def snapshot_resource(concept_id: str, source_id: str, start: int, end: int) -> 
     return "../" * depth + snapshot_relpath(source_id) + fragment
 
 
-def footnote_text(title: str, start: int, end: int) -> str:
-    lines = f"line {start}" if start == end else f"lines {start}–{end}"
-    return f"{title}, {lines}"
+def footnote_text(
+    title: str, start: int, end: int, original: tuple[int, int] | None = None
+) -> str:
+    """``Title, lines 10–12``: the snapshot lines the ``resource`` link opens, and, for a
+    source whose original file numbers them differently (a converted HTML page), the
+    original's lines a reader can check there: ``…, line 140 (original lines 236–238)``."""
+    text = f"{title}, {_lines(start, end)}"
+    if original is not None and original != (start, end):
+        text += f" (original {_lines(*original)})"
+    return text
+
+
+def _lines(start: int, end: int) -> str:
+    return f"line {start}" if start == end else f"lines {start}–{end}"
 
 
 def cite(body: str, label: str) -> str:

@@ -3,7 +3,8 @@
 It decides everything that depends on a single document — which sections, table rows and
 list items are units of knowledge, their local type guesses, bodies and line ranges, and
 every candidate name with its first occurrence — so the result can be cached by the
-source's text hash and reused across runs.  Nothing here looks at other sources.
+source's text hash (and its original-line map, which footnotes cite) and reused across
+runs.  Nothing here looks at other sources.
 
 ``extract`` is a chain of named passes over typed records (``state.py``); each takes what
 earlier passes decided and returns a new value, so one document kind can be followed from
@@ -25,6 +26,7 @@ from dossier.extract.deterministic.pass_sections import (
 from dossier.extract.deterministic.pass_title import recognise_document
 from dossier.extract.deterministic.state import read_source
 from dossier.extract.model import SourceExtraction, SourceLike, Unit
+from dossier.ingest.origins import OriginMap
 
 
 def extract(doc: SourceLike) -> SourceExtraction:
@@ -64,12 +66,19 @@ def extract(doc: SourceLike) -> SourceExtraction:
         line_count=source.n,
         text=doc.text,
         last_modified=_last_modified(doc),
+        origins=_origins(doc),
         units=tuple(units),
         identifiers=names.identifiers,
         terms=names.terms,
         definitions=tuple(sorted(definitions, key=lambda d: (d.line, d.term, d.text))),
         alias_pairs=tuple(sorted(names.alias_pairs)),
     )
+
+
+def _origins(doc: Any) -> str | None:
+    """The source's original-line map in its compact form (dossier/ingest/origins.py)."""
+    origins = getattr(doc, "origins", None)
+    return origins.encode() if isinstance(origins, OriginMap) else None
 
 
 def _last_modified(doc: Any) -> str | None:
