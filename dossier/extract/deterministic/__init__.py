@@ -23,7 +23,7 @@ class DeterministicExtractor:
     """Heuristic, offline extraction (registered as entry point ``deterministic``)."""
 
     name = "deterministic"
-    version = "0.4.10"
+    version = "0.4.11"
 
     @property
     def generated_by(self) -> str:
