@@ -62,3 +62,14 @@ def test_a_page_named_after_a_product_is_no_list_of_that_kind(tmp_path: Path) ->
     assert types.get("CLI Options") != "Action Item"
     # a collection heading still types what it lists
     assert types.get("Style drift") == "Risk"
+
+
+def test_a_question_heading_is_not_the_thing_it_asks_about(
+        tmp_path: Path) -> None:
+    """An FAQ's "Does Black have an API?" was typed System (the word "API")."""
+    (tmp_path / "faq.md").write_text(
+        "# Frequently asked questions\n\n## Does the press have an API?\n\nNot a stable one: "
+        "scripts call the command line, because the internal functions change between "
+        "releases without notice.\n", encoding="utf-8")
+    types = {c.title: c.type for c in extract_folder(tmp_path)[1]}
+    assert types["Does the press have an API?"] == "Topic"
