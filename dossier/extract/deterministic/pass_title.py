@@ -74,7 +74,8 @@ def _title(doc: SourceLike, source: Source, title_section: Section | None,
     explicit_title = getattr(doc, "title", None)
     stem = PurePosixPath(source.original_path.replace("\\", "/")).stem
     if title_section is not None:
-        return strip_kind_label(clean_heading(title_section.heading, source.forms))
+        title = strip_kind_label(clean_heading(title_section.heading, source.forms))
+        return _undecorated(title, title_section, source)
     if opening is not None:  # plain-text minutes: "Harbour Board meeting, 4 March 2025"
         return opening[1]
     if isinstance(explicit_title, str) and _names_document(explicit_title, source.parsed, stem):
@@ -90,6 +91,46 @@ def _title(doc: SourceLike, source: Source, title_section: Section | None,
     words = re.sub(r"[-_]+(?!\d)|(?<!\d)[-_]+", " ",
                    re.sub(r"^\d+[-_ ]+(?=\D)", "", stem)).strip()
     return capitalize_first(words) or doc.source_id
+
+
+#: what joins a page's own name to its site's in a web page title
+_DECORATION = re.compile(r"\s+[(\[]|\s+[—–|·-]\s+|:\s+")
+
+
+def _undecorated(title: str, title_section: Section, source: Source) -> str:
+    """The page's own heading when the title is that heading plus the site's name.
+
+    A web page's ``<title>`` often carries the site: "Memory Usage (libffi: the portable
+    foreign function interface library)", "Install — Widget 2.1 documentation",
+    "Widget docs | Install"; the first heading under it says "Memory Usage".  The site
+    part names no concept, and kept it made the page a second concept beside the one
+    other pages mention by its plain name.
+    """
+    stem = PurePosixPath(source.original_path.replace("\\", "/")).stem
+    named = _words(stem)
+    for split in _DECORATION.finditer(title):
+        # "Introduction (libffi: …)" in introduction.html: the file names the page
+        if split.start() and _words(title[:split.start()]) == named:
+            return title[:split.start()]
+    first = min((line for line in source.parsed.heading_at if line > title_section.line),
+                default=None)
+    if first is None:
+        return title
+    heading = strip_kind_label(clean_heading(source.parsed.heading_at[first][1], source.forms))
+    if not heading or heading == title or len(heading) >= len(title):
+        return title
+    low, key = title.lower(), heading.lower()
+    if low.startswith(key) and _DECORATION.match(title, len(heading)):
+        return heading
+    if low.endswith(key):
+        cut = len(title) - len(heading)
+        if any(m.end() == cut for m in _DECORATION.finditer(title, 0, cut)):
+            return heading
+    return title
+
+
+def _words(text: str) -> list[str]:
+    return re.findall(r"[a-z0-9]+", text.lower())
 
 
 def _sole_top_heading(parsed: ParsedDoc) -> str | None:
