@@ -75,7 +75,9 @@ def _title(doc: SourceLike, source: Source, title_section: Section | None,
     stem = PurePosixPath(source.original_path.replace("\\", "/")).stem
     if title_section is not None:
         title = strip_kind_label(clean_heading(title_section.heading, source.forms))
-        return _undecorated(title, title_section, source)
+        if kind_docs.is_docs_page(source.original_path):  # a <title>, written for tabs
+            return _undecorated(title, title_section, source)
+        return title
     if opening is not None:  # plain-text minutes: "Harbour Board meeting, 4 March 2025"
         return opening[1]
     if isinstance(explicit_title, str) and _names_document(explicit_title, source.parsed, stem):
