@@ -27,7 +27,13 @@ from dossier.ingest.origins import Span
 _FEED_CHARS = 256 * 1024  # the deadline is checked after each chunk fed to the parser
 
 _BR = "\x00"  # stands for <br> inside an inline buffer until the block is rendered
-_SKIP_TAGS = frozenset({"script", "style", "noscript", "template", "svg", "head", "iframe"})
+#: never text: code, styling, embedded documents, and navigation (<nav>: menus, tables of
+#: contents, pagers) that every page of a site repeats
+_SKIP_TAGS = frozenset(
+    {"script", "style", "noscript", "template", "svg", "head", "iframe", "nav"})
+#: ``rel`` values of a pager's links ("Next: …, Previous: …, Up: …" over every page of a
+#: manual): the paragraph holding one is navigation, not text
+_PAGER_RELS = frozenset({"next", "prev", "previous"})
 _BLOCK_TAGS = frozenset(
     {
         "p", "div", "section", "article", "main", "header", "footer", "nav", "aside",
@@ -143,6 +149,7 @@ class _Converter(HTMLParser):
         self.pre_breaks: list[int] = []  # the original line each line after a break starts on
         self.quote = 0
         self.tables: list[_Table] = []
+        self.pager = False  # the inline run holds a pager link (rel="next"/"prev")
 
     # -- block emission -------------------------------------------------------------
 
@@ -168,6 +175,10 @@ class _Converter(HTMLParser):
         segment_spans = self.inline_spans
         self.inline = []
         self.inline_spans = [None]
+        if self.pager:
+            self.pager = False
+            if self.heading is None:
+                return
         if not text.replace(_BR, "").strip():
             return
         here = (self._here(), self._here())
@@ -211,7 +222,12 @@ class _Converter(HTMLParser):
             self.skip.append(tag)
             return
         if self.skip:
+            if tag == self.skip[-1]:
+                self.skip.append(tag)  # nested alike: its end tag must not end the skip
             return
+        if tag == "a" and self.pre is None and not self.tables and _PAGER_RELS & set(
+                (dict(attrs).get("rel") or "").lower().split()):
+            self.pager = True
         if tag == "br":
             target = self._text_target()
             if target is not None:

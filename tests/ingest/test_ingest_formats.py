@@ -168,8 +168,6 @@ def test_html_keeps_headings_lists_tables_and_drops_scripts(tmp_path: Path) -> N
     assert doc.text == (
         "# Acme Platform\n"
         "\n"
-        "- Home\n"
-        "\n"
         "## Context\n"
         "\n"
         "The billing team owns invoicing.\n"
@@ -194,8 +192,26 @@ def test_html_keeps_headings_lists_tables_and_drops_scripts(tmp_path: Path) -> N
         "    return 1\n"
         "```\n"
     )
-    for dropped in ("alert", "color", "enable js"):
+    for dropped in ("alert", "color", "enable js", "Home"):  # <nav> is site chrome
         assert dropped not in doc.text
+
+
+def test_html_pager_paragraphs_and_nested_navigation_are_left_out(tmp_path: Path) -> None:
+    """A manual's "Next: …, Previous: …, Up: …" bar over every page is no text of it."""
+    path = tmp_path / "Memory-Usage.html"
+    path.write_text(
+        "<html><head><title>Memory Usage (Press manual)</title></head><body>\n"
+        '<div class="header"><p>Next: <a href="Limits.html" rel="next">Limits</a>, '
+        'Previous: <a href="Setup.html" rel="prev">Setup</a>, Up: '
+        '<a href="index.html" rel="up">Press</a></p></div>\n'
+        "<nav><ul><li>Setup<nav><a href='x'>Inner</a></nav></li><li>Tail of menu</li></ul>"
+        "</nav>\n"
+        "<h2>3 Memory Usage</h2>\n<p>Profiles live in a fixed pool; see the "
+        '<a href="Limits.html">Limits</a> page.</p>\n</body></html>\n', encoding="utf-8")
+    doc = _doc(path)
+    assert doc.text == (
+        "# Memory Usage (Press manual)\n\n## 3 Memory Usage\n\n"
+        "Profiles live in a fixed pool; see the Limits page.\n")
 
 
 def test_html_h1_wins_over_title_and_head_left_open(tmp_path: Path) -> None:
