@@ -48,6 +48,8 @@ _LABEL_LINE = re.compile(
     r"^\s*(?:[-*+]\s+)?(?:\*\*|__)?(?P<label>[A-Z][A-Za-z0-9 ,/&'()|+.-]{1,48}?)"
     r"(?:\*\*|__)?\s*:(?:\*\*|__)?\s*$"
 )
+#: a level-2+ outline heading of a plain-text NEWS file, a label of its release
+_OUTLINE_LABEL = re.compile(r"^\*{2,6}\s+(?P<label>[^*\s].{0,60}?)\s*$")
 _BULLET = re.compile(r"^\s*(?:[-*+]|\d{1,3}[.)])\s+")
 #: issue or merge-request numbers heading an entry ("#789 #814  CVE-…", "!212"), ".." wrapped
 _LEAD_REFS = re.compile(r"^(?:(?:[#!]\d+[:,]?|\.\.)\s*)+(?=\s|$)")
@@ -150,6 +152,11 @@ def split_entries(doc: ParsedDoc, numbers: Sequence[int], release: str = "") -> 
             heading = doc.heading_at[number][1].strip()
             label, current, blank_before = strip_markdown(heading), None, False
             component = label if _EMPHASISED.match(heading) else None
+            continue
+        outline = _OUTLINE_LABEL.match(line)
+        if outline:  # "** Bug fixes" under "* Noteworthy changes in release 1.12"
+            label, component = collapse(outline.group("label")), None
+            current, blank_before = None, False
             continue
         label_match = _LABEL_LINE.match(line)
         # a plain "We changed the following:" is a sentence; set in bold it is a label

@@ -271,11 +271,23 @@ def _names_in(text: str) -> list[str]:
     return out
 
 
+#: an outline heading of a plain-text NEWS file: ``* Noteworthy changes in release 1.12``
+_OUTLINE_HEADING = re.compile(r"^\*{1,3}\s+(?=\S)")
+#: words leading a version in a release heading: "Noteworthy changes in release 1.12",
+#: "Changes in version 4.9", "Major changes in release 4.1"
+_LEAD_TO_VERSION = re.compile(
+    r"^(?P<lead>[A-Z][\w'’]*(?:\s+[\w'’]+){0,5}?\s+(?:release|version)\s+)"
+    r"(?=v?\d+\.\d+)", re.I)
+
+
 def _version_of(line: str) -> str | None:
-    """The version a changelog line opens (``## 24.1.0``, ``Release 2.6.0 Tue …``)."""
+    """The version a changelog line opens (``## 24.1.0``, ``Release 2.6.0 Tue …``,
+    ``* Noteworthy changes in release 1.12 (2022-04-07) [stable]``)."""
+    line = _OUTLINE_HEADING.sub("", line)
     if line[:1] in (" ", "\t", "-", "*") or not line.strip():
         return None
-    match = _VERSION_LINE.match(line.strip())
+    line = _LEAD_TO_VERSION.sub("Release ", line.strip())
+    match = _VERSION_LINE.match(line)
     if match is None:
         return None
     rest = match.group("rest").strip()
@@ -599,7 +611,9 @@ def _changelog(doc: ParsedDoc, title: str, n: int) -> Shape:
         if version is None and _UNRELEASED.match(line):
             version = ""  # changes not released yet: a release of their own, unnumbered
         if version is not None:
-            heading = strip_markdown(re.sub(r"^#{1,6}\s+", "", line.strip()))
+            heading = _LEAD_TO_VERSION.sub(
+                "Release ", _OUTLINE_HEADING.sub("", re.sub(r"^#{1,6}\s+", "", line.strip())))
+            heading = strip_markdown(heading)
             heading = collapse(re.sub(r"^\[([^\]]*)\]", r"\1", heading))  # "[2.1.0] - date"
             if version and heading.startswith(version) and heading != version:
                 heading = f"Release {heading}"
