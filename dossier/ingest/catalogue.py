@@ -29,7 +29,8 @@ from dossier.ingest.origins import OriginMap
 #: Bump when normalization or conversion output changes: every file is then
 #: re-converted once and sources whose snapshot or entry moved are reported as changed.
 #: 2: entries carry ``original_lines`` (an HTML page, a text with leading blank lines).
-#: 3: HTML navigation (<nav>, pager paragraphs) is left out of snapshots.
+#: 3: HTML navigation (<nav>, pager paragraphs) and headings' permalink glyphs ("¶") are
+#:    left out of snapshots.
 INGEST_VERSION = 3
 #: Unchanged by ``original_lines``: an optional key; a catalogue without it still loads
 #: (no map: snapshot lines are the original's) and older readers ignore it.

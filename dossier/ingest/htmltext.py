@@ -42,6 +42,9 @@ _BLOCK_TAGS = frozenset(
     }
 )  # fmt: skip
 _HEADINGS = {f"h{n}": n for n in range(1, 7)}
+#: the glyph a documentation generator links each heading's (and API entry's) anchor with
+#: ("Install¶", "name: str¶"): no part of the text
+_PERMALINKS = "¶§🔗"
 
 
 def _content_span(data: str, line: int) -> Span | None:
@@ -186,17 +189,22 @@ class _Converter(HTMLParser):
             whole: Span | None = None
             for span in segment_spans:
                 whole = _union(whole, span)
-            heading = "#" * self.heading + " " + " ".join(text.replace(_BR, " ").split())
+            words = " ".join(text.replace(_BR, " ").split()).rstrip(_PERMALINKS).rstrip()
+            if not words:
+                return
+            heading = "#" * self.heading + " " + words
             self._emit(heading, [whole or here])
             return
         segments = text.split(_BR)
         # one span per <br>-separated segment (padded: a missing one is "here", not a crash)
         segment_spans = (segment_spans + [None] * len(segments))[: len(segments)]
         kept = [
-            (line.strip(), span or here)
+            (line.strip().rstrip(_PERMALINKS).rstrip(), span or here)
             for line, span in zip(segments, segment_spans, strict=True)
-            if line.strip()
+            if line.strip().rstrip(_PERMALINKS).strip()
         ]
+        if not kept:  # nothing but permalink glyphs
+            return
         lines = [line for line, _ in kept]
         spans = [span for _, span in kept]
         if self.lists:

@@ -196,6 +196,21 @@ def test_html_keeps_headings_lists_tables_and_drops_scripts(tmp_path: Path) -> N
         assert dropped not in doc.text
 
 
+def test_html_permalink_glyphs_leave_headings_and_entries(tmp_path: Path) -> None:
+    """Generated docs link each heading's anchor with a pilcrow ("Install¶")."""
+    path = tmp_path / "usage.html"
+    path.write_text(
+        "<html><head><title>Usage — Press docs</title></head><body>\n"
+        '<h1>Usage<a class="headerlink" href="#usage" title="Link to this heading">¶</a></h1>\n'
+        '<dl><dt>name: str<a class="headerlink" href="#name">¶</a></dt>'
+        "<dd>The role name.</dd></dl>\n<p>A pilcrow ¶ inside a sentence stays.</p>\n"
+        "</body></html>\n", encoding="utf-8")
+    doc = _doc(path)
+    assert doc.title == "Usage"
+    assert doc.text == ("# Usage\n\nname: str\n\nThe role name.\n\n"
+                        "A pilcrow ¶ inside a sentence stays.\n")
+
+
 def test_html_pager_paragraphs_and_nested_navigation_are_left_out(tmp_path: Path) -> None:
     """A manual's "Next: …, Previous: …, Up: …" bar over every page is no text of it."""
     path = tmp_path / "Memory-Usage.html"
