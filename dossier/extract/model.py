@@ -22,6 +22,7 @@ from dossier.errors import UsageError
 
 #: Bumped whenever the shape or the meaning of a SourceExtraction changes, so a runtime
 #: cache written by an older extractor is treated as a miss instead of being misread.
+#: 3: original lines of converted sources; ``Occurrence.person``.
 EXTRACTION_SCHEMA = 3
 
 
@@ -90,6 +91,7 @@ class Occurrence:
     scope_type: str | None = None  # container type where it first appears (for identifiers)
     role: str | None = None  # e.g. "Head of Operations" when written "Name, Head of ..."
     weight: int = 0  # how much that mention carries about the name (higher: more)
+    person: bool = False  # written with a mail address: "Ada Lovelace <ada@example.org>"
 
 
 @dataclass(frozen=True)

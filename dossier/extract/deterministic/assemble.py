@@ -127,6 +127,7 @@ def assemble(
             entry.bold = entry.bold or occ.bold
             if entry.role is None and occ.role:
                 entry.role = occ.role
+            entry.person = entry.person or occ.person
     definitions, def_source = best_definitions(exts, order)
     # a short form defined two ways in the corpus is an alias of neither
     alias_pairs = consistent_pairs(pair for ext in exts for pair in ext.alias_pairs)

@@ -109,6 +109,7 @@ class TermStats:
     forms: dict[str, int] = field(default_factory=dict)
     bold: bool = False
     role: str | None = None
+    person: bool = False  # written with a mail address somewhere
 
 
 @dataclass
@@ -339,7 +340,7 @@ def resolve_components(
                 scores[type_] = scores.get(type_, 0) + 4
         for key in comp.keys:
             entry = stats.get(key)
-            if entry is not None and entry.role and len(key.split()) in (2, 3):
+            if entry is not None and (entry.role or entry.person) and len(key.split()) in (2, 3):
                 scores[cues.STAKEHOLDER] = scores.get(cues.STAKEHOLDER, 0) + 3
             definition = definitions.get(key)
             if definition is not None and _PROCESS_DEFINITION.search(definition.text):

@@ -37,6 +37,9 @@ _BOLD = re.compile(r"\*\*([^*\n]{2,80}?)\*\*")
 # Used with ``match(text, pos)``, never on a slice: slicing the rest of a long line
 # for every name made extraction quadratic in line length.
 _ROLE_AFTER = re.compile(r"\s*(?:,|\(|—|–|-)\s*(?:the\s+|our\s+)?([A-Z][^,;()\n.]{1,60})")
+#: a mail address right after a name: "Ada Lovelace <ada@example.org>", "(ada@example.org)"
+_MAIL_AFTER = re.compile(r"\s*[<(]\s*(?:mailto:)?[^\s<>()@]+@[^\s<>()@]+\.[a-z]{2,}\s*[>)]",
+                         re.I)
 _ALIAS_PAREN = re.compile(r"\s*\(([^()]{1,60})\)")
 
 #: Capitalised words that start sentences or label things, never names by themselves.
@@ -90,6 +93,7 @@ class Found:
     end: int
     bold: bool = False
     role: str | None = None
+    person: bool = False  # a mail address follows it
 
 
 def at_sentence_start(text: str, start: int) -> bool:
@@ -228,11 +232,22 @@ def phrases(text: str, lowercase_vocab: frozenset[str]) -> Iterator[Found]:
         if is_label(text, start, end):
             continue  # "Feature Name: …", "Start Date: …" label a value, they name nothing
         role = None
+        person = False
         if 2 <= len(tokens) <= 3 and all(t[:1].isupper() and t[1:].islower() for t in tokens):
             after = _ROLE_AFTER.match(text, end)
             if after and is_role_phrase(after.group(1).split(" and ")[0].split(" at ")[0]):
                 role = after.group(1).strip()
-        yield Found(name, start, end, role=role)
+            person = mail_follows(text, end)
+        yield Found(name, start, end, role=role, person=person)
+
+
+def mail_follows(text: str, end: int) -> bool:
+    """Does a mail address follow position ``end`` ("Ada Lovelace <ada@example.org>")?
+
+    Mail addresses are masked before names are looked for, so a caller holding the
+    unmasked text asks again with it (same offsets).
+    """
+    return _MAIL_AFTER.match(text, end) is not None
 
 
 def _span_end(text: str, start: int, tokens: list[str]) -> int:

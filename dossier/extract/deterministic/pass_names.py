@@ -8,7 +8,7 @@ sources which names become concepts, so the per-source result keeps them all.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from dossier.extract.deterministic.aliases import stated_abbreviations
 from dossier.extract.deterministic.blocks import Block
@@ -20,6 +20,7 @@ from dossier.extract.deterministic.names import (
     alias_pairs,
     bold_terms,
     identifiers,
+    mail_follows,
     mask_non_prose,
     phrases,
     prose_definition,
@@ -45,6 +46,7 @@ class _Tally:
     scope: str | None
     role: str | None
     weight: int
+    person: bool = False
 
 
 @dataclass(frozen=True)
@@ -89,6 +91,9 @@ def scan_names(source: Source, sections: SectionMap) -> NameScan:
             _note(id_occ, found, block, weights, scope=scope)
         found_phrases = list(phrases(btext, source.lower_vocab))
         for found in found_phrases:
+            if not found.person and len(found.text.split()) in (2, 3) and mail_follows(
+                    block.text, found.end):  # the address itself was masked
+                found = replace(found, person=True)
             _note(term_occ, found, block, weights)
         for found in article_names(btext, source.lower_vocab):  # "the Forge"
             _note(term_occ, found, block, weights)
@@ -117,12 +122,13 @@ def _note(table: dict[str, _Tally], found: Found, block: Block, weights: Mention
         # citation of it shows: the one that carries the most about it (the earliest of
         # equals), not an agenda line that repeats the discussion below
         table[found.text] = _Tally(1, line, sentence_around(block.text, found.start, found.end),
-                                   bold, scope, found.role, weight)
+                                   bold, scope, found.role, weight, found.person)
     else:
         entry.count += 1
         entry.bold = entry.bold or bold
         if entry.role is None and found.role is not None:
             entry.role = found.role
+        entry.person = entry.person or found.person
         if weight > entry.weight:
             entry.line, entry.weight = line, weight
             entry.snippet = sentence_around(block.text, found.start, found.end)
@@ -145,7 +151,7 @@ def _prose_definitions(block: Block) -> list[Definition]:
 def _occurrences(table: dict[str, _Tally]) -> tuple[Occurrence, ...]:
     return tuple(
         Occurrence(text=key, count=v.count, line=v.line, snippet=v.snippet, bold=v.bold,
-                   scope_type=v.scope, role=v.role, weight=v.weight)
+                   scope_type=v.scope, role=v.role, weight=v.weight, person=v.person)
         for key, v in sorted(table.items())
     )
 
