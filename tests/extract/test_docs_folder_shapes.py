@@ -70,6 +70,10 @@ def test_a_question_heading_is_not_the_thing_it_asks_about(
     (tmp_path / "faq.md").write_text(
         "# Frequently asked questions\n\n## Does the press have an API?\n\nNot a stable one: "
         "scripts call the command line, because the internal functions change between "
-        "releases without notice.\n", encoding="utf-8")
+        "releases without notice.\n\n## Is there a database behind the press?\n\nThe "
+        "database of stamping profiles is a flat file; the module that reads it is no public "
+        "interface and its API may change.\n", encoding="utf-8")
     types = {c.title: c.type for c in extract_folder(tmp_path)[1]}
     assert types["Does the press have an API?"] == "Topic"
+    # nor do the words of its answer ("database", "module", "interface", "API") make it one
+    assert types["Is there a database behind the press?"] == "Topic"

@@ -230,7 +230,7 @@ def container_type(heading: str) -> str | None:
     A kind word followed by "of" and a name ("Terms of Use", "Team of Teams") names one
     thing, not a collection of that kind.
     """
-    if _is_question(heading):
+    if is_question(heading):
         return None
     for pattern, type_ in _CONTAINER_PATTERNS:
         match = pattern.search(heading)
@@ -259,13 +259,13 @@ def _inside_a_name(heading: str, start: int, end: int) -> bool:
         w in _COLLECTION_TAILS for w in after)
 
 
-def _is_question(heading: str) -> bool:
+def is_question(heading: str) -> bool:
     """"Does it have an API?" asks about a thing; it is neither that thing nor a list."""
     return heading.rstrip(" *_").endswith("?")
 
 
 def heading_type(heading: str) -> str | None:
-    if _is_question(heading):
+    if is_question(heading):
         return None
     for pattern, type_ in _HEADING_PATTERNS:
         if pattern.search(heading):

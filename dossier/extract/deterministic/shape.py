@@ -50,8 +50,10 @@ def score_type(
     add(header, 3)
     add(scope, 2)
     add(cues.heading_type(heading) if heading else None, 2)
-    for type_, weight in cues.body_type_scores(body).items():
-        add(type_, weight)
+    # an FAQ entry ("Does it have an API?") is about its question, whatever words answer it
+    if not (heading and cues.is_question(heading)):
+        for type_, weight in cues.body_type_scores(body).items():
+            add(type_, weight)
     if not scores:
         return cues.TOPIC, 0
     order = {t: i for i, t in enumerate(cues.TYPE_ORDER)}
