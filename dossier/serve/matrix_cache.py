@@ -206,7 +206,10 @@ def read_matrix(index_dir: Path, state: VectorState) -> CachedMatrix | None:
         log.warning("vector matrix refused (%s); rebuilding it from this tenant's store", exc)
         for path in (mpath, kpath):
             if os.path.islink(path) or _is_shared(path):
-                path.unlink(missing_ok=True)
+                try:
+                    path.unlink(missing_ok=True)
+                except OSError:  # a folder in its place: the write will say so
+                    pass
         return None
     except (OSError, ValueError, KeyError, TypeError) as exc:
         log.warning("vector matrix unreadable (%s); rebuilding it", exc)

@@ -12,12 +12,16 @@ passages), and vectors survive a rebuild of the index.
 Search is exact: one matrix product of the query against every passage vector
 (numpy, which the extra brings).  At 10,000 concepts (~60,000 passages × 384
 floats) that is a few milliseconds, and no approximate index has to be built or
-kept in step.  Every access happens under the index's write lock, so the file needs
-no WAL.
+kept in step.  The matrix itself is cached beside the store
+(:mod:`dossier.serve.matrix_cache`) and mapped, because decoding it from SQLite cost
+each fresh search process ≈ 0.5 s; the store's ``version`` (in ``meta.json``) ties
+the two together.  Every access happens under the index's write lock, so the file
+needs no WAL.
 """
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -34,6 +38,8 @@ CREATE TABLE IF NOT EXISTS vectors(pid TEXT PRIMARY KEY, id TEXT NOT NULL, vecto
     WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS vectors_id ON vectors(id);
 """
+log = logging.getLogger("dossier.serve.index")
+
 #: Concepts embedded per batch (each batch is committed with its hashes).
 EMBED_BATCH = 64
 
@@ -152,7 +158,11 @@ def load_matrix(index_dir: Path, state: VectorState, previous: VectorMatrix | No
     cached = matrix_cache.read_matrix(index_dir, state)
     if cached is None:
         pids, ids, data = _read_store(index_dir, state)
-        cached = matrix_cache.write_matrix(index_dir, state, pids, ids, data)
+        try:
+            cached = matrix_cache.write_matrix(index_dir, state, pids, ids, data)
+        except OSError as exc:  # disk full, read-only cache: the store itself is fine
+            log.warning("cannot cache the vector matrix (%s); using it from memory", exc)
+            return VectorMatrix((state.table, state.version, None), pids, ids, data)
     return VectorMatrix((state.table, state.version, cached.stamp), cached.pids, cached.ids,
                         cached.data)
 

@@ -270,3 +270,20 @@ def test_the_store_and_the_matrix_agree_row_for_row(fresh_tenant: Fresh) -> None
     for (_pid, blob), row in zip(rows, data, strict=True):
         vector = np.frombuffer(blob, dtype=np.float32)
         np.testing.assert_allclose(row, vector / np.linalg.norm(vector), rtol=1e-6)
+
+
+def test_a_matrix_that_cannot_be_cached_is_used_from_memory(fresh_tenant: Fresh) -> None:
+    """A cache that cannot be written (here a folder where the matrix goes) costs speed,
+    not answers, and never the stored vectors (re-embedding takes minutes)."""
+    ctx = fresh_tenant("acme")
+    expected = _search(ctx, "who owns the revenue numbers")
+    matrix, _keys = _files(ctx)
+    store = load_meta(ctx.cache_path("index"))
+    matrix.unlink()
+    matrix.mkdir()
+
+    assert _search(ctx, "who owns the revenue numbers") == expected
+    after = load_meta(ctx.cache_path("index"))
+    assert store is not None and after is not None and store.vectors and after.vectors
+    assert (after.vectors.table, after.vectors.version) == (store.vectors.table,
+                                                            store.vectors.version)
