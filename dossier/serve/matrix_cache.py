@@ -30,6 +30,7 @@ own store, never read.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import logging
@@ -206,10 +207,9 @@ def read_matrix(index_dir: Path, state: VectorState) -> CachedMatrix | None:
         log.warning("vector matrix refused (%s); rebuilding it from this tenant's store", exc)
         for path in (mpath, kpath):
             if os.path.islink(path) or _is_shared(path):
-                try:
+                # A folder in its place cannot be unlinked: the write will say so.
+                with contextlib.suppress(OSError):
                     path.unlink(missing_ok=True)
-                except OSError:  # a folder in its place: the write will say so
-                    pass
         return None
     except (OSError, ValueError, KeyError, TypeError) as exc:
         log.warning("vector matrix unreadable (%s); rebuilding it", exc)
