@@ -91,7 +91,8 @@ def stamp_of(index_dir: Path, state: VectorState) -> tuple[int, int, int] | None
 def _open_plain(path: Path) -> int:
     """A read-only descriptor of ``path``, which must be a regular file with one link."""
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
+        # O_NONBLOCK: a FIFO in its place must not hang the search (no effect on files).
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC | os.O_NONBLOCK)
     except OSError as exc:
         if os.path.islink(path):
             raise MatrixRefused(f"{path.name} is a symlink") from exc

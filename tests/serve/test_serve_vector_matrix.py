@@ -192,9 +192,16 @@ def _no_keys(matrix: Path, keys: Path) -> None:
     keys.unlink()
 
 
+def _a_fifo(matrix: Path, keys: Path) -> None:
+    """A named pipe where the matrix was: opening it must not hang the search."""
+    matrix.unlink()
+    os.mkfifo(matrix)
+
+
 @pytest.mark.parametrize(
     "damage",
-    [_zero_the_data, _truncate, _garbage_keys, _keys_of_another_size, _no_matrix, _no_keys],
+    [_zero_the_data, _truncate, _garbage_keys, _keys_of_another_size, _no_matrix, _no_keys,
+     _a_fifo],
 )
 def test_a_damaged_or_missing_matrix_is_rebuilt_never_served(
     fresh_tenant: Fresh, damage: Callable[[Path, Path], None]
