@@ -311,3 +311,29 @@ def test_a_matrix_that_cannot_be_cached_is_used_from_memory(fresh_tenant: Fresh)
     assert store is not None and after is not None and store.vectors and after.vectors
     assert (after.vectors.table, after.vectors.version) == (store.vectors.table,
                                                             store.vectors.version)
+
+
+def test_a_vector_store_linked_to_another_tenants_is_not_written_or_read(
+    fresh_tenant: Fresh, put_concept: Put, commit_iteration: Commit
+) -> None:
+    """acme's SQLite vector store made a symlink to bravo's: acme's next embedding would
+    have gone into bravo's store.  The link is refused, acme's vectors are made again in
+    a store of its own, and bravo's files are left byte for byte."""
+    acme, bravo = fresh_tenant("acme"), fresh_tenant("bravo")
+    _search(acme, "revenue")
+    _search(bravo, "revenue")
+    acme_meta = load_meta(acme.cache_path("index"))
+    bravo_meta = load_meta(bravo.cache_path("index"))
+    assert acme_meta and bravo_meta and acme_meta.vectors and bravo_meta.vectors
+    store = acme.cache_path("index") / f"{acme_meta.vectors.table}.sqlite"
+    store.unlink()
+    store.symlink_to(bravo.cache_path("index") / f"{bravo_meta.vectors.table}.sqlite")
+    put_concept(acme, "notes/zanzibar", "# Zanzibar\n\nzanzibar spice routes\n", title="Zanzibar")
+    commit_iteration(acme, "run-2", "zanzibar")
+    before = _digest(bravo.cache_path("index"))
+
+    hits = _search(acme, "zanzibar")
+
+    assert hits[0][0].startswith("notes/zanzibar#")
+    assert _digest(bravo.cache_path("index")) == before
+    assert not any(p.is_symlink() for p in acme.cache_path("index").iterdir())
