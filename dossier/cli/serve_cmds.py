@@ -64,9 +64,11 @@ INDEX_HELP = (
 
 
 def _tenant(client_id: str, root: Path | None) -> TenantContext:
-    from dossier.tenancy import Registry
+    """The tenant, through the registry's own gates (without loading the registry: a
+    search is a fresh process, and the manifest's models are not needed to read one)."""
+    from dossier.tenancy.lookup import find_tenant
 
-    return Registry(root).get(client_id)
+    return find_tenant(root, client_id)
 
 
 @handle_errors

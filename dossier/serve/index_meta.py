@@ -55,12 +55,16 @@ class VectorState:
     """The vector store of one embedder and the content hash each vector was made from.
 
     ``table`` names the store's file (``<table>.sqlite`` in the index directory).
+    ``version`` changes whenever the store's vectors do: the cached matrix
+    (:mod:`dossier.serve.matrix_cache`) is served only under the version it was
+    written for.  Empty in a meta written before the cache: the next sync sets one.
     """
 
     embedder: str
     dim: int
     table: str
     hashes: dict[str, str] = field(default_factory=dict)
+    version: str = ""
 
 
 @dataclass
@@ -88,6 +92,7 @@ class IndexMeta:
                 "embedder": self.vectors.embedder,
                 "dim": self.vectors.dim,
                 "table": self.vectors.table,
+                "version": self.vectors.version,
                 "hashes": dict(sorted(self.vectors.hashes.items())),
             },
         }
@@ -122,6 +127,7 @@ class IndexMeta:
                     dim=int(vectors["dim"]),
                     table=str(vectors["table"]),
                     hashes={str(k): str(v) for k, v in vectors["hashes"].items()},
+                    version=str(vectors.get("version") or ""),
                 ),
             )
         except (ValueError, KeyError, TypeError, AttributeError):

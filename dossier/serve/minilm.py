@@ -5,15 +5,17 @@ call before the first vector, while the model itself is a 6-layer, 384-wide BERT
 whose cost is matrix products numpy's BLAS does about as fast as torch on a CPU
 (docs/search.md has the measured figures).  This module reads the
 packaged model files directly (``tokenizer.json`` through the ``tokenizers``
-library, the weights through ``safetensors.numpy``) and reproduces what
+library, the weights mapped from ``model.safetensors`` by
+:mod:`dossier.serve.tensor_file`, not copied) and reproduces what
 sentence-transformers computes for this model: the BERT encoder's last hidden
 state, mean-pooled over the attention mask, L2-normalised.  It imports numpy,
 tokenizers and safetensors only; a test checks that torch, transformers and
 sentence_transformers stay out of ``sys.modules``, and another that its vectors
 match sentence-transformers' to a cosine of at least 0.9999.
 
-Everything runs in float32 like the reference.  Weights are read once per
-instance and never written, so :meth:`MiniLMEncoder.encode` is a pure function of
+Everything runs in float32 like the reference.  Weights are mapped once per
+instance (read-only views of the file: a query touches only the word-embedding rows
+it uses) and never written, so :meth:`MiniLMEncoder.encode` is a pure function of
 its input (callers may still serialise calls to bound memory).
 """
 
@@ -31,9 +33,9 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from safetensors import SafetensorError
-from safetensors.numpy import load_file
 from tokenizers import Tokenizer
+
+from dossier.serve.tensor_file import map_tensors
 
 Array = npt.NDArray[np.float32]
 
@@ -161,7 +163,7 @@ class MiniLMEncoder:
             self._read(model_dir)
         except ModelFilesError:
             raise
-        except (OSError, ValueError, KeyError, SafetensorError) as exc:
+        except (OSError, ValueError, KeyError) as exc:  # TensorFileError is a ValueError
             raise ModelFilesError(f"{model_dir}: {type(exc).__name__}: {exc}") from exc
 
     def _read(self, model_dir: Path) -> None:
@@ -188,7 +190,7 @@ class MiniLMEncoder:
         self._tokenizer.no_padding()
         self._tokenizer.enable_truncation(max_length=self.max_seq_length)
 
-        weights = load_file(str(model_dir / "model.safetensors"))
+        weights = map_tensors(model_dir / "model.safetensors")
         self._word = self._take(weights, "embeddings.word_embeddings.weight")
         self._position = self._take(weights, "embeddings.position_embeddings.weight")
         self._token_type = self._take(weights, "embeddings.token_type_embeddings.weight")

@@ -13,12 +13,15 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import os
 import sqlite3
+import stat
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
+from dossier.serve.errors import IndexUnavailableError
 from dossier.serve.fts_query import TOKENIZER
 
 T = TypeVar("T")
@@ -74,7 +77,14 @@ def connect(path: Path, *, create: bool = False) -> sqlite3.Connection:
     an empty database and the index would look empty rather than missing).  Any
     thread may use it; :class:`~dossier.serve.index.SearchIndex` gives each thread
     its own.
+
+    The folder is the tenant's confined ``.dossier/index``, but SQLite follows links in
+    the file names themselves: a generation or vector file (or its ``-wal``) that is a
+    symlink or hard link to another tenant's would serve that tenant's rows as this
+    one's.  Such a file is refused (:class:`IndexUnavailableError`), which the index
+    treats like any unreadable file: it rebuilds under a new name and drops the link.
     """
+    refuse_linked(path)
     mode = "rwc" if create else "rw"
     db = sqlite3.connect(
         f"{path.resolve().as_uri()}?mode={mode}",
@@ -84,6 +94,21 @@ def connect(path: Path, *, create: bool = False) -> sqlite3.Connection:
         timeout=30.0,
     )
     return db
+
+
+def refuse_linked(path: Path) -> None:
+    """IndexUnavailableError when ``path`` or a companion of it exists and is not a
+    plain file of its own (a symlink, a hard link, a device or a folder)."""
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        name = f"{path}{suffix}"
+        try:
+            st = os.lstat(name)
+        except FileNotFoundError:
+            continue
+        if not stat.S_ISREG(st.st_mode) or st.st_nlink != 1:
+            raise IndexUnavailableError(
+                f"{os.path.basename(name)} is not a plain file of this index (a link?)"
+            )
 
 
 @dataclass(frozen=True)

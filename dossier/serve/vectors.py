@@ -12,18 +12,23 @@ passages), and vectors survive a rebuild of the index.
 Search is exact: one matrix product of the query against every passage vector
 (numpy, which the extra brings).  At 10,000 concepts (~60,000 passages × 384
 floats) that is a few milliseconds, and no approximate index has to be built or
-kept in step.  Every access happens under the index's write lock, so the file needs
-no WAL.
+kept in step.  The matrix itself is cached beside the store
+(:mod:`dossier.serve.matrix_cache`) and mapped, because decoding it from SQLite cost
+each fresh search process ≈ 0.5 s; the store's ``version`` (in ``meta.json``) ties
+the two together.  Every access happens under the index's write lock, so the file
+needs no WAL.
 """
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from dossier.serve import matrix_cache
 from dossier.serve.embed import Embedder, passage_embedding_text
 from dossier.serve.index_meta import IndexMeta, VectorState
 from dossier.serve.sqlstore import chunks, connect, placeholders
@@ -33,6 +38,8 @@ CREATE TABLE IF NOT EXISTS vectors(pid TEXT PRIMARY KEY, id TEXT NOT NULL, vecto
     WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS vectors_id ON vectors(id);
 """
+log = logging.getLogger("dossier.serve.index")
+
 #: Concepts embedded per batch (each batch is committed with its hashes).
 EMBED_BATCH = 64
 
@@ -49,8 +56,6 @@ def sync_vectors(
     ``reset`` (or a vector file gone missing) discards the vectors and embeds
     everything again.
     """
-    import numpy as np
-
     state = meta.vectors
     created = False
     wanted = (embedder.name, embedder.dim)
@@ -66,12 +71,38 @@ def sync_vectors(
         state = VectorState(embedder=embedder.name, dim=embedder.dim, table=name)
         meta.vectors = state
         created = True
-    vdb = connect(vector_file(index_dir, state), create=True)
+    versioned = bool(state.version)
+    current = {cid: s.digest for cid, s in meta.files.items() if s.error is None}
+    stale = sorted(cid for cid, dig in current.items() if state.hashes.get(cid) != dig)
+    gone = sorted(set(state.hashes) - set(current))
+    if stale or gone or created:
+        # Opened only to write: a search of an unchanged store reads the cached matrix.
+        _update_store(index_db, vector_file(index_dir, state), state, embedder,
+                      current, stale, gone)
+    if stale or gone or created or not versioned:
+        # A new version for the new set of vectors: the cached matrix of the old one
+        # no longer matches and is rebuilt.  (A meta without a version, written by
+        # Dossier before the matrix cache, gets one here.)
+        state.version = uuid.uuid4().hex
+    return len(stale), bool(stale or gone or created or not versioned)
+
+
+def _update_store(
+    index_db: Any,
+    path: Path,
+    state: VectorState,
+    embedder: Embedder,
+    current: dict[str, str],
+    stale: Sequence[str],
+    gone: Sequence[str],
+) -> None:
+    """Delete the vectors of ``gone`` concepts and embed ``stale`` ones, batch by batch
+    (each batch committed with its hashes in ``state``)."""
+    import numpy as np
+
+    vdb = connect(path, create=True)
     try:
         vdb.executescript(_SCHEMA)
-        current = {cid: s.digest for cid, s in meta.files.items() if s.error is None}
-        stale = sorted(cid for cid, dig in current.items() if state.hashes.get(cid) != dig)
-        gone = sorted(set(state.hashes) - set(current))
         for batch in chunks(gone, 500):
             vdb.execute(f"DELETE FROM vectors WHERE id IN ({placeholders(len(batch))})", batch)
             for cid in batch:
@@ -101,7 +132,6 @@ def sync_vectors(
                 state.hashes[cid] = current[cid]
     finally:
         vdb.close()
-    return len(stale), bool(stale or gone or created)
 
 
 @dataclass
@@ -115,15 +145,33 @@ class VectorMatrix:
 
 
 def load_matrix(index_dir: Path, state: VectorState, previous: VectorMatrix | None) -> VectorMatrix:
-    """The store's vectors as a matrix; ``previous`` again when the file has not changed."""
+    """The store's vectors as a matrix: ``previous`` again when nothing changed, else the
+    cached matrix file (:mod:`dossier.serve.matrix_cache`), else built from the store and
+    cached for the next process.  Call under the index's write lock."""
+    stamp = matrix_cache.stamp_of(index_dir, state)
+    if (
+        previous is not None
+        and stamp is not None
+        and previous.key == (state.table, state.version, stamp)
+    ):
+        return previous
+    cached = matrix_cache.read_matrix(index_dir, state)
+    if cached is None:
+        pids, ids, data = _read_store(index_dir, state)
+        try:
+            cached = matrix_cache.write_matrix(index_dir, state, pids, ids, data)
+        except OSError as exc:  # disk full, read-only cache: the store itself is fine
+            log.warning("cannot cache the vector matrix (%s); using it from memory", exc)
+            return VectorMatrix((state.table, state.version, None), pids, ids, data)
+    return VectorMatrix((state.table, state.version, cached.stamp), cached.pids, cached.ids,
+                        cached.data)
+
+
+def _read_store(index_dir: Path, state: VectorState) -> tuple[list[str], list[str], Any]:
+    """(pids, concept ids, unit-length matrix) of every vector in the store, in pid order."""
     import numpy as np
 
-    path = vector_file(index_dir, state)
-    stat = path.stat()
-    key = (state.table, stat.st_ino, stat.st_mtime_ns, stat.st_size)
-    if previous is not None and previous.key == key:
-        return previous
-    vdb = connect(path)
+    vdb = connect(vector_file(index_dir, state))
     try:
         rows = vdb.execute("SELECT pid, id, vector FROM vectors ORDER BY pid").fetchall()
     finally:
@@ -132,7 +180,7 @@ def load_matrix(index_dir: Path, state: VectorState, previous: VectorMatrix | No
     data = data.reshape(len(rows), state.dim) if rows else np.zeros((0, state.dim), np.float32)
     norms = np.linalg.norm(data, axis=1, keepdims=True)
     unit = (data / np.where(norms == 0, 1, norms)).astype(np.float32)
-    return VectorMatrix(key, [r[0] for r in rows], [r[1] for r in rows], unit)
+    return [r[0] for r in rows], [r[1] for r in rows], unit
 
 
 def nearest(

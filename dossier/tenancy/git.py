@@ -24,6 +24,7 @@ import subprocess
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from dossier.tenancy.context import MANIFEST_NAME, TenantContext
 from dossier.tenancy.errors import GitError
@@ -34,7 +35,9 @@ from dossier.tenancy.gitobjects import (
     parse_trailer_lines,
     read_ref,
 )
-from dossier.tenancy.manifest import CommitIdentity
+
+if TYPE_CHECKING:  # only annotations here: the manifest's pydantic models stay unloaded
+    from dossier.tenancy.manifest import CommitIdentity
 
 DEFAULT_BRANCH = "main"
 #: What a loop or ingest commit stages: the paths Dossier writes, nothing else.

@@ -17,14 +17,13 @@ from pathlib import Path
 from dossier.errors import UsageError
 from dossier.fsutil import is_within
 from dossier.tenancy import archive as archives
-from dossier.tenancy.context import MANIFEST_NAME, TenantContext, resolve_root
+from dossier.tenancy.context import MANIFEST_NAME, TenantContext
 from dossier.tenancy.errors import (
     ArchiveError,
     ProvisionConflictError,
     TenancyError,
     TenantDirtyError,
     TenantExistsError,
-    TenantNotFoundError,
 )
 from dossier.tenancy.git import (
     RepoSkeleton,
@@ -35,6 +34,7 @@ from dossier.tenancy.git import (
 )
 from dossier.tenancy.ids import validate_client_id
 from dossier.tenancy.lock import tenant_lock
+from dossier.tenancy.lookup import existing_tenant, open_workspace
 from dossier.tenancy.manifest import (
     Manifest,
     dossier_identity,
@@ -43,7 +43,7 @@ from dossier.tenancy.manifest import (
 )
 from dossier.tenancy.provision import build_tenant, new_manifest, resolve_sources
 from dossier.tenancy.status import TenantDetails, TenantSummary, details, summarize
-from dossier.tenancy.workspace import clean_all_stale, clean_stale, remove_tree, temp_path
+from dossier.tenancy.workspace import clean_stale, remove_tree, temp_path
 
 ARCHIVE_DIR = ".archive"
 _RESTORE_LABEL = "_restore"  # not a valid client id, so it never collides with one
@@ -75,10 +75,9 @@ class Registry:
     """All tenants under one workspace root (``--root`` > ``$DOSSIER_ROOT`` > ``./tenants``)."""
 
     def __init__(self, root: Path | None = None, *, lock_timeout: float | None = None) -> None:
-        self.root = resolve_root(root)
+        self.root = open_workspace(root)
         self.lock_timeout = lock_timeout
         self._skeleton: RepoSkeleton | None = None
-        clean_all_stale(self.root)
 
     # -- lookup -------------------------------------------------------------------------
 
@@ -107,15 +106,7 @@ class Registry:
 
     def get(self, client_id: str) -> TenantContext:
         """An existing tenant, or TenantNotFoundError; a symlinked tenant dir is refused."""
-        ctx = self.context(client_id)
-        ctx.check_directory()
-        if not ctx.path.is_dir():
-            raise TenantNotFoundError(f"no tenant {client_id!r} under {self.root}")
-        if not os.path.lexists(ctx.manifest_path):
-            raise TenantNotFoundError(
-                f"{ctx.path} exists but is not a Dossier tenant (no {MANIFEST_NAME})"
-            )
-        return ctx
+        return existing_tenant(self.root, client_id)
 
     def list(self) -> builtins.list[TenantSummary]:
         """One summary per tenant directory, sorted by id; unreadable tenants carry a problem."""

@@ -160,3 +160,12 @@ def test_a_damaged_model_is_a_clear_error(tmp_path: Path) -> None:
     (tmp_path / "model.safetensors").write_bytes((source / "model.safetensors").read_bytes()[:4096])
     with pytest.raises(SemanticUnavailableError, match=r"dossier\[semantic\]"):
         MiniLMEmbedder(tmp_path)
+    # The weights are mapped, not copied: a file cut after its header (every tensor's
+    # byte range now runs past the end) and a header that is not JSON are refused too.
+    weights = (source / "model.safetensors").read_bytes()
+    (tmp_path / "model.safetensors").write_bytes(weights[: len(weights) // 2])
+    with pytest.raises(SemanticUnavailableError, match=r"dossier\[semantic\]"):
+        MiniLMEmbedder(tmp_path)
+    (tmp_path / "model.safetensors").write_bytes(weights[:8] + b"x" * (len(weights) - 8))
+    with pytest.raises(SemanticUnavailableError, match=r"dossier\[semantic\]"):
+        MiniLMEmbedder(tmp_path)

@@ -10,6 +10,9 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+from pathlib import Path
+
+import pytest
 
 from dossier.serve.index import SearchIndex
 from dossier.serve.index_meta import META_NAME, META_SCHEMA_VERSION, IndexMeta, load_meta
@@ -62,3 +65,38 @@ def test_only_names_dossier_makes_are_accepted() -> None:
     for table in ("../../bravo/.dossier/index/index_0123456789ab", "/tmp/x", "index_x/../y"):
         assert IndexMeta.from_json(meta(table)) is None, table
     assert IndexMeta.from_json(meta("index_0123456789ab", "../vectors_minilm_0123abcd")) is None
+
+
+@pytest.mark.parametrize("link", ["symlink", "hardlink"])
+def test_a_generation_file_linked_to_another_tenants_is_not_read(
+    fresh_tenant, put_concept, commit_iteration, link: str  # type: ignore[no-untyped-def]
+) -> None:
+    """The names in meta.json are checked, but SQLite follows a link in the file itself:
+    acme's generation file made a link to bravo's once served bravo's concepts as acme's.
+    The linked file is refused and acme's index rebuilt from acme's bundle; bravo's index
+    is left byte for byte."""
+    acme, bravo = fresh_tenant("acme"), fresh_tenant("bravo")
+    put_concept(bravo, "notes/secret", "# Secret\n\nzanzibar payroll figures\n", title="Secret")
+    commit_iteration(bravo, "run-2", "secret")
+    theirs, ours = SearchIndex(bravo), SearchIndex(acme)
+    theirs.rebuild()
+    ours.rebuild()
+    acme_meta, bravo_meta = load_meta(ours.dir), load_meta(theirs.dir)
+    assert acme_meta is not None and bravo_meta is not None
+    mine = ours.dir / f"{acme_meta.table}.sqlite"
+    target = theirs.dir / f"{bravo_meta.table}.sqlite"
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{mine}{suffix}").unlink(missing_ok=True)
+    if link == "symlink":
+        mine.symlink_to(target)
+    else:
+        os.link(target, mine)
+    before = _digest(theirs.dir)
+
+    hits = search_index(SearchIndex(acme), "zanzibar", limit=5).hits
+
+    assert [h.id for h in hits] == []
+    assert "tables/orders" in [h.id for h in search_index(SearchIndex(acme), "orders").hits]
+    assert not mine.exists() or (not mine.is_symlink() and mine.stat().st_nlink == 1)
+    assert target.stat().st_nlink == 1
+    assert _digest(theirs.dir) == before
