@@ -15,6 +15,7 @@ the tenants are real.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
 import os
@@ -254,6 +255,7 @@ def test_a_matrix_linked_to_another_tenants_is_refused(fresh_tenant: Fresh, link
         acme_matrix.symlink_to(bravo_matrix)
     else:
         os.link(bravo_matrix, acme_matrix)
+    gc.collect()  # bravo's own handles close (and checkpoint its WAL) before the digest
     before = _digest(bravo.cache_path("index"))
 
     hits = _search(acme, "revenue", theirs)  # a query along bravo's axis
@@ -330,6 +332,8 @@ def test_a_vector_store_linked_to_another_tenants_is_not_written_or_read(
     store.symlink_to(bravo.cache_path("index") / f"{bravo_meta.vectors.table}.sqlite")
     put_concept(acme, "notes/zanzibar", "# Zanzibar\n\nzanzibar spice routes\n", title="Zanzibar")
     commit_iteration(acme, "run-2", "zanzibar")
+    # bravo's own handles close (and checkpoint its WAL) now, not during acme's search
+    gc.collect()
     before = _digest(bravo.cache_path("index"))
 
     hits = _search(acme, "zanzibar")
