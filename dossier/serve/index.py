@@ -56,7 +56,17 @@ from dossier.serve.index_meta import (
     save_meta,
 )
 from dossier.serve.models import IndexReport
-from dossier.serve.sqlstore import SCHEMA, Filter, chunks, connect, placeholders, write_lock
+from dossier.serve.sqlstore import (
+    FTS_BUILD_SETTINGS,
+    FTS_DEFAULT_SETTINGS,
+    SCHEMA,
+    Filter,
+    chunks,
+    configure_fts,
+    connect,
+    placeholders,
+    write_lock,
+)
 from dossier.tenancy import TenantContext
 
 if TYPE_CHECKING:
@@ -68,7 +78,7 @@ T = TypeVar("T")
 
 #: Concepts parsed per batch during a rebuild (bounds peak memory; each batch is
 #: written by a worker thread while the next is parsed).
-BUILD_BATCH = 2000
+BUILD_BATCH = 1000
 LOCK_NAME = "index.lock"
 #: Concept columns returned to callers.
 SUMMARY_COLUMNS = [
@@ -111,12 +121,21 @@ def generation_file(index_dir: Path, name: str) -> Path:
 
 @dataclass
 class Batch:
-    """One batch of rows as insert parameters (built by the parsing thread)."""
+    """One batch of rows as insert parameters (built by the parsing thread).
+
+    Tags, links and passages travel as JSON lists that one ``INSERT ... SELECT FROM
+    json_each(?)`` each unpacks inside SQLite: ``executemany`` binds every row in
+    Python and takes the GIL back after each row's step, so the writing thread waited
+    on the parsing thread for every row (see :func:`_insert`).
+    """
 
     concepts: list[tuple[Any, ...]] = field(default_factory=list)
-    tags: list[tuple[Any, ...]] = field(default_factory=list)
-    links: list[tuple[Any, ...]] = field(default_factory=list)
-    passages: list[tuple[Any, ...]] = field(default_factory=list)
+    #: ``[[tag, id], ...]``
+    tags_json: str = "[]"
+    #: ``[[target, source], ...]``
+    links_json: str = "[]"
+    #: ``[[pid, id, ordinal, text, text_offset, display], ...]``
+    passages_json: str = "[]"
     #: The passages' text as the FTS index receives it, as one JSON list.
     fts_json: str = "[]"
 
@@ -124,6 +143,9 @@ class Batch:
 def _params(rows: Sequence[ConceptRow]) -> Batch:
     """Parameters of the concept, tag, link and passage inserts for ``rows``."""
     batch = Batch()
+    tags: list[tuple[str, str]] = []
+    links: list[tuple[str, str]] = []
+    passages: list[tuple[Any, ...]] = []
     indexed: list[str] = []
     for r in rows:
         batch.concepts.append(
@@ -139,34 +161,52 @@ def _params(rows: Sequence[ConceptRow]) -> Batch:
                 r.content_hash,
             )
         )
-        batch.tags.extend((tag, r.id) for tag in r.tags)
-        batch.links.extend((target, r.id) for target in r.links)
+        tags.extend((tag, r.id) for tag in r.tags)
+        links.extend((target, r.id) for target in r.links)
         concept = pack_concept(r)
         for p in r.passages:
-            batch.passages.append((p.pid, p.id, p.ordinal, p.text, p.text_offset, pack(p, concept)))
+            passages.append((p.pid, p.id, p.ordinal, p.text, p.text_offset, pack(p, concept)))
             indexed.append(indexed_text(p.text))
+    batch.tags_json = json.dumps(tags, ensure_ascii=False)
+    batch.links_json = json.dumps(links, ensure_ascii=False)
+    batch.passages_json = json.dumps(passages, ensure_ascii=False)
     batch.fts_json = json.dumps(indexed, ensure_ascii=False)
     return batch
 
 
 def _insert(db: sqlite3.Connection, batch: Batch) -> None:
-    """Insert one batch and index its passages' text (inside the caller's transaction)."""
-    db.executemany(
-        "INSERT OR REPLACE INTO concepts VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", batch.concepts
+    """Insert one batch and index its passages' text (inside the caller's transaction).
+
+    Every statement but the concepts' is one ``INSERT ... SELECT FROM json_each(?)``,
+    so SQLite unpacks, writes and tokenizes a whole batch with the GIL released: row
+    by row (``executemany``), the writing thread took the GIL back after each row and
+    waited on the parsing thread each time.  Concept rows stay bound by ``executemany``
+    (2,000 a batch), last: ``stale_after`` is a float, and a float through JSON text is
+    one more conversion that need not round-trip to the same double.
+    """
+    db.execute(
+        "INSERT OR IGNORE INTO concept_tags SELECT value ->> 0, value ->> 1 FROM json_each(?)",
+        (batch.tags_json,),
     )
-    db.executemany("INSERT OR IGNORE INTO concept_tags VALUES (?, ?)", batch.tags)
-    db.executemany("INSERT OR IGNORE INTO links VALUES (?, ?)", batch.links)
+    db.execute(
+        "INSERT OR IGNORE INTO links SELECT value ->> 0, value ->> 1 FROM json_each(?)",
+        (batch.links_json,),
+    )
     (last,) = db.execute("SELECT coalesce(max(rowid), 0) FROM passages").fetchone()
-    db.executemany(
+    db.execute(
         "INSERT INTO passages(rowid, pid, id, ordinal, text, text_offset, display)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?)",
-        [(last + n, *values) for n, values in enumerate(batch.passages, start=1)],
+        " SELECT ? + key + 1, value ->> 0, value ->> 1, value ->> 2, value ->> 3,"
+        " value ->> 4, value ->> 5 FROM json_each(?)",
+        (last, batch.passages_json),
     )
-    # One statement, so SQLite tokenizes the whole batch with the GIL released (row by
-    # row, the writing thread fought the parsing thread for the GIL on every row).
     db.execute(
         "INSERT INTO passages_fts(rowid, text) SELECT ? + key + 1, value FROM json_each(?)",
         (last, batch.fts_json),
+    )
+    # Last: while the statements above ran, the parsing thread held the GIL; these
+    # rows go in once it waits for this batch, when nothing contends for the GIL.
+    db.executemany(
+        "INSERT OR REPLACE INTO concepts VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", batch.concepts
     )
 
 
@@ -559,6 +599,7 @@ class SearchIndex:
                 "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; PRAGMA cache_size=-65536;"
                 + SCHEMA
             )
+            configure_fts(db, FTS_BUILD_SETTINGS)
             db.execute("BEGIN")
             batch: list[ConceptRow] = []
             count = 0
@@ -581,6 +622,7 @@ class SearchIndex:
                     count += len(batch)
             db.execute("COMMIT")
             db.execute("INSERT INTO passages_fts(passages_fts) VALUES ('optimize')")
+            configure_fts(db, FTS_DEFAULT_SETTINGS)
             db.execute("PRAGMA journal_mode=WAL").fetchall()
         finally:
             db.close()
