@@ -21,6 +21,7 @@ from dossier.serve.display import pack, pack_concept
 from dossier.serve.fts_query import TOKENIZER, indexed_text
 from dossier.serve.index import SearchIndex, generation_file
 from dossier.serve.index_meta import load_meta
+from dossier.serve.passages import plain
 from dossier.serve.reading import read_row
 from dossier.serve.search import search_index
 from dossier.serve.sqlstore import connect
@@ -151,3 +152,21 @@ def test_a_built_generation_is_left_with_fts5_defaults_for_later_writes(
     config = dict(_generation(ctx).execute("SELECT k, v FROM passages_fts_config"))
     assert config.get("automerge", 4) == 4
     assert config.get("hashsize", 1 << 20) == 1 << 20
+
+
+@pytest.mark.parametrize(
+    ("markdown", "text"),
+    [
+        ("See ![the chart](img/c.png) and [a memo](/m.md).", "See the chart and a memo."),
+        ("A [link (with parens)](/a_(b).md) here", "A link (with parens) here"),
+        ("Wow! [x](y) !not [an image]", "Wow! x !not [an image]"),
+        ("[ref][r1] and [^note] gone", "ref and gone"),
+        # Removing the footnote marker leaves a link: that link is reduced too.
+        ("[x][^1](/y.md)", "x"),
+        ("<https://example.com/a> and <b>", "https://example.com/a and <b>"),
+    ],
+)
+def test_inline_markup_reduces_to_the_words_a_reader_sees(markdown: str, text: str) -> None:
+    """The build skips each substitution whose markers are absent; what a passage holds
+    must be what every substitution in turn would give."""
+    assert plain(markdown) == text
