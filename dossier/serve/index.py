@@ -134,8 +134,14 @@ class Batch:
     tags_json: str = "[]"
     #: ``[[target, source], ...]``
     links_json: str = "[]"
-    #: ``[[pid, id, ordinal, text, text_offset, display], ...]``
+    #: ``[[pid, id, ordinal, text_offset, text_start, text_bytes, display_start,
+    #: display_bytes], ...]``: the passages' short fields, and where in :attr:`packed`
+    #: their text and display are (1-based byte offsets, as SQLite's ``substr`` counts
+    #: in a BLOB).  Long text goes as bytes, not JSON: SQLite parses a JSON row again
+    #: for each ``->>`` on it, and a row holding its text parsed ~1 kB six times.
     passages_json: str = "[]"
+    #: Every passage's text and display, UTF-8, one after the other.
+    packed: bytes = b""
     #: The passages' text as the FTS index receives it, as one JSON list.
     fts_json: str = "[]"
 
@@ -146,6 +152,8 @@ def _params(rows: Sequence[ConceptRow]) -> Batch:
     tags: list[tuple[str, str]] = []
     links: list[tuple[str, str]] = []
     passages: list[tuple[Any, ...]] = []
+    pieces: list[bytes] = []
+    size = 1
     indexed: list[str] = []
     for r in rows:
         batch.concepts.append(
@@ -165,11 +173,19 @@ def _params(rows: Sequence[ConceptRow]) -> Batch:
         links.extend((target, r.id) for target in r.links)
         concept = pack_concept(r)
         for p in r.passages:
-            passages.append((p.pid, p.id, p.ordinal, p.text, p.text_offset, pack(p, concept)))
+            text = p.text.encode()
+            display = pack(p, concept).encode()
+            pieces += (text, display)
+            passages.append(
+                (p.pid, p.id, p.ordinal, p.text_offset, size, len(text), size + len(text),
+                 len(display))
+            )
+            size += len(text) + len(display)
             indexed.append(indexed_text(p.text))
     batch.tags_json = json.dumps(tags, ensure_ascii=False)
     batch.links_json = json.dumps(links, ensure_ascii=False)
     batch.passages_json = json.dumps(passages, ensure_ascii=False)
+    batch.packed = b"".join(pieces)
     batch.fts_json = json.dumps(indexed, ensure_ascii=False)
     return batch
 
@@ -195,9 +211,10 @@ def _insert(db: sqlite3.Connection, batch: Batch) -> None:
     (last,) = db.execute("SELECT coalesce(max(rowid), 0) FROM passages").fetchone()
     db.execute(
         "INSERT INTO passages(rowid, pid, id, ordinal, text, text_offset, display)"
-        " SELECT ? + key + 1, value ->> 0, value ->> 1, value ->> 2, value ->> 3,"
-        " value ->> 4, value ->> 5 FROM json_each(?)",
-        (last, batch.passages_json),
+        " SELECT ?1 + key + 1, value ->> 0, value ->> 1, value ->> 2,"
+        " CAST(substr(?3, value ->> 4, value ->> 5) AS TEXT), value ->> 3,"
+        " CAST(substr(?3, value ->> 6, value ->> 7) AS TEXT) FROM json_each(?2)",
+        (last, batch.passages_json, batch.packed),
     )
     db.execute(
         "INSERT INTO passages_fts(rowid, text) SELECT ? + key + 1, value FROM json_each(?)",
