@@ -123,10 +123,10 @@ def generation_file(index_dir: Path, name: str) -> Path:
 class Batch:
     """One batch of rows as insert parameters (built by the parsing thread).
 
-    Tags, links and passages travel as JSON lists that one ``INSERT ... SELECT FROM
-    json_each(?)`` each unpacks inside SQLite: ``executemany`` binds every row in
-    Python and takes the GIL back after each row's step, so the writing thread waited
-    on the parsing thread for every row (see :func:`_insert`).
+    Tags, links and passages travel as JSON lists (and one byte string) that one
+    ``INSERT ... SELECT FROM json_each(?)`` each unpacks inside SQLite with the GIL
+    released; ``executemany`` binds every row in Python, holding the GIL that the
+    parsing thread needs (see :func:`_insert`).
     """
 
     concepts: list[tuple[Any, ...]] = field(default_factory=list)
@@ -195,10 +195,11 @@ def _insert(db: sqlite3.Connection, batch: Batch) -> None:
 
     Every statement but the concepts' is one ``INSERT ... SELECT FROM json_each(?)``,
     so SQLite unpacks, writes and tokenizes a whole batch with the GIL released: row
-    by row (``executemany``), the writing thread took the GIL back after each row and
-    waited on the parsing thread each time.  Concept rows stay bound by ``executemany``
-    (2,000 a batch), last: ``stale_after`` is a float, and a float through JSON text is
-    one more conversion that need not round-trip to the same double.
+    by row (``executemany``), the writing thread bound each row in Python and took the
+    GIL back after each row's step, time the parsing thread could not run.  Concept
+    rows stay bound by ``executemany`` (1,000 a batch), last: ``stale_after`` is a
+    float, and a float through JSON text is one more conversion that need not
+    round-trip to the same double.
     """
     db.execute(
         "INSERT OR IGNORE INTO concept_tags SELECT value ->> 0, value ->> 1 FROM json_each(?)",
@@ -220,8 +221,8 @@ def _insert(db: sqlite3.Connection, batch: Batch) -> None:
         "INSERT INTO passages_fts(rowid, text) SELECT ? + key + 1, value FROM json_each(?)",
         (last, batch.fts_json),
     )
-    # Last: while the statements above ran, the parsing thread held the GIL; these
-    # rows go in once it waits for this batch, when nothing contends for the GIL.
+    # Last: the statements above run while the parsing thread holds the GIL; these rows
+    # need it for each bind, which is cheapest once the parser waits for this batch.
     db.executemany(
         "INSERT OR REPLACE INTO concepts VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", batch.concepts
     )

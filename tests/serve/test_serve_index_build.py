@@ -1,9 +1,9 @@
 """A cold index build: what it stores, how it writes, what it leaves for later writes.
 
-The build hands its rows to SQLite as JSON lists (one statement per table and batch,
-so the writing thread does not wait on the parsing thread's GIL for every row); the
-rows it stores must be exactly the rows the concept files parse into, whatever
-characters their text holds.
+The build hands its rows to SQLite as JSON lists and one byte string (one statement
+per table and batch, run with the GIL released, instead of binding every row in
+Python while the parsing thread waits for the GIL); the rows it stores must be
+exactly the rows the concept files parse into, whatever characters their text holds.
 """
 
 from __future__ import annotations
@@ -112,10 +112,10 @@ def test_a_build_stores_every_row_exactly_as_the_files_parse(
 def test_a_build_writes_passages_tags_and_links_as_sets_not_row_by_row(
     fresh_tenant: Fresh, put_concept: Put, commit_iteration: Commit, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Row by row (``executemany``), the writing thread takes the GIL back after every
-    row and waits for the parsing thread each time, so a build's writes stopped
-    overlapping its parsing; the statements a build runs must not grow with its
-    passages, tags and links."""
+    """Row by row (``executemany``), the writing thread binds every row in Python and
+    takes the GIL back after every row's step, GIL time the parsing thread cannot
+    use; the statements a build runs must not grow with its passages, tags and
+    links."""
     ctx = fresh_tenant("acme")
     for n in range(40):
         parts = "\n\n".join(f"## Part {k}\n\nPlan {n} step {k} for the depot." for k in range(8))
