@@ -138,7 +138,7 @@ class Batch:
     #: display_bytes], ...]``: the passages' short fields, and where in :attr:`packed`
     #: their text and display are (1-based byte offsets, as SQLite's ``substr`` counts
     #: in a BLOB).  Long text goes as bytes, not JSON: SQLite parses a JSON row again
-    #: for each ``->>`` on it, and a row holding its text parsed ~1 kB six times.
+    #: for each ``json_extract`` on it, and a row holding its text parsed ~1 kB six times.
     passages_json: str = "[]"
     #: Every passage's text and display, UTF-8, one after the other.
     packed: bytes = b""
@@ -190,6 +190,24 @@ def _params(rows: Sequence[ConceptRow]) -> Batch:
     return batch
 
 
+def _item(i: int) -> str:
+    """SQL for element ``i`` of a ``json_each`` row that is a JSON list
+    (``json_extract``, not ``->>``, which needs SQLite 3.38)."""
+    return f"json_extract(value, '$[{i}]')"
+
+
+_TAGS_SQL = f"INSERT OR IGNORE INTO concept_tags SELECT {_item(0)}, {_item(1)} FROM json_each(?)"
+_LINKS_SQL = f"INSERT OR IGNORE INTO links SELECT {_item(0)}, {_item(1)} FROM json_each(?)"
+#: ``?1``: the last rowid before the batch; ``?2``: :attr:`Batch.passages_json`;
+#: ``?3``: :attr:`Batch.packed`, cut by byte offset and read as UTF-8 text.
+_PASSAGES_SQL = (
+    "INSERT INTO passages(rowid, pid, id, ordinal, text, text_offset, display)"
+    f" SELECT ?1 + key + 1, {_item(0)}, {_item(1)}, {_item(2)},"
+    f" CAST(substr(?3, {_item(4)}, {_item(5)}) AS TEXT), {_item(3)},"
+    f" CAST(substr(?3, {_item(6)}, {_item(7)}) AS TEXT) FROM json_each(?2)"
+)
+
+
 def _insert(db: sqlite3.Connection, batch: Batch) -> None:
     """Insert one batch and index its passages' text (inside the caller's transaction).
 
@@ -201,22 +219,10 @@ def _insert(db: sqlite3.Connection, batch: Batch) -> None:
     float, and a float through JSON text is one more conversion that need not
     round-trip to the same double.
     """
-    db.execute(
-        "INSERT OR IGNORE INTO concept_tags SELECT value ->> 0, value ->> 1 FROM json_each(?)",
-        (batch.tags_json,),
-    )
-    db.execute(
-        "INSERT OR IGNORE INTO links SELECT value ->> 0, value ->> 1 FROM json_each(?)",
-        (batch.links_json,),
-    )
+    db.execute(_TAGS_SQL, (batch.tags_json,))
+    db.execute(_LINKS_SQL, (batch.links_json,))
     (last,) = db.execute("SELECT coalesce(max(rowid), 0) FROM passages").fetchone()
-    db.execute(
-        "INSERT INTO passages(rowid, pid, id, ordinal, text, text_offset, display)"
-        " SELECT ?1 + key + 1, value ->> 0, value ->> 1, value ->> 2,"
-        " CAST(substr(?3, value ->> 4, value ->> 5) AS TEXT), value ->> 3,"
-        " CAST(substr(?3, value ->> 6, value ->> 7) AS TEXT) FROM json_each(?2)",
-        (last, batch.passages_json, batch.packed),
-    )
+    db.execute(_PASSAGES_SQL, (last, batch.passages_json, batch.packed))
     db.execute(
         "INSERT INTO passages_fts(rowid, text) SELECT ? + key + 1, value FROM json_each(?)",
         (last, batch.fts_json),
