@@ -6,7 +6,9 @@ lexical queries with their expected note), generated at run time into
 ``benchmarks/results/`` (gitignored) and reused on later runs.  Its notes become a
 tenant's bundle.  Sizes: 10,000 and 50,000 concepts (quick: 1,000 and 5,000).
 
-``DOSSIER_BENCH_SERVE_SIZES=10000`` (comma-separated) runs only the sizes named.
+``DOSSIER_BENCH_SERVE_SIZES=10000`` (comma-separated) runs only the sizes named;
+``DOSSIER_BENCH_SERVE_BUILD_ONLY=1`` times only the index build (no searches, no MCP
+server), for iterating on the build.
 
 Goals: build 10,000 ≤ 5 s; in-process search p50 ≤ 10 ms, p99 ≤ 30 ms at 10,000;
 MCP stdio round trip p50 ≤ 20 ms; server RSS ≤ 400 MB at 50,000.  Retrieval quality
@@ -196,6 +198,8 @@ def run(quick: bool) -> list[Result]:
                     note=f"{n / statistics.median(builds):,.0f} concepts/s",
                 )
             )
+            if os.environ.get("DOSSIER_BENCH_SERVE_BUILD_ONLY"):
+                continue
             qs = queries(n)
             times, results = in_process_latencies(ctx, qs)
             rows.append(

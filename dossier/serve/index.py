@@ -56,7 +56,17 @@ from dossier.serve.index_meta import (
     save_meta,
 )
 from dossier.serve.models import IndexReport
-from dossier.serve.sqlstore import SCHEMA, Filter, chunks, connect, placeholders, write_lock
+from dossier.serve.sqlstore import (
+    FTS_BUILD_SETTINGS,
+    FTS_DEFAULT_SETTINGS,
+    SCHEMA,
+    Filter,
+    chunks,
+    configure_fts,
+    connect,
+    placeholders,
+    write_lock,
+)
 from dossier.tenancy import TenantContext
 
 if TYPE_CHECKING:
@@ -68,7 +78,7 @@ T = TypeVar("T")
 
 #: Concepts parsed per batch during a rebuild (bounds peak memory; each batch is
 #: written by a worker thread while the next is parsed).
-BUILD_BATCH = 2000
+BUILD_BATCH = 1000
 LOCK_NAME = "index.lock"
 #: Concept columns returned to callers.
 SUMMARY_COLUMNS = [
@@ -111,12 +121,27 @@ def generation_file(index_dir: Path, name: str) -> Path:
 
 @dataclass
 class Batch:
-    """One batch of rows as insert parameters (built by the parsing thread)."""
+    """One batch of rows as insert parameters (built by the parsing thread).
+
+    Tags, links and passages travel as JSON lists (and one byte string) that one
+    ``INSERT ... SELECT FROM json_each(?)`` each unpacks inside SQLite with the GIL
+    released; ``executemany`` binds every row in Python, holding the GIL that the
+    parsing thread needs (see :func:`_insert`).
+    """
 
     concepts: list[tuple[Any, ...]] = field(default_factory=list)
-    tags: list[tuple[Any, ...]] = field(default_factory=list)
-    links: list[tuple[Any, ...]] = field(default_factory=list)
-    passages: list[tuple[Any, ...]] = field(default_factory=list)
+    #: ``[[tag, id], ...]``
+    tags_json: str = "[]"
+    #: ``[[target, source], ...]``
+    links_json: str = "[]"
+    #: ``[[pid, id, ordinal, text_offset, text_start, text_bytes, display_start,
+    #: display_bytes], ...]``: the passages' short fields, and where in :attr:`packed`
+    #: their text and display are (1-based byte offsets, as SQLite's ``substr`` counts
+    #: in a BLOB).  Long text goes as bytes, not JSON: SQLite parses a JSON row again
+    #: for each ``json_extract`` on it, and a row holding its text parsed ~1 kB six times.
+    passages_json: str = "[]"
+    #: Every passage's text and display, UTF-8, one after the other.
+    packed: bytes = b""
     #: The passages' text as the FTS index receives it, as one JSON list.
     fts_json: str = "[]"
 
@@ -124,6 +149,11 @@ class Batch:
 def _params(rows: Sequence[ConceptRow]) -> Batch:
     """Parameters of the concept, tag, link and passage inserts for ``rows``."""
     batch = Batch()
+    tags: list[tuple[str, str]] = []
+    links: list[tuple[str, str]] = []
+    passages: list[tuple[Any, ...]] = []
+    pieces: list[bytes] = []
+    size = 1
     indexed: list[str] = []
     for r in rows:
         batch.concepts.append(
@@ -139,34 +169,68 @@ def _params(rows: Sequence[ConceptRow]) -> Batch:
                 r.content_hash,
             )
         )
-        batch.tags.extend((tag, r.id) for tag in r.tags)
-        batch.links.extend((target, r.id) for target in r.links)
+        tags.extend((tag, r.id) for tag in r.tags)
+        links.extend((target, r.id) for target in r.links)
         concept = pack_concept(r)
         for p in r.passages:
-            batch.passages.append((p.pid, p.id, p.ordinal, p.text, p.text_offset, pack(p, concept)))
+            text = p.text.encode()
+            display = pack(p, concept).encode()
+            pieces += (text, display)
+            passages.append(
+                (p.pid, p.id, p.ordinal, p.text_offset, size, len(text), size + len(text),
+                 len(display))
+            )
+            size += len(text) + len(display)
             indexed.append(indexed_text(p.text))
+    batch.tags_json = json.dumps(tags, ensure_ascii=False)
+    batch.links_json = json.dumps(links, ensure_ascii=False)
+    batch.passages_json = json.dumps(passages, ensure_ascii=False)
+    batch.packed = b"".join(pieces)
     batch.fts_json = json.dumps(indexed, ensure_ascii=False)
     return batch
 
 
+def _item(i: int) -> str:
+    """SQL for element ``i`` of a ``json_each`` row that is a JSON list
+    (``json_extract``, not ``->>``, which needs SQLite 3.38)."""
+    return f"json_extract(value, '$[{i}]')"
+
+
+_TAGS_SQL = f"INSERT OR IGNORE INTO concept_tags SELECT {_item(0)}, {_item(1)} FROM json_each(?)"
+_LINKS_SQL = f"INSERT OR IGNORE INTO links SELECT {_item(0)}, {_item(1)} FROM json_each(?)"
+#: ``?1``: the last rowid before the batch; ``?2``: :attr:`Batch.passages_json`;
+#: ``?3``: :attr:`Batch.packed`, cut by byte offset and read as UTF-8 text.
+_PASSAGES_SQL = (
+    "INSERT INTO passages(rowid, pid, id, ordinal, text, text_offset, display)"
+    f" SELECT ?1 + key + 1, {_item(0)}, {_item(1)}, {_item(2)},"
+    f" CAST(substr(?3, {_item(4)}, {_item(5)}) AS TEXT), {_item(3)},"
+    f" CAST(substr(?3, {_item(6)}, {_item(7)}) AS TEXT) FROM json_each(?2)"
+)
+
+
 def _insert(db: sqlite3.Connection, batch: Batch) -> None:
-    """Insert one batch and index its passages' text (inside the caller's transaction)."""
-    db.executemany(
-        "INSERT OR REPLACE INTO concepts VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", batch.concepts
-    )
-    db.executemany("INSERT OR IGNORE INTO concept_tags VALUES (?, ?)", batch.tags)
-    db.executemany("INSERT OR IGNORE INTO links VALUES (?, ?)", batch.links)
+    """Insert one batch and index its passages' text (inside the caller's transaction).
+
+    Every statement but the concepts' is one ``INSERT ... SELECT FROM json_each(?)``,
+    so SQLite unpacks, writes and tokenizes a whole batch with the GIL released: row
+    by row (``executemany``), the writing thread bound each row in Python and took the
+    GIL back after each row's step, time the parsing thread could not run.  Concept
+    rows stay bound by ``executemany`` (1,000 a batch), last: ``stale_after`` is a
+    float, and a float through JSON text is one more conversion that need not
+    round-trip to the same double.
+    """
+    db.execute(_TAGS_SQL, (batch.tags_json,))
+    db.execute(_LINKS_SQL, (batch.links_json,))
     (last,) = db.execute("SELECT coalesce(max(rowid), 0) FROM passages").fetchone()
-    db.executemany(
-        "INSERT INTO passages(rowid, pid, id, ordinal, text, text_offset, display)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?)",
-        [(last + n, *values) for n, values in enumerate(batch.passages, start=1)],
-    )
-    # One statement, so SQLite tokenizes the whole batch with the GIL released (row by
-    # row, the writing thread fought the parsing thread for the GIL on every row).
+    db.execute(_PASSAGES_SQL, (last, batch.passages_json, batch.packed))
     db.execute(
         "INSERT INTO passages_fts(rowid, text) SELECT ? + key + 1, value FROM json_each(?)",
         (last, batch.fts_json),
+    )
+    # Last: the statements above run while the parsing thread holds the GIL; these rows
+    # need it for each bind, which is cheapest once the parser waits for this batch.
+    db.executemany(
+        "INSERT OR REPLACE INTO concepts VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", batch.concepts
     )
 
 
@@ -559,6 +623,7 @@ class SearchIndex:
                 "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; PRAGMA cache_size=-65536;"
                 + SCHEMA
             )
+            configure_fts(db, FTS_BUILD_SETTINGS)
             db.execute("BEGIN")
             batch: list[ConceptRow] = []
             count = 0
@@ -581,6 +646,7 @@ class SearchIndex:
                     count += len(batch)
             db.execute("COMMIT")
             db.execute("INSERT INTO passages_fts(passages_fts) VALUES ('optimize')")
+            configure_fts(db, FTS_DEFAULT_SETTINGS)
             db.execute("PRAGMA journal_mode=WAL").fetchall()
         finally:
             db.close()

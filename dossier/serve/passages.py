@@ -21,6 +21,7 @@ passage's words on the lines the narrowed citation names.
 from __future__ import annotations
 
 import itertools
+import operator
 import posixpath
 import re
 from collections.abc import Callable, Iterator, Sequence
@@ -58,13 +59,21 @@ _FOOTNOTE_DEF = re.compile(r"^ {0,3}\[\^([^\]\s]+)\]:")
 _FOOTNOTE_REF = re.compile(r"\[\^([^\]\s]+)\]")
 #: Possessive (``*+``, ``++``): the target's text is consumed in runs, not a character
 #: per alternation step, and never backtracked into (no other match is possible).
-_IMAGE_OR_LINK = re.compile(r"!?\[([^\]]*)\]\((?:[^()]++|\([^)]*\))*+\)")
+#: ``(?:!\[|\[)`` rather than ``!?\[``: the same matches, but a pattern that starts with
+#: one of two characters lets the search skip to them (with an optional first
+#: character it tried a match at every position; the index build's largest regex cost).
+_IMAGE_OR_LINK = re.compile(r"(?:!\[|\[)([^\]]*)\]\((?:[^()]++|\([^)]*\))*+\)")
 _REF_LINK = re.compile(r"\[([^\]]+)\]\[[^\]]*\]")
 _AUTOLINK = re.compile(r"<((?:https?|mailto):[^>\s]+)>")
 _LIST_ITEM = re.compile(r"^\s*(?:[-*+]|\d{1,9}[.)])\s+")
 _TABLE_RULE = re.compile(r"^\s*\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)*\|?\s*$")
 _LINES = re.compile(r"#L(\d+)(?:-L(\d+))?$")
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=\S)")
+#: Group 1 of a match (every pattern above that keeps text has it participate).
+_GROUP_1 = operator.itemgetter(1)
+#: What a line's first character after at most three spaces must be for a heading,
+#: a code fence or a footnote definition (the line loop skips their patterns otherwise).
+_MARKS = frozenset("#`~[")
 
 
 @dataclass(frozen=True)
@@ -135,12 +144,18 @@ def plain(markdown: str) -> str:
     (backticks, quotes, punctuation) stay, so quoted answers survive verbatim.
     """
     text = markdown
-    if "[" in text:  # most lines have no markup: skip the regexes (index build time)
+    # Each pattern needs a literal pair of characters ("[^", "](", "][", "<"): a text
+    # without it skips that substitution (index build time), checked on the text as the
+    # substitution before left it.  The replacement is a C callable returning group 1,
+    # the same text ``r"\1"`` gives, without a Python template expansion per match.
+    if "[^" in text:
         text = _FOOTNOTE_REF.sub("", text)
-        text = _IMAGE_OR_LINK.sub(r"\1", text)
-        text = _REF_LINK.sub(r"\1", text)
+    if "](" in text:
+        text = _IMAGE_OR_LINK.sub(_GROUP_1, text)
+    if "][" in text:
+        text = _REF_LINK.sub(_GROUP_1, text)
     if "<" in text:
-        text = _AUTOLINK.sub(r"\1", text)
+        text = _AUTOLINK.sub(_GROUP_1, text)
     return " ".join(text.split())
 
 
@@ -198,6 +213,15 @@ def _sections(body: str, body_line: int) -> list[tuple[list[str], list[_Block]]]
             if match and match.group(1)[0] == fence[0] and len(match.group(1)) >= len(fence):
                 fence = None
                 flush(number)
+            continue
+        if line[:4].lstrip(" ")[:1] not in _MARKS:
+            # No heading, fence or footnote definition can start this line.
+            if not line.strip():
+                flush(number - 1)
+                continue
+            if not current:
+                start = number
+            current.append(line)
             continue
         fence_match = _FENCE.match(line)
         if fence_match:

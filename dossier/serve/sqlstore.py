@@ -69,6 +69,20 @@ CREATE VIRTUAL TABLE passages_fts USING fts5(
 );
 """
 
+#: FTS5 settings while a new generation is written: no incremental merging (FTS5
+#: merges segments after each flush of its pending terms, work the ``optimize`` at the
+#: end does once anyway) and a larger buffer of pending terms (fewer, larger flushes).
+#: Merging changes how the index is stored, never what it holds or how it ranks.
+FTS_BUILD_SETTINGS = (("automerge", 0), ("hashsize", 16 << 20))
+#: FTS5's defaults, set back once the build is done, for the upserts that follow.
+FTS_DEFAULT_SETTINGS = (("automerge", 4), ("hashsize", 1 << 20))
+
+
+def configure_fts(db: sqlite3.Connection, settings: Sequence[tuple[str, int]]) -> None:
+    """Apply FTS5 configuration options to ``passages_fts`` (stored in the file)."""
+    for name, value in settings:
+        db.execute("INSERT INTO passages_fts(passages_fts, rank) VALUES (?, ?)", (name, value))
+
 
 def connect(path: Path, *, create: bool = False) -> sqlite3.Connection:
     """A connection to one index file in autocommit mode (writers ``BEGIN`` themselves).
