@@ -56,3 +56,14 @@ def test_outline_news_is_cut_into_releases_under_their_labels(tmp_path: Path) ->
     assert "** " not in latest.body
     assert "heights above 10 metres" in latest.body
     assert "--station" not in latest.body  # 2.3's change stays in 2.3
+
+
+def test_a_bullet_naming_a_version_is_no_release(tmp_path: Path) -> None:
+    """Only release wording makes an outline star a release: "* Drop support for Python
+    version 2.7" in a Markdown changelog is one of its items."""
+    (tmp_path / "CHANGELOG.md").write_text(
+        "# Changelog\n\n## 3.0.0\n\n* Drop support for Python version 2.7\n"
+        "* Bump requests to version 2.31.0\n\nPython version 3.11 is required now.\n\n"
+        "## 2.9.0\n\n* Fix a crash.\n\n## 2.8.0\n\n* Add a flag.\n", encoding="utf-8")
+    releases = sorted(c.title for c in extract_folder(tmp_path)[1] if c.type == "Release")
+    assert releases == ["Release 2.8.0", "Release 2.9.0", "Release 3.0.0"]

@@ -273,17 +273,24 @@ def _names_in(text: str) -> list[str]:
 
 #: an outline heading of a plain-text NEWS file: ``* Noteworthy changes in release 1.12``
 _OUTLINE_HEADING = re.compile(r"^\*{1,3}\s+(?=\S)")
-#: words leading a version in a release heading: "Noteworthy changes in release 1.12",
-#: "Changes in version 4.9", "Major changes in release 4.1"
+#: words leading a version in a release heading, said as such: "Noteworthy changes in
+#: release 1.12", "Changes in version 4.9", "User-visible changes for version 2.0", "New in
+#: version 3" — never a sentence that merely names a version ("Drop Python version 2.7")
 _LEAD_TO_VERSION = re.compile(
-    r"^(?P<lead>[A-Z][\w'’]*(?:\s+[\w'’]+){0,5}?\s+(?:release|version)\s+)"
-    r"(?=v?\d+\.\d+)", re.I)
+    r"^(?P<lead>(?:[A-Z][\w'’-]*\s+){0,3}?(?:changes|news|new|release\s+notes)\s+"
+    r"(?:in|for|of)\s+(?:release|version)\s+)(?=v?\d+\.\d+)", re.I)
 
 
 def _version_of(line: str) -> str | None:
     """The version a changelog line opens (``## 24.1.0``, ``Release 2.6.0 Tue …``,
     ``* Noteworthy changes in release 1.12 (2022-04-07) [stable]``)."""
-    line = _OUTLINE_HEADING.sub("", line)
+    outline = _OUTLINE_HEADING.match(line)
+    if outline:
+        # an outline star heads a release only with release wording ("* Noteworthy
+        # changes in release …"): a Markdown bullet ("* 1.2.3 support") is an item
+        line = line[outline.end():]
+        if not _LEAD_TO_VERSION.match(line.strip()):
+            return None
     if line[:1] in (" ", "\t", "-", "*") or not line.strip():
         return None
     line = _LEAD_TO_VERSION.sub("Release ", line.strip())
