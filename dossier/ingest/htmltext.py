@@ -18,6 +18,7 @@ breaks are normalized first, as the HTML standard does, so ``getpos()`` counts
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 
@@ -34,6 +35,10 @@ _SKIP_TAGS = frozenset(
 #: ``rel`` values of a pager's links ("Next: …, Previous: …, Up: …" over every page of a
 #: manual): the paragraph holding one is navigation, not text
 _PAGER_RELS = frozenset({"next", "prev", "previous"})
+#: links a pager bar holds besides next/prev, and the words around them
+_NAV_RELS = _PAGER_RELS | {"up", "index", "contents", "start", "first", "last", "home"}
+_PAGER_WORDS = re.compile(r"(?i)\b(?:next|previous|prev|up|index|contents|top|home|back)\b|"
+                          r"[\W_]+")
 _BLOCK_TAGS = frozenset(
     {
         "p", "div", "section", "article", "main", "header", "footer", "nav", "aside",
@@ -45,6 +50,18 @@ _HEADINGS = {f"h{n}": n for n in range(1, 7)}
 #: the glyph a documentation generator links each heading's (and API entry's) anchor with
 #: ("Install¶", "name: str¶"): no part of the text
 _PERMALINKS = "¶§🔗"
+
+
+def _only_navigation(text: str, nav_text: str) -> bool:
+    """Is a run holding a next/prev link a pager bar ("Next: A, Previous: B, Up: C")?
+
+    Only when nothing but its navigation links' text and the pager's own words is left:
+    a paragraph of real text that links to the next page stays.
+    """
+    rest = text
+    for piece in sorted(set(nav_text.split()), key=len, reverse=True):
+        rest = rest.replace(piece, " ")
+    return not _PAGER_WORDS.sub("", rest).strip()
 
 
 def _content_span(data: str, line: int) -> Span | None:
@@ -153,6 +170,8 @@ class _Converter(HTMLParser):
         self.quote = 0
         self.tables: list[_Table] = []
         self.pager = False  # the inline run holds a pager link (rel="next"/"prev")
+        self.nav_link = False  # inside a link of a pager bar (rel next/prev/up/index …)
+        self.nav_text: list[str] = []  # the text of those links in this inline run
 
     # -- block emission -------------------------------------------------------------
 
@@ -178,10 +197,10 @@ class _Converter(HTMLParser):
         segment_spans = self.inline_spans
         self.inline = []
         self.inline_spans = [None]
-        if self.pager:
-            self.pager = False
-            if self.heading is None:
-                return
+        pager, nav_text = self.pager, " ".join(self.nav_text)
+        self.pager, self.nav_text = False, []
+        if pager and self.heading is None and _only_navigation(text, nav_text):
+            return
         if not text.replace(_BR, "").strip():
             return
         here = (self._here(), self._here())
@@ -233,9 +252,10 @@ class _Converter(HTMLParser):
             if tag == self.skip[-1]:
                 self.skip.append(tag)  # nested alike: its end tag must not end the skip
             return
-        if tag == "a" and self.pre is None and not self.tables and _PAGER_RELS & set(
-                (dict(attrs).get("rel") or "").lower().split()):
-            self.pager = True
+        if tag == "a" and self.pre is None and not self.tables:
+            rels = set((dict(attrs).get("rel") or "").lower().split())
+            self.pager = self.pager or bool(_PAGER_RELS & rels)
+            self.nav_link = bool(_NAV_RELS & rels)
         if tag == "br":
             target = self._text_target()
             if target is not None:
@@ -295,6 +315,8 @@ class _Converter(HTMLParser):
             if tag == self.skip[-1]:
                 self.skip.pop()
             return
+        if tag == "a":
+            self.nav_link = False
         if tag == "pre" and self.pre is not None:
             raw = "".join(self.pre)
             code = raw.strip("\n")
@@ -376,6 +398,8 @@ class _Converter(HTMLParser):
         if target is None:
             return
         target.append(data)
+        if self.nav_link and target is self.inline:
+            self.nav_text.append(data)
         if self.pre is not None:
             if self.pre_first is None:
                 self.pre_first = line

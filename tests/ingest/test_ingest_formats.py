@@ -196,6 +196,23 @@ def test_html_keeps_headings_lists_tables_and_drops_scripts(tmp_path: Path) -> N
         assert dropped not in doc.text
 
 
+def test_html_text_that_links_to_the_next_page_is_kept(tmp_path: Path) -> None:
+    """Only a bar of navigation goes: a sentence or a block of text holding a rel=next
+    link is text of the page."""
+    path = tmp_path / "tls.html"
+    path.write_text(
+        "<html><head><title>TLS</title></head><body><h1>TLS</h1>\n"
+        "<div>TLS needs a certificate signed by the harbour authority. "
+        '<a rel="next" href="b.html">Next: Proxies</a></div>\n'
+        '<p>Part 3 covers <a rel="next" href="c.html">key rotation</a>, which runs weekly.</p>\n'
+        '<p><a rel="prev" href="a.html">Previous</a> | <a rel="up" href="i.html">Up</a> | '
+        '<a rel="next" href="c.html">Key rotation</a></p>\n</body></html>\n', encoding="utf-8")
+    text = _doc(path).text
+    assert "signed by the harbour authority" in text
+    assert "Part 3 covers key rotation, which runs weekly." in text
+    assert "Previous" not in text  # the bar itself still goes
+
+
 def test_html_permalink_glyphs_leave_headings_and_entries(tmp_path: Path) -> None:
     """Generated docs link each heading's anchor with a pilcrow ("Install¶")."""
     path = tmp_path / "usage.html"
