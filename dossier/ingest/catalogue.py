@@ -17,6 +17,8 @@ version and the next scan simply hashes everything again.
 from __future__ import annotations
 
 import json
+import os
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -99,13 +101,34 @@ def read_catalogue(sources_dir: Path) -> Catalogue:
     """The catalogue on disk, or an empty one when there is none yet."""
     path = catalogue_path(sources_dir)
     try:
-        raw = path.read_text(encoding="utf-8")
+        raw = read_plain_file(path)
     except FileNotFoundError:
         return Catalogue()
     except OSError as exc:
         raise CatalogueError(f"{path}: cannot read the source catalogue: {exc}") from None
+    return catalogue_from_bytes(path, raw)
+
+
+def read_plain_file(path: Path) -> bytes:
+    """The bytes of ``path``, which must be a regular file and not a symlink.
+
+    The catalogue is the tenant's own: a symlink in its place could name another
+    tenant's, and a FIFO would hang the reader (``O_NONBLOCK`` opens it at once).
+    """
+    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC | os.O_NONBLOCK)
     try:
-        data = json.loads(raw)
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise OSError(f"{path.name} is not a regular file")
+        with os.fdopen(fd, "rb", closefd=False) as handle:
+            return handle.read()
+    finally:
+        os.close(fd)
+
+
+def catalogue_from_bytes(path: Path, raw: bytes) -> Catalogue:
+    """The catalogue these bytes (read from ``path``) hold; :class:`CatalogueError` if bad."""
+    try:
+        data = json.loads(raw.decode("utf-8"))
     except ValueError as exc:
         raise CatalogueError(f"{path}: not valid JSON ({exc}); restore it from git") from None
     return _parse_catalogue(path, data)

@@ -15,6 +15,8 @@ so a markdown-only tenant's search never imports the ingest layer.
 
 from __future__ import annotations
 
+import os
+import stat
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
@@ -59,21 +61,29 @@ def _maps(ctx: TenantContext) -> dict[str, OriginMap]:
     """Snapshot path (``sources/<id>.md``) -> map, from this tenant's catalogue only."""
     path = ctx.sources_dir / "catalogue.json"
     try:
-        stat = path.stat()
-        key = (str(path), stat.st_mtime_ns, stat.st_size)
+        # lstat and a no-follow read: a symlink in its place (another tenant's
+        # catalogue) or a FIFO (a hang) is no catalogue of this tenant's
+        info = path.lstat()
+        if not stat.S_ISREG(info.st_mode):
+            return {}
+        key = (str(path), info.st_mtime_ns, info.st_size)
         if key in _cache:
             return _cache[key]
-        raw = path.read_bytes()
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC | os.O_NONBLOCK)
+        with os.fdopen(fd, "rb") as handle:
+            if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+                return {}
+            raw = handle.read()
     except OSError:
         return {}  # no catalogue yet: nothing ingested, nothing to map
     maps: dict[str, OriginMap] = {}
     if _MAP_KEY in raw:
         # Imported here: the ingest package costs a keyword search's start-up time.
-        from dossier.ingest.catalogue import read_catalogue
+        from dossier.ingest.catalogue import catalogue_from_bytes
         from dossier.ingest.model import CatalogueError
 
         try:
-            catalogue = read_catalogue(ctx.sources_dir)
+            catalogue = catalogue_from_bytes(path, raw)
         except CatalogueError:
             # A corrupt catalogue fails the next loop run loudly; a search still
             # answers, with the snapshot lines it always had.

@@ -10,7 +10,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from dossier.evals.pipeline import extract_folder
+from dossier.extract.deterministic.cues import container_type
 
 
 def _folder(tmp_path: Path) -> Path:
@@ -77,3 +80,18 @@ def test_a_question_heading_is_not_the_thing_it_asks_about(
     assert types["Does the press have an API?"] == "Topic"
     # nor do the words of its answer ("database", "module", "interface", "API") make it one
     assert types["Is there a database behind the press?"] == "Topic"
+
+
+@pytest.mark.parametrize(("heading", "kind"), [
+    ("GitHub Actions integration", None),
+    ("AWS Systems Manager", None),
+    ("Project Risks and Mitigations", "Risk"),
+    ("Agreed Actions for Next Sprint", "Action Item"),
+    ("Outstanding Actions from Last Meeting", "Action Item"),
+    ("Major Risks identified", "Risk"),
+    ("Key Decisions and Next Steps", "Decision"),
+])
+def test_only_a_product_name_keeps_a_collection_word_from_typing(
+        heading: str, kind: str | None) -> None:
+    """Title-case collection headings of minutes and registers still type their items."""
+    assert container_type(heading) == kind

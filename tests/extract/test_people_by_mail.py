@@ -23,3 +23,15 @@ def test_a_name_with_a_mail_address_is_a_stakeholder(tmp_path: Path) -> None:
     assert types["Ada Lovelace"] == "Stakeholder"
     assert types["Grace Hopper"] == "Stakeholder"
     assert types["Brunel Works Ltd"] != "Stakeholder"  # no address: no person evidence
+
+
+def test_a_product_or_a_role_address_is_no_person(tmp_path: Path) -> None:
+    """"Report bugs to GNU Make <bug-make@gnu.org>": a product, written to a role address."""
+    for package in ("make", "makeinfo", "remake"):
+        (tmp_path / f"{package}-README").write_text(
+            f"{package} builds programs.\n\nReport bugs to GNU Make <bug-make@gnu.org> and "
+            "Tide Tables <bugs@tides.example> with the output of the failing run.\n",
+            encoding="utf-8")
+    types = {c.title: c.type for c in extract_folder(tmp_path)[1]}
+    assert types.get("GNU Make", "Topic") != "Stakeholder"
+    assert types.get("Tide Tables", "Topic") != "Stakeholder"

@@ -86,3 +86,23 @@ def test_mcp_search_gives_the_original_lines(tmp_path: Path, run: Run) -> None:
     assert not result.is_error
     cite = result.structured_content["hits"][0]["citation"]
     assert cite["original_line_start"] <= CLAIM <= cite["original_line_end"]
+
+
+def test_a_catalogue_linked_or_swapped_for_a_fifo_gives_no_maps(tmp_path: Path) -> None:
+    """The maps come from this tenant's own catalogue file: a symlink in its place (to
+    another tenant's) is not followed, and a FIFO does not hang the search."""
+    import os
+
+    ctx = _tenant(tmp_path)
+    other = tmp_path / "other-catalogue.json"
+    catalogue = ctx.sources_dir / "catalogue.json"
+    other.write_bytes(catalogue.read_bytes())
+    catalogue.unlink()
+    catalogue.symlink_to(other)
+    cite = json.loads(_search(ctx, "carrier labels dock door", "--json"))[0]["citation"]
+    assert cite["original_line_start"] is None and cite["original_line_end"] is None
+
+    catalogue.unlink()
+    os.mkfifo(catalogue)
+    cite = json.loads(_search(ctx, "carrier labels dock door", "--json"))[0]["citation"]
+    assert cite["original_line_start"] is None

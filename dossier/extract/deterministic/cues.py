@@ -249,14 +249,21 @@ _COLLECTION_TAILS = frozenset(
 
 
 def _inside_a_name(heading: str, start: int, end: int) -> bool:
-    """A collection word right after a capitalised word and followed by more words is
-    part of a name: "GitHub Actions integration" is a page about one integration, not a
-    list of Action Items; "Key Risks", "Actions agreed", "Summary of decisions and
-    actions" and "Project Risks review" stay collections."""
+    """A collection word right after a product's name and followed by more words is part
+    of that name: "GitHub Actions integration" is a page about one integration, not a list
+    of Action Items; "Project Risks and Mitigations", "Agreed Actions for Next Sprint" and
+    "Key Decisions and Next Steps" stay collections."""
     before = heading[:start].split()
     after = re.findall(r"[a-z]+", heading[end:].lower())
-    return bool(before) and before[-1][:1].isupper() and bool(after) and not all(
+    return bool(before) and _looks_like_a_name(before[-1]) and bool(after) and not all(
         w in _COLLECTION_TAILS for w in after)
+
+
+def _looks_like_a_name(word: str) -> bool:
+    """A product's or organisation's word: capitals inside it ("GitHub", "PowerShell") or
+    all capitals ("AWS"); "Project", "Key", "Agreed" only open a heading in title case."""
+    letters = word.strip("()[]\"'’,:")
+    return (len(letters) >= 2 and letters.isupper()) or any(c.isupper() for c in letters[1:])
 
 
 def is_question(heading: str) -> bool:

@@ -19,6 +19,7 @@ from dossier.extract.text import (
 
 MAX_TITLE_CHARS = 120
 ID_PATTERN = r"[A-Z]{2,6}-\d+(?:-\d+)*"
+_VERSION_LEAD = re.compile(r"^v?\d+\.\d+(?:\.\d+)*\s")
 _NUMBERING = re.compile(r"^(?:\d+(?:\.\d+)*\.?|[A-Z]\.|[IVX]+\.)\s+")
 _ID_LEAD = re.compile(rf"^({ID_PATTERN})(?:\s*(?:[:—–.]|-\s)\s*|\s+)(.+)$")
 _ID_TRAIL = re.compile(rf"^(.+?)\s*[\(\[]({ID_PATTERN})[\)\]]\s*$")
@@ -66,9 +67,9 @@ def _smart_case(text: str, forms: dict[str, set[str]]) -> str:
 def clean_heading(raw: str, forms: dict[str, set[str]]) -> str:
     text = collapse(strip_markdown(raw))
     rest = _NUMBERING.sub("", text)
-    # "2.4.0 (3rd May, 2025)": what follows the number only qualifies it, so the number
-    # is the heading's name (a version), not a section's numbering
-    if not rest.startswith(("(", "[")):
+    # "2.4.0 (3rd May, 2025)": what follows a version only qualifies it, so the number is
+    # the heading's name; "1. (Optional) Configure" is still section 1
+    if not (rest.startswith(("(", "[")) and _VERSION_LEAD.match(text)):
         text = rest
     return _smart_case(text, forms).strip()
 

@@ -38,8 +38,10 @@ _BOLD = re.compile(r"\*\*([^*\n]{2,80}?)\*\*")
 # for every name made extraction quadratic in line length.
 _ROLE_AFTER = re.compile(r"\s*(?:,|\(|—|–|-)\s*(?:the\s+|our\s+)?([A-Z][^,;()\n.]{1,60})")
 #: a mail address right after a name: "Ada Lovelace <ada@example.org>", "(ada@example.org)"
-_MAIL_AFTER = re.compile(r"\s*[<(]\s*(?:mailto:)?[^\s<>()@]+@[^\s<>()@]+\.[a-z]{2,}\s*[>)]",
-                         re.I)
+_MAIL_AFTER = re.compile(
+    r"\s*[<(]\s*(?:mailto:)?(?!(?:bugs?|info|support|help|no-?reply|admin|webmaster|"
+    r"security|contact|sales|press|team|list)[-@._+])[^\s<>()@]+@[^\s<>()@]+\.[a-z]{2,}\s*[>)]",
+    re.I)
 _ALIAS_PAREN = re.compile(r"\s*\(([^()]{1,60})\)")
 
 #: Capitalised words that start sentences or label things, never names by themselves.

@@ -91,7 +91,9 @@ def scan_names(source: Source, sections: SectionMap) -> NameScan:
             _note(id_occ, found, block, weights, scope=scope)
         found_phrases = list(phrases(btext, source.lower_vocab))
         for found in found_phrases:
-            if not found.person and len(found.text.split()) in (2, 3) and mail_follows(
+            words = found.text.split()
+            if not found.person and len(words) in (2, 3) and all(
+                    w[:1].isupper() and w[1:].islower() for w in words) and mail_follows(
                     block.text, found.end):  # the address itself was masked
                 found = replace(found, person=True)
             _note(term_occ, found, block, weights)
