@@ -121,10 +121,10 @@ def _undecorated(title: str, title_section: Section, source: Source) -> str:
     heading = strip_kind_label(clean_heading(source.parsed.heading_at[first][1], source.forms))
     if not heading or heading == title or len(heading) >= len(title):
         return title
-    low, key = title.lower(), heading.lower()
-    if low.startswith(key) and _DECORATION.match(title, len(heading)):
+    key = heading.casefold()  # compared slice by slice: casing may change a length
+    if title[:len(heading)].casefold() == key and _DECORATION.match(title, len(heading)):
         return heading
-    if low.endswith(key):
+    if title[len(title) - len(heading):].casefold() == key:
         cut = len(title) - len(heading)
         if any(m.end() == cut for m in _DECORATION.finditer(title, 0, cut)):
             return heading
