@@ -868,7 +868,13 @@ class SearchIndex:
         """Embed every concept whose content changed since its vector was made; the count."""
         self.ensure_current()
         with self._lock:
-            _, embedded = self._sync_vectors(embedder)
+            try:
+                _, embedded = self._sync_vectors(embedder)
+            except IndexUnavailableError as exc:
+                # a vector store refused (a link to another tenant's, say) is discarded
+                # and made again, as a search does; a second refusal is the user's error
+                log.warning("vector store unusable (%s); re-embedding", exc)
+                _, embedded = self._sync_vectors(embedder, reset=True)
         return embedded
 
     def _sync_vectors(self, embedder: Any, reset: bool = False) -> tuple[Any, int]:

@@ -341,3 +341,29 @@ def test_a_vector_store_linked_to_another_tenants_is_not_written_or_read(
     assert hits[0][0].startswith("notes/zanzibar#")
     assert _digest(bravo.cache_path("index")) == before
     assert not any(p.is_symlink() for p in acme.cache_path("index").iterdir())
+
+
+def test_embedding_over_a_linked_vector_store_makes_its_own(
+    fresh_tenant: Fresh, put_concept: Put, commit_iteration: Commit
+) -> None:
+    """``dossier index --semantic`` over a vector store made a link to another tenant's:
+    the link is dropped and acme embeds into a store of its own; bravo's are untouched."""
+    acme, bravo = fresh_tenant("acme"), fresh_tenant("bravo")
+    SearchIndex(acme).sync_vectors(WordBag())
+    SearchIndex(bravo).sync_vectors(WordBag())
+    acme_meta = load_meta(acme.cache_path("index"))
+    bravo_meta = load_meta(bravo.cache_path("index"))
+    assert acme_meta and bravo_meta and acme_meta.vectors and bravo_meta.vectors
+    store = acme.cache_path("index") / f"{acme_meta.vectors.table}.sqlite"
+    store.unlink()
+    store.symlink_to(bravo.cache_path("index") / f"{bravo_meta.vectors.table}.sqlite")
+    put_concept(acme, "notes/zanzibar", "# Zanzibar\n\nzanzibar spice routes\n", title="Zanzibar")
+    commit_iteration(acme, "run-2", "zanzibar")
+    gc.collect()
+    before = _digest(bravo.cache_path("index"))
+
+    assert SearchIndex(acme).sync_vectors(WordBag()) > 0
+
+    assert _digest(bravo.cache_path("index")) == before
+    assert not any(p.is_symlink() for p in acme.cache_path("index").iterdir())
+    assert _search(acme, "zanzibar")[0][0].startswith("notes/zanzibar#")
