@@ -5,8 +5,9 @@ on first use (the package's import costs nothing until then); see docs/okf.md fo
 (round trips, key order, timestamps as text, ids, links, validation codes).
 """
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from dossier.lazy_exports import lazy_getattr
 
 if TYPE_CHECKING:
     from dossier.okf.bundle import Bundle
@@ -64,14 +65,7 @@ _HOMES: dict[str, str] = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    """A public name, imported from its module when first asked for."""
-    home = _HOMES.get(name)
-    if home is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(home), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_getattr(__name__, _HOMES)
 
 
 __all__ = [

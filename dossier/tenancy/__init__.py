@@ -9,8 +9,9 @@ Names are re-exported here and imported from their module on first use (PEP 562)
 manifest's pydantic models, YAML, provisioning or archives.
 """
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from dossier.lazy_exports import lazy_getattr
 
 if TYPE_CHECKING:
     from dossier.tenancy.context import TenantContext, resolve_root
@@ -75,14 +76,7 @@ _HOMES: dict[str, str] = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    """A public name, imported from its module when first asked for."""
-    home = _HOMES.get(name)
-    if home is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(home), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_getattr(__name__, _HOMES)
 
 
 __all__ = [

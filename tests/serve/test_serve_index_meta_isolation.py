@@ -7,7 +7,6 @@ bravo's index and return bravo's concepts.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 from pathlib import Path
@@ -17,15 +16,7 @@ import pytest
 from dossier.serve.index import SearchIndex
 from dossier.serve.index_meta import META_NAME, META_SCHEMA_VERSION, IndexMeta, load_meta
 from dossier.serve.search import search_index
-
-
-def _digest(folder: os.PathLike[str]) -> str:
-    h = hashlib.sha256()
-    for root, _dirs, files in sorted(os.walk(folder)):
-        for name in sorted(files):
-            with open(os.path.join(root, name), "rb") as handle:
-                h.update(name.encode() + handle.read())
-    return h.hexdigest()
+from tests.runtime.helpers import tree_digest
 
 
 def test_a_meta_file_naming_another_tenants_index_is_not_followed(
@@ -43,12 +34,12 @@ def test_a_meta_file_naming_another_tenants_index_is_not_followed(
     data = json.loads(meta_path.read_text(encoding="utf-8"))
     data["table"] = os.path.relpath(theirs.dir / bravo_meta.table, ours.dir)
     meta_path.write_text(json.dumps(data), encoding="utf-8")
-    before = _digest(theirs.dir)
+    before = tree_digest(theirs.dir)
 
     hits = search_index(SearchIndex(acme), "zanzibar", limit=5).hits
 
     assert [h.id for h in hits] == []
-    assert _digest(theirs.dir) == before  # bravo's index was neither read into nor written
+    assert tree_digest(theirs.dir) == before  # bravo's index was neither read into nor written
 
 
 def test_only_names_dossier_makes_are_accepted() -> None:
@@ -91,7 +82,7 @@ def test_a_generation_file_linked_to_another_tenants_is_not_read(
         mine.symlink_to(target)
     else:
         os.link(target, mine)
-    before = _digest(theirs.dir)
+    before = tree_digest(theirs.dir)
 
     hits = search_index(SearchIndex(acme), "zanzibar", limit=5).hits
 
@@ -99,4 +90,4 @@ def test_a_generation_file_linked_to_another_tenants_is_not_read(
     assert "tables/orders" in [h.id for h in search_index(SearchIndex(acme), "orders").hits]
     assert not mine.exists() or (not mine.is_symlink() and mine.stat().st_nlink == 1)
     assert target.stat().st_nlink == 1
-    assert _digest(theirs.dir) == before
+    assert tree_digest(theirs.dir) == before

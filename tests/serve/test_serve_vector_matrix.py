@@ -16,7 +16,6 @@ the tenants are real.
 from __future__ import annotations
 
 import gc
-import hashlib
 import json
 import os
 import re
@@ -34,6 +33,7 @@ from dossier.serve.index import SearchIndex
 from dossier.serve.index_meta import load_meta
 from dossier.serve.matrix_cache import KEYS_SUFFIX, MATRIX_SUFFIX
 from dossier.tenancy import TenantContext
+from tests.runtime.helpers import tree_digest
 
 np = pytest.importorskip("numpy", reason="vector search needs numpy (the semantic extra)")
 
@@ -109,15 +109,6 @@ def _files(ctx: TenantContext) -> tuple[Path, Path]:
 def _search(ctx: TenantContext, query: str, embedder: Any = None) -> list[tuple[str, float]]:
     """A vector search from a new handle, as a fresh ``dossier search`` process runs it."""
     return SearchIndex(ctx).vector_search(embedder or WordBag(), query, 10, None)
-
-
-def _digest(folder: Path) -> str:
-    h = hashlib.sha256()
-    for root, _dirs, files in sorted(os.walk(folder)):
-        for name in sorted(files):
-            with open(os.path.join(root, name), "rb") as handle:
-                h.update(name.encode() + handle.read())
-    return h.hexdigest()
 
 
 def test_a_search_maps_the_matrix_instead_of_reading_the_store(
@@ -256,14 +247,14 @@ def test_a_matrix_linked_to_another_tenants_is_refused(fresh_tenant: Fresh, link
     else:
         os.link(bravo_matrix, acme_matrix)
     gc.collect()  # bravo's own handles close (and checkpoint its WAL) before the digest
-    before = _digest(bravo.cache_path("index"))
+    before = tree_digest(bravo.cache_path("index"))
 
     hits = _search(acme, "revenue", theirs)  # a query along bravo's axis
 
     assert hits and all(sim == pytest.approx(0.0) for _, sim in hits)  # acme's vectors
     assert not acme_matrix.is_symlink() and acme_matrix.stat().st_nlink == 1
     assert bravo_matrix.stat().st_nlink == 1
-    assert _digest(bravo.cache_path("index")) == before
+    assert tree_digest(bravo.cache_path("index")) == before
 
 
 def test_a_meta_from_before_the_cache_gets_a_version(fresh_tenant: Fresh) -> None:
@@ -321,25 +312,13 @@ def test_a_vector_store_linked_to_another_tenants_is_not_written_or_read(
     """acme's SQLite vector store made a symlink to bravo's: acme's next embedding would
     have gone into bravo's store.  The link is refused, acme's vectors are made again in
     a store of its own, and bravo's files are left byte for byte."""
-    acme, bravo = fresh_tenant("acme"), fresh_tenant("bravo")
-    _search(acme, "revenue")
-    _search(bravo, "revenue")
-    acme_meta = load_meta(acme.cache_path("index"))
-    bravo_meta = load_meta(bravo.cache_path("index"))
-    assert acme_meta and bravo_meta and acme_meta.vectors and bravo_meta.vectors
-    store = acme.cache_path("index") / f"{acme_meta.vectors.table}.sqlite"
-    store.unlink()
-    store.symlink_to(bravo.cache_path("index") / f"{bravo_meta.vectors.table}.sqlite")
-    put_concept(acme, "notes/zanzibar", "# Zanzibar\n\nzanzibar spice routes\n", title="Zanzibar")
-    commit_iteration(acme, "run-2", "zanzibar")
-    # bravo's own handles close (and checkpoint its WAL) now, not during acme's search
-    gc.collect()
-    before = _digest(bravo.cache_path("index"))
+    acme, bravo, before = _acme_store_linked_to_bravos(
+        fresh_tenant, put_concept, commit_iteration, lambda ctx: _search(ctx, "revenue"))
 
     hits = _search(acme, "zanzibar")
 
     assert hits[0][0].startswith("notes/zanzibar#")
-    assert _digest(bravo.cache_path("index")) == before
+    assert tree_digest(bravo.cache_path("index")) == before
     assert not any(p.is_symlink() for p in acme.cache_path("index").iterdir())
 
 
@@ -348,9 +327,26 @@ def test_embedding_over_a_linked_vector_store_makes_its_own(
 ) -> None:
     """``dossier index --semantic`` over a vector store made a link to another tenant's:
     the link is dropped and acme embeds into a store of its own; bravo's are untouched."""
+    acme, bravo, before = _acme_store_linked_to_bravos(
+        fresh_tenant, put_concept, commit_iteration,
+        lambda ctx: SearchIndex(ctx).sync_vectors(WordBag()))
+
+    assert SearchIndex(acme).sync_vectors(WordBag()) > 0
+
+    assert tree_digest(bravo.cache_path("index")) == before
+    assert not any(p.is_symlink() for p in acme.cache_path("index").iterdir())
+    assert _search(acme, "zanzibar")[0][0].startswith("notes/zanzibar#")
+
+
+def _acme_store_linked_to_bravos(
+    fresh_tenant: Fresh, put_concept: Put, commit_iteration: Commit,
+    embed: Callable[[TenantContext], object],
+) -> tuple[TenantContext, TenantContext, str]:
+    """acme and bravo embedded by ``embed``; acme's vector store then made a symlink to
+    bravo's and a new acme concept committed.  Returns (acme, bravo, bravo's digest)."""
     acme, bravo = fresh_tenant("acme"), fresh_tenant("bravo")
-    SearchIndex(acme).sync_vectors(WordBag())
-    SearchIndex(bravo).sync_vectors(WordBag())
+    embed(acme)
+    embed(bravo)
     acme_meta = load_meta(acme.cache_path("index"))
     bravo_meta = load_meta(bravo.cache_path("index"))
     assert acme_meta and bravo_meta and acme_meta.vectors and bravo_meta.vectors
@@ -359,11 +355,6 @@ def test_embedding_over_a_linked_vector_store_makes_its_own(
     store.symlink_to(bravo.cache_path("index") / f"{bravo_meta.vectors.table}.sqlite")
     put_concept(acme, "notes/zanzibar", "# Zanzibar\n\nzanzibar spice routes\n", title="Zanzibar")
     commit_iteration(acme, "run-2", "zanzibar")
+    # bravo's own handles close (and checkpoint its WAL) now, not during acme's work
     gc.collect()
-    before = _digest(bravo.cache_path("index"))
-
-    assert SearchIndex(acme).sync_vectors(WordBag()) > 0
-
-    assert _digest(bravo.cache_path("index")) == before
-    assert not any(p.is_symlink() for p in acme.cache_path("index").iterdir())
-    assert _search(acme, "zanzibar")[0][0].startswith("notes/zanzibar#")
+    return acme, bravo, tree_digest(bravo.cache_path("index"))

@@ -171,11 +171,15 @@ def _whole_line(text: str, start: int, end: int) -> bool:
             and not text[end:line_end].strip(" \t*_.!:"))
 
 
-def phrases(text: str, lowercase_vocab: frozenset[str]) -> Iterator[Found]:
+def phrases(
+    text: str, lowercase_vocab: frozenset[str], unmasked: str | None = None
+) -> Iterator[Found]:
     """Capitalised multi-word phrases (and CamelCase words), sentence-start noise removed.
 
     ``lowercase_vocab`` holds the words the document also writes in lowercase: a
     sentence-initial "Returns" is dropped when the document says "returns" elsewhere.
+    ``unmasked`` is ``text`` before mail addresses and URLs were blanked (same offsets):
+    a name written with an address there is a person's.
     """
     for match in PHRASE_RE.finditer(text):
         phrase = match.group(1)
@@ -239,16 +243,13 @@ def phrases(text: str, lowercase_vocab: frozenset[str]) -> Iterator[Found]:
             after = _ROLE_AFTER.match(text, end)
             if after and is_role_phrase(after.group(1).split(" and ")[0].split(" at ")[0]):
                 role = after.group(1).strip()
-            person = mail_follows(text, end)
+            # the caller masks mail addresses; ``unmasked`` has them at the same offsets
+            person = mail_follows(unmasked if unmasked is not None else text, end)
         yield Found(name, start, end, role=role, person=person)
 
 
 def mail_follows(text: str, end: int) -> bool:
-    """Does a mail address follow position ``end`` ("Ada Lovelace <ada@example.org>")?
-
-    Mail addresses are masked before names are looked for, so a caller holding the
-    unmasked text asks again with it (same offsets).
-    """
+    """Does a mail address follow position ``end`` ("Ada Lovelace <ada@example.org>")?"""
     return _MAIL_AFTER.match(text, end) is not None
 
 

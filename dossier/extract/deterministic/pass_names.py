@@ -8,7 +8,7 @@ sources which names become concepts, so the per-source result keeps them all.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from dossier.extract.deterministic.aliases import stated_abbreviations
 from dossier.extract.deterministic.blocks import Block
@@ -20,7 +20,6 @@ from dossier.extract.deterministic.names import (
     alias_pairs,
     bold_terms,
     identifiers,
-    mail_follows,
     mask_non_prose,
     phrases,
     prose_definition,
@@ -89,13 +88,8 @@ def scan_names(source: Source, sections: SectionMap) -> NameScan:
         found_ids = list(identifiers(btext))
         for found in found_ids:
             _note(id_occ, found, block, weights, scope=scope)
-        found_phrases = list(phrases(btext, source.lower_vocab))
+        found_phrases = list(phrases(btext, source.lower_vocab, block.text))
         for found in found_phrases:
-            words = found.text.split()
-            if not found.person and len(words) in (2, 3) and all(
-                    w[:1].isupper() and w[1:].islower() for w in words) and mail_follows(
-                    block.text, found.end):  # the address itself was masked
-                found = replace(found, person=True)
             _note(term_occ, found, block, weights)
         for found in article_names(btext, source.lower_vocab):  # "the Forge"
             _note(term_occ, found, block, weights)
